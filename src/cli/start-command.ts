@@ -1,0 +1,27 @@
+import { startTend } from "../app.ts";
+import type { Config } from "../config/env.ts";
+import { createLogger } from "../observability/logger.ts";
+
+/** Runs Tend until SIGINT or SIGTERM; a second signal during shutdown exits at once. */
+export async function runStart(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const tend = await startTend({ config, logger });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(130);
+    }
+    logger.info({ signal }, "signal received");
+    tend.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}

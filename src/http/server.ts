@@ -1,0 +1,37 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+
+export interface HttpServerOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Larger request bodies are refused with 413. */
+  bodyLimitBytes?: number;
+}
+
+export function createHttpServer({ logger, metrics, bodyLimitBytes = 1024 * 1024 }: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger.child({ component: "http" }) as FastifyBaseLogger,
+    // Request lines are logged at debug: URLs can carry ids a business may consider personal.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: bodyLimitBytes,
+    // Keep-alive sockets would otherwise hold shutdown open until they time out.
+    forceCloseConnections: "idle",
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+
+  // Clients get a short JSON error; the details stay in the log.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    reply.status(status).send({ error: status >= 500 ? "internal error" : error.message });
+  });
+
+  return app;
+}
