@@ -1,0 +1,140 @@
+import type { ConsentTopic, Platform, Prisma } from "../generated/client.ts";
+import type { ChannelIdentity, Customer } from "../generated/client.ts";
+import type { PrismaClient } from "../generated/client.ts";
+import { isUniqueViolation } from "../prisma-errors.ts";
+
+export type { ChannelIdentity, Customer };
+
+export interface IdentityInput {
+  platform: Platform;
+  platformUserId: string;
+  /** Where replies go; opaque to everything but the platform's adapter. */
+  address: string;
+  displayName?: string | undefined;
+  locale?: string | undefined;
+}
+
+export interface ResolvedIdentity {
+  customer: Customer;
+  identity: ChannelIdentity;
+  /** True when this platform user was never seen before and a customer was made for them. */
+  created: boolean;
+}
+
+export type ProfilePatch = Partial<
+  Pick<
+    Customer,
+    | "displayName"
+    | "email"
+    | "phone"
+    | "birthday"
+    | "timeZone"
+    | "locale"
+    | "quietHoursStart"
+    | "quietHoursEnd"
+    | "maxCareMessagesPerWeek"
+    | "tags"
+    | "externalId"
+  >
+>;
+
+const consentColumns = {
+  care: ["careConsent", "careConsentAt"],
+  marketing: ["marketingConsent", "marketingConsentAt"],
+  surveys: ["surveyConsent", "surveyConsentAt"],
+} as const satisfies Record<ConsentTopic, readonly [keyof Customer, keyof Customer]>;
+
+export class CustomerRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  findById(id: string): Promise<Customer | null> {
+    return this.prisma.customer.findUnique({ where: { id } });
+  }
+
+  findByExternalId(externalId: string): Promise<Customer | null> {
+    return this.prisma.customer.findUnique({ where: { externalId } });
+  }
+
+  async findByIdentity(platform: Platform, platformUserId: string): Promise<Customer | null> {
+    const identity = await this.prisma.channelIdentity.findUnique({
+      where: { platform_platformUserId: { platform, platformUserId } },
+      include: { customer: true },
+    });
+    return identity?.customer ?? null;
+  }
+
+  identities(customerId: string): Promise<ChannelIdentity[]> {
+    return this.prisma.channelIdentity.findMany({ where: { customerId }, orderBy: { createdAt: "asc" } });
+  }
+
+  /**
+   * The customer behind a platform user, made on first contact. Two first messages racing each
+   * other end with one customer: the loser of the unique index reads the winner's row.
+   */
+  async resolveIdentity(input: IdentityInput, now: Date = new Date()): Promise<ResolvedIdentity> {
+    const existing = await this.touchIdentity(input, now);
+    if (existing) return { ...existing, created: false };
+    try {
+      const identity = await this.prisma.channelIdentity.create({
+        data: {
+          platform: input.platform,
+          platformUserId: input.platformUserId,
+          address: input.address,
+          displayName: input.displayName ?? null,
+          lastSeenAt: now,
+          createdAt: now,
+          customer: {
+            create: {
+              displayName: input.displayName ?? null,
+              ...(input.locale ? { locale: input.locale } : {}),
+              createdAt: now,
+            },
+          },
+        },
+        include: { customer: true },
+      });
+      const { customer, ...bare } = identity;
+      return { customer, identity: bare, created: true };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.touchIdentity(input, now);
+      if (!winner) throw error;
+      return { ...winner, created: false };
+    }
+  }
+
+  private async touchIdentity(input: IdentityInput, now: Date) {
+    const where = { platform_platformUserId: { platform: input.platform, platformUserId: input.platformUserId } };
+    const found = await this.prisma.channelIdentity.findUnique({ where });
+    if (!found) return null;
+    const identity = await this.prisma.channelIdentity.update({
+      where,
+      data: { lastSeenAt: now, address: input.address, ...(input.displayName ? { displayName: input.displayName } : {}) },
+      include: { customer: true },
+    });
+    const { customer, ...bare } = identity;
+    return { customer, identity: bare };
+  }
+
+  create(data: Prisma.CustomerCreateInput): Promise<Customer> {
+    return this.prisma.customer.create({ data });
+  }
+
+  update(id: string, patch: ProfilePatch): Promise<Customer> {
+    return this.prisma.customer.update({ where: { id }, data: patch });
+  }
+
+  /** Changes one consent and keeps the change, with its time and source, in the consent history. */
+  async setConsent(customerId: string, topic: ConsentTopic, granted: boolean, source: string, at: Date = new Date()): Promise<Customer> {
+    const [flag, stamp] = consentColumns[topic];
+    const [customer] = await this.prisma.$transaction([
+      this.prisma.customer.update({ where: { id: customerId }, data: { [flag]: granted, [stamp]: at } }),
+      this.prisma.consentChange.create({ data: { customerId, topic, granted, source, changedAt: at } }),
+    ]);
+    return customer;
+  }
+
+  consentHistory(customerId: string) {
+    return this.prisma.consentChange.findMany({ where: { customerId }, orderBy: { changedAt: "asc" } });
+  }
+}
