@@ -19,6 +19,17 @@ export function createHttpServer({ logger, metrics, bodyLimitBytes = 1024 * 1024
     forceCloseConnections: "idle",
   });
 
+  // Responses finished during shutdown close their connection: otherwise a keep-alive client
+  // holds the server open long after its last request.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
