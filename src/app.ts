@@ -1,5 +1,14 @@
 import type { FastifyInstance } from "fastify";
+import { WebChatChannel } from "../adapters/web/web-channel.ts";
+import { registerWebChatRoutes } from "../adapters/web/routes.ts";
 import type { Config } from "./config/env.ts";
+import type { ChannelAdapter } from "./core/channel.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { RateLimiter } from "./core/rate-limiter.ts";
+import { type BuiltServices, buildServices } from "./engine/build-services.ts";
+import { Engine } from "./engine/engine.ts";
+import { registerApiRoutes } from "./http/api-routes.ts";
+import { registerStaffRoutes } from "./http/staff-routes.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
@@ -14,6 +23,8 @@ export interface RunningTend {
   readonly db: Database;
   readonly http: FastifyInstance;
   readonly metrics: Metrics;
+  readonly engine: Engine;
+  readonly services: BuiltServices;
   /** Stops taking work, lets in-flight work finish, closes the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -21,10 +32,11 @@ export interface RunningTend {
 export interface StartOptions {
   config: Config;
   logger?: Logger;
+  clock?: Clock;
 }
 
 /** The composition root: everything Tend runs is built and wired here, nowhere else. */
-export async function startTend({ config, logger = createLogger(config.LOG_LEVEL) }: StartOptions): Promise<RunningTend> {
+export async function startTend({ config, logger = createLogger(config.LOG_LEVEL), clock = systemClock }: StartOptions): Promise<RunningTend> {
   const log = logger.child({ instance: config.TEND_INSTANCE_ID });
   const db = await openDatabase(databaseOptionsFromConfig(config));
   log.info({ database: db.description }, "database open");
@@ -34,13 +46,43 @@ export async function startTend({ config, logger = createLogger(config.LOG_LEVEL
     const applied = await applyMigrations(db.sql);
     log.info({ applied }, applied.length ? "migrations applied" : "database schema is up to date");
 
+    let engine: Engine | undefined;
+    const services = buildServices(db, config, clock, log, (customerId, message) => {
+      if (!engine) throw new Error("the engine is not running yet");
+      return engine.notify(customerId, message);
+    });
+    engine = new Engine({ services, logger: log, clock });
+    const catalogue = await services.loyalty.syncRewardCatalogue();
+    log.info({ source: catalogue.source, written: catalogue.written }, "reward catalogue ready");
+
     const metrics = createMetrics();
     let stopping = false;
     http = createHttpServer({ logger: log, metrics });
     registerHealthRoutes(http, { db, metrics, isStopping: () => stopping });
+    registerApiRoutes(http, {
+      ingest: services.ingest,
+      apiKey: config.TEND_API_KEY,
+      moreRoutes: (api) => registerStaffRoutes(api, { feedback: services.feedback, customers: services.customers, loyalty: services.loyalty }),
+    });
+    if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");
+
+    const web = new WebChatChannel();
+    registerWebChatRoutes(http, {
+      handle: () => web.handle,
+      customers: services.customers,
+      interactions: services.interactions,
+      limiter: new RateLimiter(config.WEBCHAT_RATE_LIMIT_PER_MINUTE),
+      clock,
+    });
+    const channels: ChannelAdapter[] = [web];
+    for (const channel of channels) {
+      engine.registerChannel(channel);
+      await channel.start(engine.handleInbound);
+    }
+    log.info({ on: channels.map((c) => c.platform) }, "channels started");
 
     const url = await listen(http, config.HOST, config.PORT);
-    log.info({ url }, "Tend is listening");
+    log.info({ url, chat: `${url}/chat` }, "Tend is listening");
 
     let stopped: Promise<void> | undefined;
     const server = http;
@@ -51,10 +93,13 @@ export async function startTend({ config, logger = createLogger(config.LOG_LEVEL
         await withTimeout(server.close(), config.SHUTDOWN_TIMEOUT_MS, "in-flight requests").catch((error) =>
           log.warn({ err: describeError(error) }, "shutdown did not finish cleanly"),
         );
+        for (const channel of channels) {
+          await channel.stop().catch((error) => log.warn({ platform: channel.platform, err: describeError(error) }, "channel did not stop cleanly"));
+        }
         await db.close();
         log.info("stopped");
       })());
-    return { url, db, http, metrics, stop };
+    return { url, db, http, metrics, engine, services, stop };
   } catch (error) {
     await http?.close().catch(() => {});
     await db.close().catch(() => {});

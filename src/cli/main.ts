@@ -2,7 +2,13 @@ import fs from "node:fs";
 import { Command, CommanderError } from "commander";
 import { type Config, loadConfig } from "../config/env.ts";
 import { TendError, describeError } from "../errors.ts";
+import { databaseOptionsFromConfig, openDatabase } from "../db/database.ts";
+import { applyMigrations } from "../db/migrations.ts";
+import { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import { loyaltySettingsFromConfig } from "../loyalty/settings.ts";
 import { registerDatabaseCommands } from "./database-commands.ts";
+import { registerImportCommands } from "./import-commands.ts";
+import { registerReportCommands } from "./report-commands.ts";
 import { runStart } from "./start-command.ts";
 
 /**
@@ -32,6 +38,32 @@ export function buildProgram(config: () => Config): Command {
     });
 
   registerDatabaseCommands(program, config);
+
+  // Administration commands open the database themselves, migrated like `start` would.
+  const openDb = async () => {
+    const db = await openDatabase(databaseOptionsFromConfig(config()));
+    try {
+      await applyMigrations(db.sql);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return db;
+  };
+  registerImportCommands(program, openDb, {
+    // Imported orders earn points as API orders do; the import waits for the bookings before it closes.
+    subscribe: (events, db) => {
+      const loyalty = new LoyaltyService({ prisma: db.prisma, events, settings: loyaltySettingsFromConfig(config()) });
+      const bookings: Promise<unknown>[] = [];
+      events.on("order.recorded", ({ orderId }) => {
+        bookings.push(loyalty.earnForOrder(orderId));
+      });
+      return async () => {
+        await Promise.all(bookings);
+      };
+    },
+  });
+  registerReportCommands(program, openDb);
   return program;
 }
 

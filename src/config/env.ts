@@ -53,6 +53,63 @@ const variables = {
     expect: "milliseconds from 100 to 600000",
     schema: z.coerce.number().int().min(100).max(600_000).default(10_000),
   },
+  TEND_API_KEY: {
+    expect: "a secret of 16 to 256 characters without spaces for the ingest API (e.g. from `openssl rand -hex 32`)",
+    secret: true,
+    schema: z.string().regex(/^\S{16,256}$/).optional(),
+  },
+  LINK_CODE_TTL_MINUTES: {
+    expect: "minutes a channel link code stays valid, from 1 to 1440",
+    schema: z.coerce.number().int().min(1).max(1440).default(10),
+  },
+  SURVEY_ANSWER_WINDOW_HOURS: {
+    expect: "hours a survey invitation can be answered, from 1 to 720",
+    schema: z.coerce.number().int().min(1).max(720).default(72),
+  },
+  NPS_MIN_DAYS_BETWEEN: {
+    expect: "days between two NPS invitations to one customer, from 0 to 3650",
+    schema: z.coerce.number().int().min(0).max(3650).default(90),
+  },
+  SURVEY_REASON_WINDOW_MINUTES: {
+    expect: "minutes a customer's next message counts as the \"why?\" of their score, from 1 to 10080",
+    schema: z.coerce.number().int().min(1).max(10_080).default(60),
+  },
+  LOYALTY_POINTS_PER_UNIT: {
+    expect: "points earned per unit of order amount, a number from 0 to 1000, e.g. 1 or 0.1",
+    schema: z.coerce.number().min(0).max(1000).default(1),
+  },
+  LOYALTY_POINTS_EXPIRE_MONTHS: {
+    expect: "months after which earned points lapse, from 0 (never) to 120",
+    schema: z.coerce.number().int().min(0).max(120).default(12),
+  },
+  LOYALTY_TIER_BASIS: {
+    expect: "points (points earned in the window) or spend (order amounts in the window)",
+    schema: z.enum(["points", "spend"]).default("points"),
+  },
+  LOYALTY_TIERS: {
+    expect: "a list of name:threshold pairs in rising order starting at 0, e.g. Bronze:0,Silver:500,Gold:2000",
+    // The format only; src/loyalty/settings.ts checks the order and the names.
+    schema: z
+      .string()
+      .regex(/^\s*[^:,]+:\s*\d+(\.\d{1,2})?\s*(,\s*[^:,]+:\s*\d+(\.\d{1,2})?\s*)*$/)
+      .default("Bronze:0,Silver:500,Gold:2000,Platinum:5000"),
+  },
+  LOYALTY_TIER_WINDOW_MONTHS: {
+    expect: "months of history a tier is based on, from 1 to 120",
+    schema: z.coerce.number().int().min(1).max(120).default(12),
+  },
+  LOYALTY_REWARDS_FILE: {
+    expect: "a path to a JSON file holding an array of rewards {code,name,nameZh?,description?,cost,active?}",
+    schema: z.string().min(1).optional(),
+  },
+  LOYALTY_SURVEY_BONUS_POINTS: {
+    expect: "bonus points for answering a survey, from 0 to 100000",
+    schema: z.coerce.number().int().min(0).max(100_000).default(20),
+  },
+  WEBCHAT_RATE_LIMIT_PER_MINUTE: {
+    expect: "messages one web chat visitor may send a minute, from 1 to 600",
+    schema: z.coerce.number().int().min(1).max(600).default(30),
+  },
 } as const;
 
 type Variables = typeof variables;

@@ -12,6 +12,10 @@ export interface DomainEvents {
   "survey.answered": { invitationId: string; customerId: string; kind: "csat" | "nps"; score: number; at: Date };
   "order.recorded": { orderId: string; customerId: string; amount: string; currency: string; at: Date };
   "conversation.handed_over": { customerId: string; at: Date };
+  /** `sourceId` no longer exists: everything it had now belongs to `targetId`. */
+  "customer.merged": { sourceId: string; targetId: string; at: Date };
+  /** Personal data and message texts are gone; anything cached about the customer must go too. */
+  "customer.erased": { customerId: string; at: Date };
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -45,10 +45,10 @@ export function startTendProcess(env: Record<string, string>): Promise<{ child: 
     }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const match = /"url":"(http:\/\/[^"]+)","msg":"Tend is listening"/.exec(output);
-      if (match?.[1]) {
+      const line = output.split("\n").find((l) => l.includes('"msg":"Tend is listening"'));
+      if (line) {
         clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => output });
+        resolve({ child, url: (JSON.parse(line) as { url: string }).url, output: () => output });
       }
     };
     child.stdout.on("data", onData);

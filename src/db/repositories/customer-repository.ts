@@ -35,6 +35,7 @@ export type ProfilePatch = Partial<
     | "maxCareMessagesPerWeek"
     | "tags"
     | "externalId"
+    | "handedOverAt"
   >
 >;
 

@@ -54,6 +54,27 @@ export class InteractionRepository {
     });
   }
 
+  /** The replies recorded for an inbound message (metadata.inReplyTo), oldest first: what a redelivery gets again. */
+  repliesTo(customerId: string, inReplyTo: string): Promise<Interaction[]> {
+    return this.prisma.interaction.findMany({
+      where: { customerId, direction: "out", metadata: { path: ["inReplyTo"], equals: inReplyTo } },
+      orderBy: [{ occurredAt: "asc" }, { id: "asc" }],
+    });
+  }
+
+  /** Outbound messages on one platform after a moment, oldest first: what a polling client has not seen. */
+  outboundSince(customerId: string, platform: Platform, after: Date, limit = 100): Promise<Interaction[]> {
+    return this.prisma.interaction.findMany({
+      where: { customerId, platform, direction: "out", occurredAt: { gt: after } },
+      orderBy: [{ occurredAt: "asc" }, { id: "asc" }],
+      take: limit,
+    });
+  }
+
+  async annotate(id: string, metadata: Prisma.InputJsonValue): Promise<void> {
+    await this.prisma.interaction.update({ where: { id }, data: { metadata } });
+  }
+
   count(customerId: string, since?: Date): Promise<number> {
     return this.prisma.interaction.count({ where: { customerId, ...(since ? { occurredAt: { gte: since } } : {}) } });
   }

@@ -1,0 +1,174 @@
+import type { ConsentTopic, Customer, Direction, LinkCode, Platform, Prisma, PrismaClient } from "../generated/client.ts";
+
+export type { LinkCode };
+
+type Client = PrismaClient | Prisma.TransactionClient;
+
+/** PendingAction kind of one wrong link code, kept to slow down guessing. */
+export const LINK_ATTEMPT_KIND = "link_attempt";
+
+export interface MovedCounts {
+  identities: number;
+  interactions: number;
+  orders: number;
+  ledgerEntries: number;
+  surveyInvitations: number;
+  surveyResponses: number;
+  feedbackCases: number;
+  outboxMessages: number;
+  consentChanges: number;
+  pendingActions: number;
+}
+
+export type CustomerMergePatch = Prisma.CustomerUpdateInput;
+
+/**
+ * Link codes, wrong-attempt bookkeeping and the data moves that join two customers into one.
+ * Methods run on the client the repository was made with; `transaction` hands out a copy bound
+ * to one database transaction so a whole merge commits or rolls back together.
+ */
+export class LinkRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly db: Client = prisma,
+  ) {}
+
+  /**
+   * Runs `work` in one transaction. Inside, only the repository passed in may be used: PGlite
+   * has a single connection, so a query on the outer client would wait for the transaction forever.
+   */
+  transaction<T>(work: (repo: LinkRepository) => Promise<T>): Promise<T> {
+    if (this.db !== this.prisma) return work(this);
+    return this.prisma.$transaction((tx) => work(new LinkRepository(this.prisma, tx)), {
+      // PGlite runs transactions one after another; a waiting one must not give up early.
+      maxWait: 30_000,
+      timeout: 60_000,
+    });
+  }
+
+  /**
+   * Row-locks the customers, always in the same order so that two merges touching the same pair
+   * cannot deadlock. Returns the ids that still exist.
+   */
+  async lockCustomers(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const id of [...new Set(ids)].sort()) {
+      const rows = await this.db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM "Customer" WHERE id = ${id}::uuid FOR UPDATE`;
+      if (rows.length > 0) found.add(id);
+    }
+    return found;
+  }
+
+  findCustomer(id: string): Promise<Customer | null> {
+    return this.db.customer.findUnique({ where: { id } });
+  }
+
+  findCode(code: string): Promise<LinkCode | null> {
+    return this.db.linkCode.findUnique({ where: { code } });
+  }
+
+  /** The customer's only code from now on; earlier ones stop working. */
+  async replaceCode(customerId: string, code: string, createdAt: Date, expiresAt: Date): Promise<LinkCode> {
+    await this.db.linkCode.deleteMany({ where: { customerId } });
+    return this.db.linkCode.create({ data: { code, customerId, createdAt, expiresAt } });
+  }
+
+  async deleteCode(code: string): Promise<void> {
+    await this.db.linkCode.deleteMany({ where: { code } });
+  }
+
+  /** Takes the code for one redemption: true for exactly one of several concurrent callers. */
+  async consumeCode(code: string, customerId: string): Promise<boolean> {
+    const { count } = await this.db.linkCode.deleteMany({ where: { code, customerId } });
+    return count === 1;
+  }
+
+  /** Times of wrong codes entered by this customer after `after`, oldest first. */
+  async failedAttemptsAfter(customerId: string, after: Date): Promise<Date[]> {
+    const rows = await this.db.pendingAction.findMany({
+      where: { customerId, kind: LINK_ATTEMPT_KIND, createdAt: { gt: after } },
+      orderBy: { createdAt: "asc" },
+      select: { createdAt: true },
+    });
+    return rows.map((row) => row.createdAt);
+  }
+
+  /** Also clears this customer's attempts that no longer count, so the table does not grow. */
+  async recordFailedAttempt(customerId: string, at: Date, expiresAt: Date): Promise<void> {
+    await this.db.pendingAction.deleteMany({ where: { customerId, kind: LINK_ATTEMPT_KIND, expiresAt: { lt: at } } });
+    await this.db.pendingAction.create({
+      data: { customerId, kind: LINK_ATTEMPT_KIND, payload: {}, createdAt: at, expiresAt },
+    });
+  }
+
+  /** The platform the customer was last seen on, for events recorded on their timeline. */
+  async lastSeenPlatform(customerId: string): Promise<Platform | null> {
+    const identity = await this.db.channelIdentity.findFirst({
+      where: { customerId },
+      orderBy: { lastSeenAt: "desc" },
+      select: { platform: true },
+    });
+    return identity?.platform ?? null;
+  }
+
+  /**
+   * Re-homes every row that belongs to `sourceId` onto `targetId`. Pending actions whose kind is
+   * in `dropPendingKinds` are deleted instead; the source's link codes are deleted.
+   */
+  async moveCustomerData(sourceId: string, targetId: string, dropPendingKinds: string[] = []): Promise<MovedCounts> {
+    const from = { where: { customerId: sourceId }, data: { customerId: targetId } };
+    const identities = await this.db.channelIdentity.updateMany(from);
+    const interactions = await this.db.interaction.updateMany(from);
+    const orders = await this.db.order.updateMany(from);
+    const ledgerEntries = await this.db.loyaltyLedgerEntry.updateMany(from);
+    const surveyInvitations = await this.db.surveyInvitation.updateMany(from);
+    const surveyResponses = await this.db.surveyResponse.updateMany(from);
+    const feedbackCases = await this.db.feedbackCase.updateMany(from);
+    const outboxMessages = await this.db.outboxMessage.updateMany(from);
+    const consentChanges = await this.db.consentChange.updateMany(from);
+    if (dropPendingKinds.length > 0) {
+      await this.db.pendingAction.deleteMany({ where: { customerId: sourceId, kind: { in: dropPendingKinds } } });
+    }
+    const pendingActions = await this.db.pendingAction.updateMany(from);
+    await this.db.linkCode.deleteMany({ where: { customerId: sourceId } });
+    return {
+      identities: identities.count,
+      interactions: interactions.count,
+      orders: orders.count,
+      ledgerEntries: ledgerEntries.count,
+      surveyInvitations: surveyInvitations.count,
+      surveyResponses: surveyResponses.count,
+      feedbackCases: feedbackCases.count,
+      outboxMessages: outboxMessages.count,
+      consentChanges: consentChanges.count,
+      pendingActions: pendingActions.count,
+    };
+  }
+
+  async deleteCustomer(id: string): Promise<void> {
+    await this.db.customer.delete({ where: { id } });
+  }
+
+  updateCustomer(id: string, patch: CustomerMergePatch): Promise<Customer> {
+    return this.db.customer.update({ where: { id }, data: patch });
+  }
+
+  async addConsentChanges(
+    customerId: string,
+    changes: { topic: ConsentTopic; granted: boolean; changedAt: Date }[],
+    source: string,
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    await this.db.consentChange.createMany({ data: changes.map((change) => ({ ...change, customerId, source })) });
+  }
+
+  async recordSystemEvent(input: {
+    customerId: string;
+    platform: Platform;
+    direction: Direction;
+    metadata: Prisma.InputJsonValue;
+    occurredAt: Date;
+  }): Promise<void> {
+    await this.db.interaction.create({ data: { ...input, kind: "system", text: null } });
+  }
+}

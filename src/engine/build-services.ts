@@ -1,0 +1,80 @@
+import type { Config } from "../config/env.ts";
+import type { Clock } from "../core/clock.ts";
+import { EventBus } from "../core/events.ts";
+import type { OutboundMessage } from "../core/channel.ts";
+import type { Database } from "../db/database.ts";
+import { CustomerRepository } from "../db/repositories/customer-repository.ts";
+import { InteractionRepository } from "../db/repositories/interaction-repository.ts";
+import { PendingActionRepository } from "../db/repositories/pending-action-repository.ts";
+import { describeError } from "../errors.ts";
+import { FeedbackService } from "../feedback/feedback-service.ts";
+import { IngestService } from "../ingest/ingest-service.ts";
+import { LinkService, linkSettingsFromConfig } from "../linking/link-service.ts";
+import { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import { loyaltySettingsFromConfig } from "../loyalty/settings.ts";
+import type { Logger } from "../observability/logger.ts";
+import { PrivacyService } from "../privacy/privacy-service.ts";
+import { SurveyService } from "../surveys/survey-service.ts";
+import { surveySettingsFromConfig } from "../surveys/settings.ts";
+import { type EngineServices, defaultEngineSettings } from "./services.ts";
+
+export interface BuiltServices extends EngineServices {
+  ingest: IngestService;
+}
+
+/**
+ * Builds the domain services over one database and wires their reactions to each other: an
+ * order earns points, a survey answer earns a bonus, closing a case tells the customer.
+ * `notify` is how proactive messages leave (the engine's, once it exists).
+ */
+export function buildServices(
+  db: Database,
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  notify: (customerId: string, message: OutboundMessage) => Promise<void>,
+): BuiltServices {
+  const log = logger.child({ component: "services" });
+  const onError = (what: string, error: unknown) => log.error({ what, err: describeError(error) }, "background step failed");
+  const events = new EventBus((name, error) => onError(`event ${name}`, error));
+  const prisma = db.prisma;
+
+  const loyalty = new LoyaltyService({ prisma, clock, events, settings: loyaltySettingsFromConfig(config) });
+  const feedback = new FeedbackService({ prisma, clock, events, notifier: notify, onError });
+  const surveys = new SurveyService({
+    prisma,
+    clock,
+    events,
+    feedback,
+    onError,
+    settings: {
+      ...surveySettingsFromConfig(config),
+      onCompleted: async (customerId, invitationId) => {
+        if (config.LOYALTY_SURVEY_BONUS_POINTS <= 0) return;
+        await loyalty.awardBonus({
+          customerId,
+          points: config.LOYALTY_SURVEY_BONUS_POINTS,
+          reason: "survey_completed",
+          idempotencyKey: `survey:${invitationId}`,
+        });
+      },
+    },
+  });
+  events.on("order.recorded", async ({ orderId }) => {
+    await loyalty.earnForOrder(orderId);
+  });
+
+  return {
+    customers: new CustomerRepository(prisma),
+    interactions: new InteractionRepository(prisma),
+    pending: new PendingActionRepository(prisma),
+    loyalty,
+    surveys,
+    feedback,
+    privacy: new PrivacyService(prisma, clock, {}, events),
+    linking: new LinkService(prisma, clock, linkSettingsFromConfig(config), events),
+    ingest: new IngestService(prisma, events, clock),
+    events,
+    settings: { ...defaultEngineSettings, linkCodeTtlMinutes: config.LINK_CODE_TTL_MINUTES },
+  };
+}

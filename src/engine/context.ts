@@ -1,0 +1,60 @@
+import type { Choice, InboundMessage, OutboundMessage } from "../core/channel.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Customer } from "../db/repositories/customer-repository.ts";
+import type { InteractionKind } from "../db/generated/client.ts";
+import { type CustomerLanguage, customerLanguage } from "../feedback/locale.ts";
+import type { EngineServices } from "./services.ts";
+import { type Texts, textsFor } from "./texts.ts";
+
+export interface Reply extends OutboundMessage {
+  /** What the reply is about, for the timeline. */
+  kind: InteractionKind;
+}
+
+/**
+ * One inbound message being handled: who sent it, in which language to answer, and where the
+ * replies collect. Handlers never see a chat id or a platform type.
+ */
+export class ConversationContext {
+  readonly replies: Reply[] = [];
+  customer: Customer;
+
+  constructor(
+    readonly message: InboundMessage,
+    customer: Customer,
+    readonly services: EngineServices,
+    readonly clock: Clock,
+  ) {
+    this.customer = customer;
+  }
+
+  get language(): CustomerLanguage {
+    return customerLanguage(this.customer.locale);
+  }
+
+  get t(): Texts {
+    return textsFor(this.language);
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  reply(text: string, options: { choices?: Choice[]; kind?: InteractionKind; attachment?: OutboundMessage["attachment"] } = {}): void {
+    this.replies.push({ text, choices: options.choices, attachment: options.attachment, kind: options.kind ?? "message" });
+  }
+
+  /** The main menu's buttons. */
+  menuChoices(): Choice[] {
+    return [
+      { id: "menu:points", label: this.t.buttonPoints },
+      { id: "menu:rewards", label: this.t.buttonRewards },
+      { id: "menu:rate", label: this.t.buttonRate },
+      { id: "menu:agent", label: this.t.buttonAgent },
+    ];
+  }
+
+  replyWithMenu(text: string): void {
+    this.reply(`${text}`, { choices: this.menuChoices() });
+  }
+}

@@ -1,0 +1,149 @@
+import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform } from "../core/channel.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import type { Customer } from "../db/repositories/customer-repository.ts";
+import type { Interaction } from "../db/repositories/interaction-repository.ts";
+import type { InteractionKind, Prisma } from "../db/generated/client.ts";
+import { TendError, describeError } from "../errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import { ConversationContext, type Reply } from "./context.ts";
+import { looksChinese } from "./intents.ts";
+import { route } from "./router.ts";
+import type { EngineServices } from "./services.ts";
+import { textsFor } from "./texts.ts";
+import { customerLanguage } from "../feedback/locale.ts";
+
+export interface EngineOptions {
+  services: EngineServices;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The relationship engine's front door: every channel hands it inbound messages and gets the
+ * replies back; everything proactive (follow-ups, care messages) leaves through `notify`.
+ * Every message in and out lands on the customer's timeline.
+ */
+export class Engine {
+  private readonly channels = new Map<Platform, ChannelAdapter>();
+  private readonly services: EngineServices;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+
+  constructor(options: EngineOptions) {
+    this.services = options.services;
+    this.log = options.logger.child({ component: "engine" });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  registerChannel(adapter: ChannelAdapter): void {
+    this.channels.set(adapter.platform, adapter);
+  }
+
+  /** For adapters: handles one inbound message and returns what to answer. */
+  readonly handleInbound = async (message: InboundMessage): Promise<OutboundMessage[]> => {
+    const { services } = this;
+    const text = message.text ?? "";
+    // A new customer gets the language the platform or their first message suggests.
+    const { customer } = await services.customers.resolveIdentity(
+      {
+        platform: message.platform,
+        platformUserId: message.platformUserId,
+        address: message.address,
+        displayName: message.displayName,
+        locale: customerLanguage(message.locale) === "zh-CN" || looksChinese(text) ? "zh-CN" : "en",
+      },
+      this.clock.now(),
+    );
+
+    const messageKey = message.platformMessageId ? `${message.platform}:${message.platformMessageId}` : undefined;
+    const inbound = await services.interactions.record({
+      customerId: customer.id,
+      platform: message.platform,
+      direction: "in",
+      kind: message.action?.startsWith("survey:") ? "survey" : "message",
+      text: message.text ?? null,
+      platformMessageId: message.platformMessageId,
+      metadata: message.action ? { action: message.action } : undefined,
+      occurredAt: message.receivedAt,
+    });
+    if (inbound.duplicate) {
+      // Seen before: handled once. A retrying client gets the same answers again, nothing is redone.
+      this.log.debug({ platform: message.platform }, "duplicate inbound message");
+      return messageKey ? (await services.interactions.repliesTo(customer.id, messageKey)).map(toOutbound) : [];
+    }
+
+    const ctx = new ConversationContext(message, customer, services, this.clock);
+    try {
+      const outcome = await route(ctx);
+      if (outcome === "unrecognised" && text) {
+        // Kept for staff: what customers ask that Tend does not understand yet.
+        await services.interactions.annotate(inbound.interaction.id, { unrecognised: true });
+      }
+    } catch (error) {
+      this.log.error({ err: describeError(error), platform: message.platform }, "handling a message failed");
+      ctx.replies.length = 0;
+      ctx.reply(textsFor(ctx.language).failure, { kind: "system" });
+    }
+    await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey);
+    return ctx.replies.map(({ kind: _kind, ...outbound }) => outbound);
+  };
+
+  private async recordReplies(customer: Customer, platform: Platform, replies: Reply[], inReplyTo: string | undefined): Promise<void> {
+    const erased = customer.erasedAt !== null;
+    for (const reply of replies) {
+      await this.services.interactions.record({
+        customerId: customer.id,
+        platform,
+        direction: "out",
+        kind: reply.kind,
+        // After an erasure nothing personal is written again, not even our own words to them.
+        text: erased ? null : reply.text,
+        metadata: outboundMetadata(reply, inReplyTo),
+        occurredAt: this.clock.now(),
+      });
+    }
+  }
+
+  /**
+   * Sends a message the customer did not just ask for, on the channel they used last, and puts
+   * it on their timeline. Throws ChannelError (from the adapter) or TendError when nobody can be reached.
+   */
+  async notify(customerId: string, message: OutboundMessage, kind: InteractionKind = "message"): Promise<void> {
+    const identities = await this.services.customers.identities(customerId);
+    const reachable = identities
+      .filter((identity) => this.channels.has(identity.platform))
+      .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+    const identity = reachable[0];
+    if (!identity) {
+      throw new TendError("CUSTOMER_UNREACHABLE", `customer ${customerId} has no identity on a running channel`);
+    }
+    const adapter = this.channels.get(identity.platform)!;
+    const receipt = await adapter.send(identity.address, message);
+    await this.services.interactions.record({
+      customerId,
+      platform: identity.platform,
+      direction: "out",
+      kind,
+      text: message.text,
+      platformMessageId: receipt.platformMessageId,
+      metadata: outboundMetadata(message, undefined, true),
+      occurredAt: this.clock.now(),
+    });
+  }
+}
+
+function outboundMetadata(reply: OutboundMessage, inReplyTo: string | undefined, proactive = false): Prisma.InputJsonValue | undefined {
+  const metadata: Record<string, Prisma.InputJsonValue> = {};
+  if (reply.choices?.length) metadata.choices = reply.choices.map((c) => ({ id: c.id, label: c.label }));
+  if (reply.attachment) metadata.attachment = { fileName: reply.attachment.fileName, contentType: reply.attachment.contentType };
+  if (inReplyTo) metadata.inReplyTo = inReplyTo;
+  if (proactive) metadata.proactive = true;
+  return Object.keys(metadata).length ? metadata : undefined;
+}
+
+/** An outbound timeline entry as a message again (attachments are not kept: they are made on request). */
+export function toOutbound(interaction: Interaction): OutboundMessage {
+  const metadata = (interaction.metadata ?? {}) as { choices?: { id: string; label: string }[] };
+  return { text: interaction.text ?? "", ...(metadata.choices ? { choices: metadata.choices } : {}) };
+}
+

@@ -1,0 +1,35 @@
+import type { InteractionKind } from "../../db/generated/client.ts";
+import type { ConversationContext } from "../context.ts";
+
+/** What a confirmation will do once the customer says yes. */
+export type ConfirmedOperation = { op: "redeem"; reward: string } | { op: "erase"; token: string };
+
+export const CONFIRMATION_KIND = "confirm";
+
+export async function askConfirmation(ctx: ConversationContext, operation: ConfirmedOperation, question: string, kind: InteractionKind): Promise<void> {
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ctx.services.settings.confirmationTtlMinutes * 60_000);
+  const pending = await ctx.services.pending.create(ctx.customer.id, CONFIRMATION_KIND, operation, expiresAt, now);
+  ctx.reply(question, {
+    kind,
+    choices: [
+      { id: `confirm:${pending.id}`, label: ctx.t.buttonConfirm },
+      { id: `cancel:${pending.id}`, label: ctx.t.buttonCancel },
+    ],
+  });
+}
+
+function isOperation(value: unknown): value is ConfirmedOperation {
+  const op = (value as { op?: unknown } | null)?.op;
+  return op === "redeem" || op === "erase";
+}
+
+/** The live confirmation with this id, or, for a typed "yes"/"no", the customer's newest one. */
+export async function findConfirmation(ctx: ConversationContext, id: string | null) {
+  const now = ctx.now();
+  const pending = id
+    ? await ctx.services.pending.findLive(id, ctx.customer.id, now)
+    : await ctx.services.pending.newestLive(ctx.customer.id, CONFIRMATION_KIND, now);
+  if (!pending || pending.kind !== CONFIRMATION_KIND || !isOperation(pending.payload)) return null;
+  return { id: pending.id, operation: pending.payload };
+}

@@ -1,0 +1,29 @@
+import type { ConversationContext } from "../context.ts";
+import { askConfirmation } from "./confirmations.ts";
+
+export async function exportData(ctx: ConversationContext): Promise<void> {
+  const result = await ctx.services.privacy.exportCustomerData(ctx.customer.id);
+  ctx.reply(result.summary, {
+    kind: "system",
+    attachment: { fileName: result.fileName, contentType: "application/json", content: JSON.stringify(result.document, null, 2) },
+  });
+}
+
+export async function startErase(ctx: ConversationContext): Promise<void> {
+  const request = await ctx.services.privacy.requestErasure(ctx.customer.id);
+  await askConfirmation(ctx, { op: "erase", token: request.token }, ctx.t.confirmErase, "system");
+}
+
+export async function completeErase(ctx: ConversationContext, token: string): Promise<boolean> {
+  const result = await ctx.services.privacy.confirmErasure(ctx.customer.id, token, {
+    requestedVia: "chat",
+    platform: ctx.message.platform,
+  });
+  if (result.kind !== "erased") {
+    ctx.reply(ctx.t.confirmationExpired, { kind: "system" });
+    return false;
+  }
+  ctx.customer = (await ctx.services.customers.findById(ctx.customer.id)) ?? ctx.customer;
+  ctx.reply(ctx.t.erased, { kind: "system" });
+  return true;
+}

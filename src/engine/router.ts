@@ -1,0 +1,190 @@
+import { parseSurveyAction } from "../surveys/actions.ts";
+import type { ConversationContext } from "./context.ts";
+import { completeErase, exportData, startErase } from "./handlers/privacy.ts";
+import { findConfirmation } from "./handlers/confirmations.ts";
+import { startMessages, stopMessages } from "./handlers/consent.ts";
+import { handOver } from "./handlers/handover.ts";
+import { issueLinkCode, redeemLinkCode } from "./handlers/linking.ts";
+import { completeRedeem, showPoints, showRewards, startRedeem } from "./handlers/loyalty.ts";
+import { setBirthday, setFrequency, setLanguage, setQuietHours, setTimeZone, showProfile } from "./handlers/profile.ts";
+import { answerSurvey, inviteCsat, replyToAnswer } from "./handlers/surveys.ts";
+import { type Intent, normalise, recogniseIntent } from "./intents.ts";
+
+export type RouteOutcome = "handled" | "unrecognised" | "silent";
+
+const YES = /^(yes|y|ok|confirm|是|确认|好的?)$/i;
+const NO = /^(no|n|cancel|否|不|取消)$/i;
+
+/**
+ * Picks what to do with one inbound message, in a fixed priority: an answer to something the
+ * customer was asked (a survey, a confirmation) first, then buttons and commands, then intents
+ * recognised in the text, then a friendly fallback that offers the menu.
+ */
+export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
+  const { action } = ctx.message;
+  const text = normalise(ctx.message.text ?? "");
+  const intent = text ? recogniseIntent(text) : null;
+
+  // Staff have the conversation: the bot keeps quiet, except that consent always works.
+  if (ctx.customer.handedOverAt) {
+    if (intent?.kind === "stop" || intent?.kind === "start") return runIntent(ctx, intent);
+    return "silent";
+  }
+
+  if (action) return routeAction(ctx, action);
+
+  if (!text) {
+    ctx.replyWithMenu(`${ctx.t.emptyMessage}`);
+    return "handled";
+  }
+  if (text.length > ctx.services.settings.maxTextLength) {
+    ctx.reply(ctx.t.tooLong(ctx.services.settings.maxTextLength));
+    return "handled";
+  }
+
+  // 1. What the customer was asked: the "why?" after a score, a typed score, a typed yes/no.
+  if (!intent) {
+    const reason = await ctx.services.surveys.takeReason(ctx.customer.id, text);
+    if (reason && reason.status !== "empty" && reason.status !== "not_found") {
+      ctx.reply(reason.reply, { kind: "survey" });
+      return "handled";
+    }
+    const typedScore = await ctx.services.surveys.answerFromText(ctx.customer.id, text);
+    if (typedScore) {
+      replyToAnswer(ctx, typedScore);
+      return "handled";
+    }
+    if (YES.test(text) || NO.test(text)) {
+      const confirmation = await findConfirmation(ctx, null);
+      if (confirmation) return settleConfirmation(ctx, confirmation, YES.test(text));
+    }
+  }
+
+  // 2 and 3. Commands and recognised intents.
+  if (intent) return runIntent(ctx, intent);
+
+  // 4. Fallback.
+  ctx.replyWithMenu(ctx.t.fallback);
+  return "unrecognised";
+}
+
+async function routeAction(ctx: ConversationContext, action: string): Promise<RouteOutcome> {
+  const survey = parseSurveyAction(action);
+  if (survey) {
+    await answerSurvey(ctx, survey.invitationId, survey.score);
+    return "handled";
+  }
+  const [verb, argument = ""] = splitAction(action);
+  switch (verb) {
+    case "menu": {
+      const intents: Record<string, Intent> = {
+        points: { kind: "points" },
+        rewards: { kind: "rewards" },
+        rate: { kind: "rate" },
+        agent: { kind: "agent" },
+        help: { kind: "help" },
+      };
+      const intent = intents[argument];
+      if (intent) return runIntent(ctx, intent);
+      break;
+    }
+    case "reward":
+      await startRedeem(ctx, argument);
+      return "handled";
+    case "confirm":
+    case "cancel": {
+      const confirmation = await findConfirmation(ctx, argument);
+      if (!confirmation) {
+        ctx.reply(ctx.t.confirmationExpired);
+        return "handled";
+      }
+      return settleConfirmation(ctx, confirmation, verb === "confirm");
+    }
+  }
+  ctx.replyWithMenu(ctx.t.unknownAction);
+  return "unrecognised";
+}
+
+function splitAction(action: string): [string, string?] {
+  const at = action.indexOf(":");
+  return at < 0 ? [action] : [action.slice(0, at), action.slice(at + 1)];
+}
+
+async function settleConfirmation(
+  ctx: ConversationContext,
+  confirmation: NonNullable<Awaited<ReturnType<typeof findConfirmation>>>,
+  confirmed: boolean,
+): Promise<RouteOutcome> {
+  if (!confirmed) {
+    await ctx.services.pending.remove(confirmation.id);
+    ctx.reply(ctx.t.cancelled);
+    return "handled";
+  }
+  const { operation } = confirmation;
+  if (operation.op === "redeem") {
+    // Kept after use: a second tap on the same button must find the first redemption, not book another.
+    await completeRedeem(ctx, confirmation.id, operation.reward);
+  } else {
+    await ctx.services.pending.remove(confirmation.id);
+    await completeErase(ctx, operation.token);
+  }
+  return "handled";
+}
+
+async function runIntent(ctx: ConversationContext, intent: Intent): Promise<RouteOutcome> {
+  switch (intent.kind) {
+    case "help":
+      ctx.replyWithMenu(ctx.t.welcome(ctx.customer.displayName));
+      break;
+    case "points":
+      await showPoints(ctx);
+      break;
+    case "rewards":
+      await showRewards(ctx);
+      break;
+    case "redeem":
+      await startRedeem(ctx, intent.reward);
+      break;
+    case "rate":
+      await inviteCsat(ctx);
+      break;
+    case "agent":
+      await handOver(ctx, "The customer asked to talk to a person.");
+      break;
+    case "stop":
+      await stopMessages(ctx);
+      break;
+    case "start":
+      await startMessages(ctx);
+      break;
+    case "export":
+      await exportData(ctx);
+      break;
+    case "erase":
+      await startErase(ctx);
+      break;
+    case "profile":
+      showProfile(ctx);
+      break;
+    case "birthday":
+      await setBirthday(ctx, intent.value);
+      break;
+    case "timezone":
+      await setTimeZone(ctx, intent.value);
+      break;
+    case "quiet":
+      await setQuietHours(ctx, intent.value);
+      break;
+    case "frequency":
+      await setFrequency(ctx, intent.value);
+      break;
+    case "language":
+      await setLanguage(ctx, intent.language);
+      break;
+    case "link":
+      if (intent.code) await redeemLinkCode(ctx, intent.code);
+      else await issueLinkCode(ctx);
+      break;
+  }
+  return "handled";
+}

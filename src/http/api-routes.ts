@@ -1,0 +1,152 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IngestResult, IngestService, IngestStatus, ItemResult } from "../ingest/ingest-service.ts";
+import type { FieldError } from "../ingest/schemas.ts";
+
+export interface ApiDependencies {
+  ingest: IngestService;
+  /** TEND_API_KEY. Without one the API answers 503: it is never open. */
+  apiKey: string | undefined;
+  /** More routes under /api behind the same key (staff actions). */
+  moreRoutes?: (api: FastifyInstance) => void;
+}
+
+/**
+ * The ingest API under /api: customers and orders from a shop or CRM, one at a time or in
+ * batches. Every route needs `Authorization: Bearer <TEND_API_KEY>`; the key is checked before the
+ * body is even read.
+ */
+export function registerApiRoutes(app: FastifyInstance, { ingest, apiKey, moreRoutes }: ApiDependencies): void {
+  const expected = apiKey ? digest(apiKey) : undefined;
+
+  app.register(
+    async (api) => {
+      api.addHook("onRequest", async (request, reply) => {
+        if (!expected) return reply.code(503).send({ error: "API disabled: set TEND_API_KEY" });
+        const given = bearerToken(request.headers.authorization);
+        // Compared as digests of equal length, so the time taken says nothing about the key.
+        if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+          return reply
+            .code(401)
+            .header("www-authenticate", 'Bearer realm="tend"')
+            .send({ error: "missing or wrong API key: send the header Authorization: Bearer <TEND_API_KEY>" });
+        }
+      });
+
+      api.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+        const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+        if (status === 500) {
+          request.log.error({ err: error }, "API request failed");
+          return reply.code(500).send({ error: "internal error" });
+        }
+        return reply.code(status).send({ error: clientErrorMessage(error, app.initialConfig.bodyLimit ?? 1024 * 1024) });
+      });
+
+      api.post("/customers", async (request, reply) => {
+        const body = objectBody(request, reply, "a customer");
+        if (body === undefined) return reply;
+        return sendSingle(reply, await ingest.upsertCustomer(body, { source: "api" }), "customer");
+      });
+
+      api.post("/orders", async (request, reply) => {
+        const body = objectBody(request, reply, "an order");
+        if (body === undefined) return reply;
+        return sendSingle(reply, await ingest.recordOrder(body, { source: "api" }), "order");
+      });
+
+      api.post("/customers/batch", async (request, reply) => {
+        const items = arrayBody(request, reply, "customers", ingest.maxBatchItems);
+        if (items === undefined) return reply;
+        return sendBatch(request, reply, await ingest.upsertCustomers(items, { source: "api" }));
+      });
+
+      api.post("/orders/batch", async (request, reply) => {
+        const items = arrayBody(request, reply, "orders", ingest.maxBatchItems);
+        if (items === undefined) return reply;
+        return sendBatch(request, reply, await ingest.recordOrders(items, { source: "api" }));
+      });
+
+      moreRoutes?.(api);
+    },
+    { prefix: "/api" },
+  );
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+function clientErrorMessage(error: Error & { code?: string }, bodyLimit: number): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return "malformed JSON: the request body is not valid JSON";
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "malformed JSON: the request body is empty";
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `request body too large: the limit is ${bodyLimit} bytes; send smaller batches`;
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "unsupported content type: send JSON with Content-Type: application/json";
+    default:
+      return error.message;
+  }
+}
+
+/** The JSON body, or undefined once a 415 has been sent for anything that is not JSON. */
+function jsonBody(request: FastifyRequest, reply: FastifyReply): { value: unknown } | undefined {
+  const type = request.headers["content-type"] ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    reply.code(415).send({ error: "unsupported content type: send JSON with Content-Type: application/json" });
+    return undefined;
+  }
+  return { value: request.body };
+}
+
+function objectBody(request: FastifyRequest, reply: FastifyReply, what: string): unknown {
+  const body = jsonBody(request, reply);
+  if (!body) return undefined;
+  if (typeof body.value !== "object" || body.value === null || Array.isArray(body.value)) {
+    reply.code(422).send(validationFailed([{ path: "", message: `must be a JSON object describing ${what}${Array.isArray(body.value) ? " (send lists to the /batch route)" : ""}` }]));
+    return undefined;
+  }
+  return body.value;
+}
+
+function arrayBody(request: FastifyRequest, reply: FastifyReply, what: string, max: number): unknown[] | undefined {
+  const body = jsonBody(request, reply);
+  if (!body) return undefined;
+  if (!Array.isArray(body.value)) {
+    reply.code(422).send(validationFailed([{ path: "", message: `must be a JSON array of ${what}` }]));
+    return undefined;
+  }
+  if (body.value.length > max) {
+    reply.code(422).send(validationFailed([{ path: "", message: `must hold at most ${max} ${what} (got ${body.value.length}); split it into smaller batches` }]));
+    return undefined;
+  }
+  return body.value;
+}
+
+function validationFailed(errors: FieldError[]) {
+  return { error: "validation failed", errors };
+}
+
+function sendSingle(reply: FastifyReply, result: IngestResult, kind: "customer" | "order"): FastifyReply {
+  if (result.status === "rejected") {
+    if (result.conflict) return reply.code(409).send({ error: "conflict", id: result.id, errors: result.errors ?? [] });
+    return reply.code(422).send(validationFailed(result.errors ?? []));
+  }
+  const { errors: _errors, conflict: _conflict, ...rest } = result;
+  const body = kind === "order" ? { ...rest, duplicate: result.status === "duplicate" } : rest;
+  return reply.code(result.status === "created" ? 201 : 200).send(body);
+}
+
+function sendBatch(request: FastifyRequest, reply: FastifyReply, results: ItemResult[]): FastifyReply {
+  const counts: Record<IngestStatus, number> = { created: 0, updated: 0, duplicate: 0, rejected: 0 };
+  for (const result of results) counts[result.status] += 1;
+  request.log.info({ route: request.routeOptions.url, counts }, "batch ingested");
+  return reply.code(200).send({ counts, results });
+}

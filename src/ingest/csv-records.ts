@@ -1,0 +1,179 @@
+import { type CsvError, parse } from "csv-parse/sync";
+
+/**
+ * A CSV file as records with the line each starts on. csv-parse splits the fields; this file finds
+ * where each record ends first, because csv-parse's own recovery from a bad quote swallows the
+ * rest of the file. Here a broken record costs only itself: a quote that never closes rejects the
+ * line it opened on and reading resumes on the next line.
+ */
+export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string; text: string };
+
+export interface CsvReadOptions {
+  /** A quoted field may span lines (an address); beyond this many the quote is taken as broken. */
+  maxRecordLines?: number;
+}
+
+/** The file is not UTF-8 (often a legacy encoding such as GBK from a spreadsheet's plain "CSV"). */
+export class CsvEncodingError extends Error {
+  constructor(readonly line: number) {
+    super(`not valid UTF-8 text near line ${line}`);
+    this.name = "CsvEncodingError";
+  }
+}
+
+export async function* readCsvRecords(chunks: AsyncIterable<string | Buffer>, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord> {
+  const assembler = new RecordAssembler(options.maxRecordLines ?? 100);
+  // Fatal: a wrongly decoded file would store every Chinese name as replacement characters.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decode = (chunk?: Buffer) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new CsvEncodingError(lineNo + 1 + (chunk ? linesBeforeInvalidUtf8(chunk) : 0));
+    }
+  };
+  let partial = "";
+  let lineNo = 0;
+  let first = true;
+  for await (const chunk of chunks) {
+    partial += typeof chunk === "string" ? chunk : decode(chunk);
+    if (first && partial.length) {
+      if (partial.charCodeAt(0) === 0xfeff) partial = partial.slice(1);
+      first = false;
+    }
+    let start = 0;
+    let end: number;
+    const records: CsvRecord[] = [];
+    while ((end = partial.indexOf("\n", start)) !== -1) {
+      records.push(...assembler.push(stripCr(partial.slice(start, end)), ++lineNo));
+      start = end + 1;
+    }
+    partial = partial.slice(start);
+    yield* records;
+  }
+  partial += decode();
+  if (first && partial.charCodeAt(0) === 0xfeff) partial = partial.slice(1);
+  if (partial !== "") yield* assembler.push(stripCr(partial), ++lineNo);
+  yield* assembler.end();
+}
+
+/** How many whole lines of this chunk come before its first byte that is not UTF-8. */
+function linesBeforeInvalidUtf8(chunk: Buffer): number {
+  let start = 0;
+  // Continuation bytes at the very start finish a character begun in the previous chunk.
+  while (start < chunk.length && start < 3 && (chunk[start]! & 0xc0) === 0x80) start++;
+  for (let line = 0; ; line++) {
+    const end = chunk.indexOf(0x0a, start);
+    const segment = chunk.subarray(start, end === -1 ? chunk.length : end);
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(segment, { stream: end === -1 });
+    } catch {
+      return line;
+    }
+    if (end === -1) return line;
+    start = end + 1;
+  }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
+class RecordAssembler {
+  private pending: { start: number; lines: string[] } | undefined;
+
+  constructor(private readonly maxRecordLines: number) {}
+
+  push(line: string, lineNo: number): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    this.accept(line, lineNo, out);
+    return out;
+  }
+
+  end(): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    while (this.pending) this.giveUp(out);
+    return out;
+  }
+
+  private accept(line: string, lineNo: number, out: CsvRecord[]): void {
+    if (!this.pending) {
+      if (line.trim() === "") return;
+      if (!endsInsideQuotes(line, false)) {
+        out.push(splitRecord(line, lineNo));
+        return;
+      }
+      this.pending = { start: lineNo, lines: [line] };
+      return;
+    }
+    this.pending.lines.push(line);
+    if (!endsInsideQuotes(line, true)) {
+      const record = splitRecord(this.pending.lines.join("\n"), this.pending.start);
+      // A broken record over several lines most likely began with a stray quote: lose one line, not all.
+      if ("error" in record) this.giveUp(out);
+      else {
+        this.pending = undefined;
+        out.push(record);
+      }
+    } else if (this.pending.lines.length >= this.maxRecordLines) {
+      this.giveUp(out);
+    }
+  }
+
+  /** The open quote is broken: reject the line it is on and read the following lines afresh. */
+  private giveUp(out: CsvRecord[]): void {
+    const { start, lines } = this.pending!;
+    this.pending = undefined;
+    out.push({ line: start, text: lines[0]!, error: "bad quoting: a quoted field is never closed" });
+    lines.slice(1).forEach((line, i) => this.accept(line, start + 1 + i, out));
+  }
+}
+
+/**
+ * Whether a quoted field is still open at the end of this line. A quote opens a field only at the
+ * start of one; `""` inside a quoted field is an escaped quote. Stray quotes elsewhere are left for
+ * csv-parse to reject.
+ */
+function endsInsideQuotes(line: string, startsInside: boolean): boolean {
+  let inside = startsInside;
+  let fieldStart = !startsInside;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (inside) {
+      if (c === '"') {
+        if (line[i + 1] === '"') i++;
+        else inside = false;
+      }
+    } else if (c === ",") {
+      fieldStart = true;
+      continue;
+    } else if (c === '"' && fieldStart) {
+      inside = true;
+    }
+    fieldStart = false;
+  }
+  return inside;
+}
+
+function splitRecord(text: string, line: number): CsvRecord {
+  try {
+    const rows = parse(text, { relax_column_count: true, bom: false }) as string[][];
+    if (rows.length !== 1) return { line, text, error: "cannot parse the row" };
+    return { line, fields: rows[0]! };
+  } catch (error) {
+    return { line, text, error: describeCsvError(error as CsvError) };
+  }
+}
+
+function describeCsvError(error: CsvError): string {
+  switch (error.code) {
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return "bad quoting: text follows a closing quote (write a quote inside a quoted field as \"\")";
+    case "INVALID_OPENING_QUOTE":
+      return 'bad quoting: a quote inside an unquoted field (quote the whole field and double the inner quote: "5"" screen")';
+    case "CSV_QUOTE_NOT_CLOSED":
+      return "bad quoting: a quoted field is never closed";
+    default:
+      return `cannot parse the row: ${error.message.replace(/ at line \d+/, "")}`;
+  }
+}

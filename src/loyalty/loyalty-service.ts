@@ -1,0 +1,448 @@
+import { type Clock, systemClock } from "../core/clock.ts";
+import { EventBus } from "../core/events.ts";
+import { Prisma, type PrismaClient } from "../db/generated/client.ts";
+import { type LoyaltyLedger, type LoyaltyLedgerEntry, LoyaltyRepository } from "../db/repositories/loyalty-repository.ts";
+import { type Reward, type RewardPatch, RewardRepository } from "../db/repositories/reward-repository.ts";
+import { isUniqueViolation } from "../db/prisma-errors.ts";
+import { TendError } from "../errors.ts";
+import { DAY_MS, addMonths } from "./dates.ts";
+import { lapsedPoints, openLots, pointsExpiringBetween, sumPoints } from "./ledger-math.ts";
+import type { AdjustResult, BonusResult, EarnResult, ExpiryRun, LoyaltySummary, RedeemResult } from "./results.ts";
+import { type RewardDefinition, defaultRewards, loadRewardsFile, validateRewardDefinition } from "./rewards-file.ts";
+import { type LoyaltySettings, defaultLoyaltySettings } from "./settings.ts";
+import { nextTierAfter, startingTier, tierFor } from "./tiers.ts";
+
+export interface LoyaltyServiceOptions {
+  /** Enough on its own; or pass the repositories. */
+  prisma?: PrismaClient;
+  ledger?: LoyaltyRepository;
+  rewards?: RewardRepository;
+  clock?: Clock;
+  events?: EventBus;
+  settings?: Partial<LoyaltySettings>;
+}
+
+export interface BonusInput {
+  customerId: string;
+  points: number;
+  /** Why, e.g. "survey_completed" or "birthday"; kept on the entry. */
+  reason: string;
+  /** The caller's own, e.g. `survey:<responseId>` or `birthday:<customerId>:2026`: a retry books nothing. */
+  idempotencyKey: string;
+}
+
+export interface AdjustInput {
+  customerId: string;
+  /** Signed, not 0. */
+  points: number;
+  /** Required: adjustments are made by people and must say why. */
+  reason: string;
+  idempotencyKey?: string | undefined;
+}
+
+export interface CatalogueSync {
+  source: "file" | "default";
+  /** Rewards created or updated. */
+  written: number;
+}
+
+/** What a booking step sees: the ledger inside the customer's lock, after lapsed points were expired. */
+interface Booking {
+  ledger: LoyaltyLedger;
+  now: Date;
+  /** Spendable points before this step. */
+  balance: number;
+  /** A timestamp after every entry the customer has, for the next entry. */
+  stamp(): Date;
+}
+
+type Step<T> = (booking: Booking) => Promise<{ result: T; booked: boolean }>;
+
+/**
+ * Points, tiers and rewards. Every booking for a customer runs in one transaction holding that
+ * customer's row lock: it first expires points that have lapsed, then books, then checks whether
+ * the tier moved, so balances cannot be overdrawn and a tier change is announced exactly once.
+ */
+export class LoyaltyService {
+  readonly settings: LoyaltySettings;
+  private readonly ledger: LoyaltyRepository;
+  private readonly rewards: RewardRepository;
+  private readonly clock: Clock;
+  private readonly events: EventBus;
+
+  constructor(options: LoyaltyServiceOptions) {
+    const ledger = options.ledger ?? (options.prisma ? new LoyaltyRepository(options.prisma) : undefined);
+    const rewards = options.rewards ?? (options.prisma ? new RewardRepository(options.prisma) : undefined);
+    if (!ledger || !rewards) throw new Error("LoyaltyService needs prisma or both repositories");
+    this.ledger = ledger;
+    this.rewards = rewards;
+    this.clock = options.clock ?? systemClock;
+    this.events = options.events ?? new EventBus();
+    this.settings = { ...defaultLoyaltySettings, ...options.settings };
+  }
+
+  // --- Earning ---
+
+  /** Books the points for an order once, however often it is called (key `order:<orderId>`). */
+  async earnForOrder(orderId: string): Promise<EarnResult> {
+    const order = await this.ledger.findOrder(orderId);
+    if (!order) throw new TendError("LOYALTY_UNKNOWN_ORDER", `no order with id ${orderId}`);
+    const idempotencyKey = `order:${order.id}`;
+    const points = this.pointsForAmount(order.amount);
+    return this.withKeyFallback<EarnResult>(
+      () =>
+        this.book<EarnResult>(order.customerId, async ({ ledger, now, balance, stamp }) => {
+          const existing = await ledger.findByIdempotencyKey(idempotencyKey);
+          if (existing) return { result: { status: "already_earned", entry: existing }, booked: false };
+          // Spend-based tiers move with the order even when it earns no points.
+          if (points <= 0) return { result: { status: "no_points" }, booked: this.settings.tierBasis === "spend" };
+          const entry = await ledger.append({
+            customerId: order.customerId,
+            kind: "earn",
+            points,
+            orderId: order.id,
+            idempotencyKey,
+            expiresAt: this.expiryFor(now),
+            createdAt: stamp(),
+          });
+          return { result: { status: "earned", entry, balance: balance + points }, booked: true };
+        }),
+      idempotencyKey,
+      (entry) => (entry.kind === "earn" && entry.orderId === order.id ? { status: "already_earned", entry } : null),
+    );
+  }
+
+  pointsForAmount(amount: Prisma.Decimal | string | number): number {
+    const points = new Prisma.Decimal(amount).mul(this.settings.pointsPerUnit).floor();
+    if (points.lte(0)) return 0;
+    if (points.gt(2_147_483_647)) throw new TendError("LOYALTY_POINTS_TOO_LARGE", `an amount of ${String(amount)} gives more points than a ledger entry holds`);
+    return points.toNumber();
+  }
+
+  async awardBonus(input: BonusInput): Promise<BonusResult> {
+    if (!Number.isSafeInteger(input.points) || input.points <= 0) {
+      throw new TendError("LOYALTY_INVALID_POINTS", `a bonus must be a whole number of points above 0 (got ${input.points})`);
+    }
+    const reason = requireText(input.reason, "a bonus needs a reason");
+    const idempotencyKey = requireText(input.idempotencyKey, "a bonus needs an idempotency key");
+    return this.withKeyFallback<BonusResult>(
+      () =>
+        this.book<BonusResult>(input.customerId, async ({ ledger, now, balance, stamp }) => {
+          const existing = await ledger.findByIdempotencyKey(idempotencyKey);
+          if (existing) return { result: this.sameKey(existing, input.customerId, "bonus", { status: "already_awarded", entry: existing }), booked: false };
+          const entry = await ledger.append({
+            customerId: input.customerId,
+            kind: "bonus",
+            points: input.points,
+            reason,
+            idempotencyKey,
+            expiresAt: this.expiryFor(now),
+            createdAt: stamp(),
+          });
+          return { result: { status: "awarded", entry, balance: balance + input.points }, booked: true };
+        }),
+      idempotencyKey,
+      (entry) => (entry.customerId === input.customerId && entry.kind === "bonus" ? { status: "already_awarded", entry } : null),
+    );
+  }
+
+  /** A manual correction. It may not take the balance below 0; points added this way never lapse. */
+  async adjust(input: AdjustInput): Promise<AdjustResult> {
+    if (!Number.isSafeInteger(input.points) || input.points === 0) {
+      throw new TendError("LOYALTY_INVALID_POINTS", `an adjustment must be a whole number of points other than 0 (got ${input.points})`);
+    }
+    const reason = requireText(input.reason, "an adjustment needs a reason");
+    const idempotencyKey = input.idempotencyKey === undefined ? null : requireText(input.idempotencyKey, "an empty idempotency key");
+    const run = () =>
+      this.book<AdjustResult>(input.customerId, async ({ ledger, balance, stamp }) => {
+        if (idempotencyKey) {
+          const existing = await ledger.findByIdempotencyKey(idempotencyKey);
+          if (existing) return { result: this.sameKey(existing, input.customerId, "adjust", { status: "already_adjusted", entry: existing }), booked: false };
+        }
+        if (balance + input.points < 0) {
+          throw new TendError("LOYALTY_OVERDRAWN", `cannot take ${-input.points} points from a balance of ${balance}`);
+        }
+        const entry = await ledger.append({
+          customerId: input.customerId,
+          kind: "adjust",
+          points: input.points,
+          reason,
+          idempotencyKey,
+          createdAt: stamp(),
+        });
+        return { result: { status: "adjusted", entry, balance: balance + input.points }, booked: true };
+      });
+    if (!idempotencyKey) return run();
+    return this.withKeyFallback<AdjustResult>(run, idempotencyKey, (entry) =>
+      entry.customerId === input.customerId && entry.kind === "adjust" ? { status: "already_adjusted", entry } : null,
+    );
+  }
+
+  // --- Redemption ---
+
+  /**
+   * Spends points on a reward. Under the customer's lock, so concurrent redemptions take turns
+   * and none can spend points another already spent; a repeated idempotency key returns the
+   * original redemption instead of booking another.
+   */
+  async redeem(customerId: string, rewardCode: string, idempotencyKey: string): Promise<RedeemResult> {
+    const key = requireText(idempotencyKey, "a redemption needs an idempotency key");
+    const reward = await this.rewards.findByCode(rewardCode);
+    const replay = async (ledger: LoyaltyLedger, entry: LoyaltyLedgerEntry): Promise<RedeemResult> => {
+      if (entry.customerId !== customerId || entry.kind !== "redeem" || (reward && entry.rewardId !== reward.id)) {
+        throw keyConflict(key);
+      }
+      const original = entry.rewardId ? await ledger.rewards.findById(entry.rewardId) : null;
+      return { status: "already_done", entry, reward: original, balance: await ledger.sumUpTo(customerId, entry.createdAt) };
+    };
+    try {
+      return await this.book<RedeemResult>(customerId, async ({ ledger, balance, stamp }) => {
+        const existing = await ledger.findByIdempotencyKey(key);
+        if (existing) return { result: await replay(ledger, existing), booked: false };
+        if (!reward) return { result: { status: "unknown_reward", rewardCode }, booked: false };
+        if (!reward.active) return { result: { status: "inactive_reward", reward }, booked: false };
+        if (balance < reward.cost) {
+          return { result: { status: "insufficient", reward, balance, cost: reward.cost, missing: reward.cost - balance }, booked: false };
+        }
+        const entry = await ledger.append({ customerId, kind: "redeem", points: -reward.cost, rewardId: reward.id, idempotencyKey: key, createdAt: stamp() });
+        return { result: { status: "ok", entry, reward, balance: balance - reward.cost }, booked: true };
+      });
+    } catch (error) {
+      // Same key used for another customer at the same moment: their lock did not stop us, the index did.
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.ledger.findByIdempotencyKey(key);
+      if (!existing) throw error;
+      return replay(this.ledger, existing);
+    }
+  }
+
+  // --- Expiry ---
+
+  /** Books one `expire` entry per customer for lapsed, unspent points. Running it twice books nothing more. */
+  async expirePoints(now: Date = this.clock.now()): Promise<ExpiryRun> {
+    const run: ExpiryRun = { customers: 0, points: 0 };
+    for (const customerId of await this.ledger.expiryCandidates(now)) {
+      try {
+        const { lapsed: expired } = await this.bookCounting(customerId, async () => ({ result: null, booked: false }), now);
+        if (expired > 0) {
+          run.customers += 1;
+          run.points += expired;
+        }
+      } catch (error) {
+        // Erased or merged away since the candidates were listed: nothing left to expire.
+        if (error instanceof TendError && error.code === "LOYALTY_UNKNOWN_CUSTOMER") continue;
+        throw error;
+      }
+    }
+    return run;
+  }
+
+  // --- Reading ---
+
+  /** Points the customer can spend now (see LoyaltySummary.balance). */
+  async balance(customerId: string): Promise<number> {
+    const entries = await this.ledger.entries(customerId);
+    return sumPoints(entries) - lapsedPoints(openLots(entries), this.clock.now());
+  }
+
+  async summary(customerId: string): Promise<LoyaltySummary> {
+    if (!(await this.ledger.customerExists(customerId))) throw unknownCustomer(customerId);
+    const now = this.clock.now();
+    const entries = await this.ledger.entries(customerId);
+    const lots = openLots(entries);
+    const withinDays = this.settings.expiringSoonDays;
+    const expiring = pointsExpiringBetween(lots, now, new Date(now.getTime() + withinDays * DAY_MS));
+    const progress = await this.tierProgress(this.ledger, customerId, now);
+    const tier = tierFor(this.settings.tiers, progress);
+    const next = nextTierAfter(this.settings.tiers, tier);
+    return {
+      customerId,
+      balance: sumPoints(entries) - lapsedPoints(lots, now),
+      tier: tier.name,
+      tierBasis: this.settings.tierBasis,
+      tierProgress: progress,
+      nextTier: next ? { name: next.name, threshold: next.threshold, missing: roundAmount(next.threshold - progress) } : null,
+      expiringSoon: { points: expiring.points, earliestAt: expiring.earliestAt, withinDays },
+    };
+  }
+
+  /** The tier the customer is in now, by the configured basis. */
+  async currentTier(customerId: string): Promise<string> {
+    return tierFor(this.settings.tiers, await this.tierProgress(this.ledger, customerId, this.clock.now())).name;
+  }
+
+  /** Books nothing but expiries, and announces a tier change that time alone brought about (a window moving on). */
+  async refreshTier(customerId: string): Promise<void> {
+    await this.book(customerId, async () => ({ result: null, booked: true }));
+  }
+
+  // --- Catalogue ---
+
+  listRewards(): Promise<Reward[]> {
+    return this.rewards.listActive();
+  }
+
+  listAllRewards(): Promise<Reward[]> {
+    return this.rewards.listAll();
+  }
+
+  async createReward(input: RewardDefinition): Promise<Reward> {
+    const definition = validateRewardDefinition(input);
+    const created = await this.rewards.create(definition);
+    if (!created.created) throw new TendError("LOYALTY_REWARD_EXISTS", `a reward with code ${definition.code} already exists`);
+    return created.reward;
+  }
+
+  async updateReward(code: string, patch: RewardPatch): Promise<Reward> {
+    const existing = await this.rewards.findByCode(code);
+    if (!existing) throw new TendError("LOYALTY_UNKNOWN_REWARD", `no reward with code ${code}`);
+    const merged = { ...existing, ...stripUndefined(patch) };
+    validateRewardDefinition({
+      code,
+      name: merged.name,
+      cost: merged.cost,
+      active: merged.active,
+      ...(merged.nameZh != null ? { nameZh: merged.nameZh } : {}),
+      ...(merged.description != null ? { description: merged.description } : {}),
+    });
+    const updated = await this.rewards.update(code, patch);
+    if (!updated) throw new TendError("LOYALTY_UNKNOWN_REWARD", `no reward with code ${code}`);
+    return updated;
+  }
+
+  /**
+   * At start-up: upserts every reward in LOYALTY_REWARDS_FILE by code (rewards missing from the
+   * file are left alone). Without a file, an empty catalogue gets the starter rewards; a
+   * catalogue that already has rewards is staff's and is not touched.
+   */
+  async syncRewardCatalogue(): Promise<CatalogueSync> {
+    if (this.settings.rewardsFile) {
+      const definitions = await loadRewardsFile(this.settings.rewardsFile);
+      for (const definition of definitions) await this.rewards.upsert(definition);
+      return { source: "file", written: definitions.length };
+    }
+    if ((await this.rewards.count()) > 0) return { source: "default", written: 0 };
+    let written = 0;
+    for (const definition of defaultRewards) if ((await this.rewards.create(definition)).created) written += 1;
+    return { source: "default", written };
+  }
+
+  // --- Internals ---
+
+  /**
+   * One booking: lock the customer, expire lapsed points, run `step`, then check the tier when
+   * something was booked. Events go out after the commit.
+   */
+  private async book<T>(customerId: string, step: Step<T>, at?: Date): Promise<T> {
+    return (await this.bookCounting(customerId, step, at)).result;
+  }
+
+  private async bookCounting<T>(customerId: string, step: Step<T>, at?: Date): Promise<{ result: T; lapsed: number }> {
+    const now = at ?? this.clock.now();
+    const outcome = await this.ledger.withCustomerLock(customerId, async (ledger) => {
+      const stamps = new Stamps(now, await ledger.latestEntryAt(customerId));
+      const entries = await ledger.entries(customerId);
+      let balance = sumPoints(entries);
+      const expireAt = stamps.next();
+      const lapsed = lapsedPoints(openLots(entries), expireAt);
+      if (lapsed > 0) {
+        await ledger.append({ customerId, kind: "expire", points: -lapsed, reason: "points lapsed", createdAt: expireAt });
+        balance -= lapsed;
+      }
+      const { result, booked } = await step({ ledger, now, balance, stamp: () => stamps.next() });
+      const tierChange = booked || lapsed > 0 ? await this.reviewTier(ledger, customerId, now) : null;
+      return { result, lapsed, tierChange };
+    });
+    if (!outcome.found) throw unknownCustomer(customerId);
+    const { result, lapsed, tierChange } = outcome.value;
+    if (tierChange) this.events.emit("loyalty.tier_changed", { customerId, ...tierChange });
+    return { result, lapsed };
+  }
+
+  /**
+   * Compares the tier now with the last one recorded on the timeline (the starting tier when none
+   * is) and records a change. Runs under the customer's lock, so one change is recorded once.
+   */
+  private async reviewTier(ledger: LoyaltyLedger, customerId: string, now: Date) {
+    const current = tierFor(this.settings.tiers, await this.tierProgress(ledger, customerId, now)).name;
+    const last = await ledger.lastTierChange(customerId);
+    const previous = last?.to ?? startingTier(this.settings.tiers).name;
+    if (previous === current) return null;
+    // Changes must read back in order even when the clock has not moved between them.
+    const at = last && last.occurredAt >= now ? new Date(last.occurredAt.getTime() + 1) : now;
+    await ledger.recordTierChange(customerId, { from: previous, to: current, occurredAt: at });
+    return { from: previous, to: current, at };
+  }
+
+  private async tierProgress(ledger: LoyaltyLedger, customerId: string, now: Date): Promise<number> {
+    const since = addMonths(now, -this.settings.tierWindowMonths);
+    if (this.settings.tierBasis === "points") return ledger.pointsEarnedSince(customerId, since);
+    return (await ledger.spendSince(customerId, since))?.toNumber() ?? 0;
+  }
+
+  private expiryFor(now: Date): Date | null {
+    return this.settings.expireMonths > 0 ? addMonths(now, this.settings.expireMonths) : null;
+  }
+
+  /** The caller's key is already on an entry: fine if it is the same booking, an error otherwise. */
+  private sameKey<T>(entry: LoyaltyLedgerEntry, customerId: string, kind: LoyaltyLedgerEntry["kind"], result: T): T {
+    if (entry.customerId !== customerId || entry.kind !== kind) throw keyConflict(entry.idempotencyKey ?? "");
+    return result;
+  }
+
+  /**
+   * Keys are checked under the customer's lock, but one key used for two customers at once is
+   * only caught by the unique index: then the other booking is read back.
+   */
+  private async withKeyFallback<T>(run: () => Promise<T>, key: string, replay: (entry: LoyaltyLedgerEntry) => T | null): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await this.ledger.findByIdempotencyKey(key);
+      if (!existing) throw error;
+      const result = replay(existing);
+      if (result === null) throw keyConflict(key);
+      return result;
+    }
+  }
+}
+
+/** Hands out timestamps that rise strictly past the customer's newest entry, so replays keep booking order. */
+class Stamps {
+  private last: number;
+
+  constructor(
+    private readonly now: Date,
+    latest: Date | null,
+  ) {
+    this.last = latest ? latest.getTime() : -Infinity;
+  }
+
+  next(): Date {
+    this.last = Math.max(this.now.getTime(), this.last + 1);
+    return new Date(this.last);
+  }
+}
+
+function requireText(value: string, problem: string): string {
+  const trimmed = typeof value === "string" ? value.trim() : "";
+  if (!trimmed) throw new TendError("LOYALTY_INVALID_INPUT", problem);
+  return trimmed;
+}
+
+function unknownCustomer(customerId: string): TendError {
+  return new TendError("LOYALTY_UNKNOWN_CUSTOMER", `no customer with id ${customerId}`);
+}
+
+function keyConflict(key: string): TendError {
+  return new TendError("LOYALTY_KEY_CONFLICT", `the idempotency key ${JSON.stringify(key)} was already used for a different booking`);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function roundAmount(value: number): number {
+  return Math.round(value * 100) / 100;
+}

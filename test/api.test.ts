@@ -1,0 +1,183 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
+import { EventBus } from "../src/core/events.ts";
+import { registerApiRoutes } from "../src/http/api-routes.ts";
+import { createHttpServer } from "../src/http/server.ts";
+import { IngestService } from "../src/ingest/ingest-service.ts";
+import { createLogger } from "../src/observability/logger.ts";
+import { createMetrics } from "../src/observability/metrics.ts";
+import { describeEachDatabase } from "./support/databases.ts";
+
+const KEY = "test-key-0123456789abcdef";
+const auth = { authorization: `Bearer ${KEY}` };
+const order = { externalId: "api-o-1", customerExternalId: "api-c-1", amount: "88.80", currency: "CNY", placedAt: "2026-11-20T10:00:00+08:00" };
+
+describeEachDatabase("ingest HTTP API", (db) => {
+  const clock = new ManualClock("2026-11-23T12:00:00Z");
+  const events = new EventBus();
+  const recorded: string[] = [];
+  events.on("order.recorded", (event) => {
+    recorded.push(event.orderId);
+  });
+  let app: FastifyInstance;
+  let disabled: FastifyInstance;
+
+  function build(apiKey: string | undefined): FastifyInstance {
+    const server = createHttpServer({ logger: createLogger("silent"), metrics: createMetrics(), bodyLimitBytes: 16 * 1024 });
+    registerApiRoutes(server, { ingest: new IngestService(db().prisma, events, clock), apiKey });
+    return server;
+  }
+
+  beforeAll(async () => {
+    app = build(KEY);
+    disabled = build(undefined);
+    await Promise.all([app.ready(), disabled.ready()]);
+  });
+  afterAll(async () => {
+    await Promise.all([app?.close(), disabled?.close()]);
+  });
+
+  it("refuses requests without the right key and never opens without one", async () => {
+    const none = await app.inject({ method: "POST", url: "/api/customers", payload: { externalId: "nope" } });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error).toMatch(/API key/);
+    expect(none.headers["www-authenticate"]).toMatch(/^Bearer/);
+    const wrong = await app.inject({ method: "POST", url: "/api/customers", headers: { authorization: `Bearer ${KEY}x` }, payload: { externalId: "nope" } });
+    expect(wrong.statusCode).toBe(401);
+    // The key is checked before the body is read.
+    const unreadBody = await app.inject({ method: "POST", url: "/api/orders", headers: { "content-type": "application/json" }, payload: "{not json" });
+    expect(unreadBody.statusCode).toBe(401);
+    const basic = await app.inject({ method: "POST", url: "/api/customers", headers: { authorization: `Basic ${KEY}` }, payload: { externalId: "nope" } });
+    expect(basic.statusCode).toBe(401);
+    const off = await disabled.inject({ method: "POST", url: "/api/orders", headers: auth, payload: order });
+    expect(off.statusCode).toBe(503);
+    expect(off.json()).toEqual({ error: "API disabled: set TEND_API_KEY" });
+    expect(await db().prisma.customer.count({ where: { externalId: "nope" } })).toBe(0);
+    const right = await app.inject({ method: "POST", url: "/api/customers", headers: { authorization: `bearer ${KEY}` }, payload: { externalId: "yes" } });
+    expect(right.statusCode).toBe(201);
+  });
+
+  it("creates and then updates a customer", async () => {
+    const created = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "api-c-1", displayName: "李娜", locale: "zh-CN" } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ status: "created", id: expect.any(String) });
+    const updated = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "api-c-1", email: "li.na@example.com" } });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toEqual({ status: "updated", id: created.json().id });
+    const stored = await db().prisma.customer.findUnique({ where: { externalId: "api-c-1" } });
+    expect(stored).toMatchObject({ displayName: "李娜", email: "li.na@example.com" });
+  });
+
+  it("answers 422 with field paths and reasons", async () => {
+    const response = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "", email: "x", birthday: "1990-13-01" } });
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toEqual({
+      error: "validation failed",
+      errors: [
+        { path: "externalId", message: "is required" },
+        { path: "email", message: "must be a valid email address" },
+        { path: "birthday", message: expect.stringMatching(/date/) },
+      ],
+    });
+    const list = await app.inject({ method: "POST", url: "/api/orders", headers: auth, payload: [order] });
+    expect(list.statusCode).toBe(422);
+    expect(list.json().errors[0].message).toMatch(/batch/);
+  });
+
+  it("records an order once: 201, then 200 with duplicate, then 409 for different content", async () => {
+    const before = recorded.length;
+    const first = await app.inject({ method: "POST", url: "/api/orders", headers: auth, payload: order });
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({ status: "created", duplicate: false, id: expect.any(String) });
+    const again = await app.inject({ method: "POST", url: "/api/orders", headers: auth, payload: order });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: "duplicate", duplicate: true, id: first.json().id });
+    const conflict = await app.inject({ method: "POST", url: "/api/orders", headers: auth, payload: { ...order, amount: "99.00" } });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json()).toMatchObject({ error: "conflict", id: first.json().id, errors: [{ path: "externalId" }] });
+    expect(recorded.length - before).toBe(1);
+  });
+
+  it("takes batches with mixed items and keeps the valid ones", async () => {
+    const customers = await app.inject({
+      method: "POST",
+      url: "/api/customers/batch",
+      headers: auth,
+      payload: [{ externalId: "api-b-1" }, { externalId: "api-b-2", timeZone: "Nowhere/Land" }, { externalId: "api-c-1", tags: "a;b" }],
+    });
+    expect(customers.statusCode).toBe(200);
+    expect(customers.json()).toEqual({
+      counts: { created: 1, updated: 1, duplicate: 0, rejected: 1 },
+      results: [
+        { index: 0, status: "created", id: expect.any(String) },
+        { index: 1, status: "rejected", errors: [{ path: "timeZone", message: expect.any(String) }] },
+        { index: 2, status: "updated", id: expect.any(String) },
+      ],
+    });
+
+    const before = recorded.length;
+    const orders = await app.inject({
+      method: "POST",
+      url: "/api/orders/batch",
+      headers: auth,
+      payload: [
+        { ...order, externalId: "api-bo-1", customerExternalId: "api-b-1" },
+        { ...order, externalId: "api-bo-2", currency: "CN" },
+        order,
+        { ...order, externalId: "api-bo-3", customerExternalId: "api-b-unknown" },
+      ],
+    });
+    expect(orders.statusCode).toBe(200);
+    const body = orders.json();
+    expect(body.counts).toEqual({ created: 2, updated: 0, duplicate: 1, rejected: 1 });
+    expect(body.results.map((r: { status: string }) => r.status)).toEqual(["created", "rejected", "duplicate", "created"]);
+    expect(body.results[1].errors).toEqual([{ path: "currency", message: expect.any(String) }]);
+    expect(body.results[3].customerCreated).toBe(true);
+    expect(recorded.length - before).toBe(2);
+  });
+
+  it("refuses batches that are not arrays or hold more than 1000 items", async () => {
+    const object = await app.inject({ method: "POST", url: "/api/orders/batch", headers: auth, payload: order });
+    expect(object.statusCode).toBe(422);
+    const big = createHttpServer({ logger: createLogger("silent"), metrics: createMetrics(), bodyLimitBytes: 1024 * 1024 });
+    registerApiRoutes(big, { ingest: new IngestService(db().prisma, events, clock), apiKey: KEY });
+    try {
+      const tooMany = await big.inject({
+        method: "POST",
+        url: "/api/customers/batch",
+        headers: auth,
+        payload: Array.from({ length: 1001 }, (_, i) => ({ externalId: `many-${i}` })),
+      });
+      expect(tooMany.statusCode).toBe(422);
+      expect(tooMany.json().errors[0].message).toMatch(/at most 1000/);
+      expect(await db().prisma.customer.count({ where: { externalId: { startsWith: "many-" } } })).toBe(0);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it("answers 400 to malformed JSON, 413 to a body over the limit and 415 to non-JSON", async () => {
+    const malformed = await app.inject({
+      method: "POST",
+      url: "/api/orders",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: '{"externalId": "x",',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toMatch(/malformed JSON/);
+
+    const huge = await app.inject({
+      method: "POST",
+      url: "/api/customers/batch",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ externalId: `huge-${i}`, displayName: "x".repeat(40) }))),
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error).toMatch(/too large/);
+    expect(await db().prisma.customer.count({ where: { externalId: { startsWith: "huge-" } } })).toBe(0);
+
+    const text = await app.inject({ method: "POST", url: "/api/customers", headers: { ...auth, "content-type": "text/plain" }, payload: "externalId=x" });
+    expect(text.statusCode).toBe(415);
+  });
+});
