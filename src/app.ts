@@ -9,6 +9,7 @@ import { type BuiltServices, buildServices } from "./engine/build-services.ts";
 import { Engine } from "./engine/engine.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
+import { JobScheduler } from "./jobs/scheduler.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
@@ -84,6 +85,11 @@ export async function startTend({ config, logger = createLogger(config.LOG_LEVEL
     const url = await listen(http, config.HOST, config.PORT);
     log.info({ url, chat: `${url}/chat` }, "Tend is listening");
 
+    // Started last, so that a failed start leaves no timers behind.
+    const jobs = new JobScheduler(log);
+    jobs.add({ name: "loyalty-expiry", schedule: config.LOYALTY_EXPIRY_CRON, run: () => services.loyalty.expirePoints() });
+    jobs.add({ name: "survey-expiry", schedule: "*/30 * * * *", run: () => services.surveys.expireOverdue() });
+
     let stopped: Promise<void> | undefined;
     const server = http;
     const stop = () =>
@@ -93,6 +99,7 @@ export async function startTend({ config, logger = createLogger(config.LOG_LEVEL
         await withTimeout(server.close(), config.SHUTDOWN_TIMEOUT_MS, "in-flight requests").catch((error) =>
           log.warn({ err: describeError(error) }, "shutdown did not finish cleanly"),
         );
+        await jobs.stop();
         for (const channel of channels) {
           await channel.stop().catch((error) => log.warn({ platform: channel.platform, err: describeError(error) }, "channel did not stop cleanly"));
         }

@@ -1,4 +1,5 @@
 import os from "node:os";
+import cron from "node-cron";
 import { z } from "zod";
 import { TendError } from "../errors.ts";
 
@@ -105,6 +106,10 @@ const variables = {
   LOYALTY_SURVEY_BONUS_POINTS: {
     expect: "bonus points for answering a survey, from 0 to 100000",
     schema: z.coerce.number().int().min(0).max(100_000).default(20),
+  },
+  LOYALTY_EXPIRY_CRON: {
+    expect: 'a cron expression (UTC) for the points expiry job, e.g. "15 3 * * *" for 03:15 daily',
+    schema: z.string().refine((value) => cron.validate(value)).default("15 3 * * *"),
   },
   WEBCHAT_RATE_LIMIT_PER_MINUTE: {
     expect: "messages one web chat visitor may send a minute, from 1 to 600",
