@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import { channelFactories as installedChannels } from "../adapters/index.ts";
 import { WebChatChannel } from "../adapters/web/web-channel.ts";
 import { registerWebChatRoutes } from "../adapters/web/routes.ts";
 import type { Config } from "./config/env.ts";
 import type { ChannelAdapter } from "./core/channel.ts";
+import type { ChannelFactory } from "./core/channel-factory.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { RateLimiter } from "./core/rate-limiter.ts";
 import { type BuiltServices, buildServices } from "./engine/build-services.ts";
@@ -34,10 +36,17 @@ export interface StartOptions {
   config: Config;
   logger?: Logger;
   clock?: Clock;
+  /** The chat platforms to offer; the installed adapters by default. */
+  channelFactories?: ChannelFactory[];
 }
 
 /** The composition root: everything Tend runs is built and wired here, nowhere else. */
-export async function startTend({ config, logger = createLogger(config.LOG_LEVEL), clock = systemClock }: StartOptions): Promise<RunningTend> {
+export async function startTend({
+  config,
+  logger = createLogger(config.LOG_LEVEL),
+  clock = systemClock,
+  channelFactories = installedChannels,
+}: StartOptions): Promise<RunningTend> {
   const log = logger.child({ instance: config.TEND_INSTANCE_ID });
   const db = await openDatabase(databaseOptionsFromConfig(config));
   log.info({ database: db.description }, "database open");
@@ -76,14 +85,34 @@ export async function startTend({ config, logger = createLogger(config.LOG_LEVEL
       clock,
     });
     const channels: ChannelAdapter[] = [web];
-    for (const channel of channels) {
-      engine.registerChannel(channel);
-      await channel.start(engine.handleInbound);
+    engine.registerChannel(web);
+    await web.start(engine.handleInbound);
+
+    // Adapters are made before listening (webhook routes must exist by then) and started after.
+    const off: string[] = [];
+    const configured: ChannelAdapter[] = [];
+    for (const factory of channelFactories) {
+      const missing = factory.missingSettings(config);
+      if (missing.length) off.push(`${factory.platform} (set ${missing.join(", ")})`);
+      else configured.push(factory.create({ config, logger: log.child({ channel: factory.platform }), http }));
     }
-    log.info({ on: channels.map((c) => c.platform) }, "channels started");
 
     const url = await listen(http, config.HOST, config.PORT);
     log.info({ url, chat: `${url}/chat` }, "Tend is listening");
+
+    for (const adapter of configured) {
+      try {
+        await adapter.start(engine.handleInbound);
+        engine.registerChannel(adapter);
+        channels.push(adapter);
+      } catch (error) {
+        // One channel's bad token must not keep the others (or the web chat) down.
+        log.error({ platform: adapter.platform, err: describeError(error) }, "channel did not start");
+        off.push(`${adapter.platform} (failed: ${describeError(error)})`);
+        await adapter.stop().catch(() => {});
+      }
+    }
+    log.info({ on: channels.map((c) => c.platform), off }, "channels");
 
     // Started last, so that a failed start leaves no timers behind.
     const jobs = new JobScheduler(log);

@@ -111,6 +111,52 @@ const variables = {
     expect: 'a cron expression (UTC) for the points expiry job, e.g. "15 3 * * *" for 03:15 daily',
     schema: z.string().refine((value) => cron.validate(value)).default("15 3 * * *"),
   },
+  TELEGRAM_BOT_TOKEN: {
+    expect: "the bot token from @BotFather, like 123456789:AA…",
+    secret: true,
+    schema: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/).optional(),
+  },
+  TELEGRAM_API_ROOT: {
+    expect: "the Bot API base URL, e.g. https://api.telegram.org or a local Bot API server",
+    schema: z.url({ protocol: /^https?$/ }).default("https://api.telegram.org"),
+  },
+  TELEGRAM_WEBHOOK_URL: {
+    expect: "the public https URL Telegram should post updates to (unset = long polling)",
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+  },
+  TELEGRAM_WEBHOOK_SECRET: {
+    expect: "1 to 256 characters A-Z a-z 0-9 _ - that Telegram sends back in X-Telegram-Bot-Api-Secret-Token",
+    secret: true,
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/).optional(),
+  },
+  DISCORD_BOT_TOKEN: {
+    expect: "the bot token from the Discord developer portal",
+    secret: true,
+    schema: z.string().regex(/^\S{20,}$/).optional(),
+  },
+  DISCORD_API_URL: {
+    expect: "the Discord REST API base URL, e.g. https://discord.com/api",
+    schema: z.url({ protocol: /^https?$/ }).default("https://discord.com/api"),
+  },
+  SLACK_BOT_TOKEN: {
+    expect: "the bot token of the Slack app, starting xoxb-",
+    secret: true,
+    schema: z.string().regex(/^xoxb-\S+$/).optional(),
+  },
+  SLACK_SIGNING_SECRET: {
+    expect: "the signing secret from the Slack app's Basic Information page",
+    secret: true,
+    schema: z.string().regex(/^\S{8,}$/).optional(),
+  },
+  SLACK_APP_TOKEN: {
+    expect: "an app-level token starting xapp- (turns on Socket Mode)",
+    secret: true,
+    schema: z.string().regex(/^xapp-\S+$/).optional(),
+  },
+  SLACK_API_URL: {
+    expect: "the Slack Web API base URL ending in /api/, e.g. https://slack.com/api/",
+    schema: z.url({ protocol: /^https?$/ }).default("https://slack.com/api/"),
+  },
   WEBCHAT_RATE_LIMIT_PER_MINUTE: {
     expect: "messages one web chat visitor may send a minute, from 1 to 600",
     schema: z.coerce.number().int().min(1).max(600).default(30),

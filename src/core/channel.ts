@@ -80,3 +80,19 @@ export class ChannelError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * Thrown by an adapter's start() when it cannot run with its settings (a wrong token, say);
+ * `variable` names the setting to fix. Tend logs it and keeps the other channels running.
+ */
+export class ChannelStartError extends Error {
+  constructor(
+    readonly platform: Platform,
+    readonly variable: string,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${platform}: ${message} (check ${variable})`, options);
+    this.name = "ChannelStartError";
+  }
+}

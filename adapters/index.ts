@@ -1,0 +1,7 @@
+import type { ChannelFactory } from "../src/core/channel-factory.ts";
+
+/**
+ * The chat platforms Tend can run, each started only when its settings are present. The web
+ * chat is built in and always on (src/app.ts).
+ */
+export const channelFactories: ChannelFactory[] = [];

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/env.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { ChannelAdapter, Platform } from "./channel.ts";
+
+export interface ChannelFactoryContext {
+  config: Config;
+  logger: Logger;
+  /** Tend's HTTP server, not yet listening: adapters that take webhooks add their routes here. */
+  http: FastifyInstance;
+}
+
+/**
+ * How Tend finds out whether a channel is configured and builds its adapter. The composition root
+ * (src/app.ts) gets the list from adapters/index.ts; the core never imports a platform's SDK.
+ */
+export interface ChannelFactory {
+  readonly platform: Platform;
+  /** The variables still to set before this channel can start; empty when it is configured. */
+  missingSettings(config: Config): string[];
+  create(context: ChannelFactoryContext): ChannelAdapter;
+}
