@@ -1,0 +1,2 @@
+export { telegramFactory } from "./factory.ts";
+export { TelegramAdapter, type TelegramSettings } from "./adapter.ts";
