@@ -79,6 +79,7 @@ export async function startTend({
     const web = new WebChatChannel();
     registerWebChatRoutes(http, {
       handle: () => web.handle,
+      previousReplies: (visitorId, messageId) => engine.previousReplies("web", visitorId, messageId),
       customers: services.customers,
       interactions: services.interactions,
       limiter: new RateLimiter(config.WEBCHAT_RATE_LIMIT_PER_MINUTE),

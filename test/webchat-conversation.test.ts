@@ -119,6 +119,8 @@ for (const target of targets) {
       expect((await say({ text: "START" }))[0]?.text).toMatch(/care messages are on again/);
       customer = await tend.services.customers.findById(customerId);
       expect(customer?.careConsent).toBe(true);
+      // Marketing was never agreed to, so START does not turn it on.
+      expect(customer?.marketingConsent).toBe(false);
       const history = await tend.services.customers.consentHistory(customerId);
       expect(history.filter((h) => h.topic === "care").map((h) => h.granted)).toEqual([false, true]);
 
@@ -176,7 +178,7 @@ for (const target of targets) {
     it("rate-limits one visitor without slowing others", async () => {
       const flooder = "visitor-flood-0001";
       const statuses: number[] = [];
-      for (let i = 0; i < 35; i++) {
+      for (let i = 0; i < 60; i++) {
         const response = await fetch(`${tend.url}/webchat/api/messages`, {
           method: "POST",
           headers: { "content-type": "application/json" },
@@ -189,7 +191,10 @@ for (const target of targets) {
         }
       }
       expect(statuses.at(-1)).toBe(429);
-      expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+      // 30 at once, plus the few that refill (one per 2 s) while the requests are made.
+      const allowed = statuses.filter((s) => s === 200).length;
+      expect(allowed).toBeGreaterThanOrEqual(30);
+      expect(allowed).toBeLessThan(40);
       expect((await say({ text: "help" })).length).toBe(1);
     });
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { InboundHandler } from "../../src/core/channel.ts";
+import type { InboundHandler, OutboundMessage } from "../../src/core/channel.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import type { RateLimiter } from "../../src/core/rate-limiter.ts";
 import type { CustomerRepository } from "../../src/db/repositories/customer-repository.ts";
@@ -27,6 +27,8 @@ const pollQuery = z.object({ visitorId, after: z.iso.datetime({ offset: true }).
 
 export interface WebChatRouteDependencies {
   handle: () => InboundHandler | undefined;
+  /** What was answered to an earlier delivery of the same message. */
+  previousReplies: (platformUserId: string, platformMessageId: string) => Promise<OutboundMessage[]>;
   customers: CustomerRepository;
   interactions: InteractionRepository;
   limiter: RateLimiter;
@@ -57,17 +59,20 @@ export function registerWebChatRoutes(app: FastifyInstance, deps: WebChatRouteDe
     }
     const handle = deps.handle();
     if (!handle) return reply.status(503).send({ error: "web chat is not running" });
+    const platformMessageId = body.messageId ? `${body.visitorId}:${body.messageId}` : undefined;
     const replies = await handle({
       platform: "web",
       platformUserId: body.visitorId,
       address: visitorAddress(body.visitorId),
-      platformMessageId: body.messageId ? `${body.visitorId}:${body.messageId}` : undefined,
+      platformMessageId,
       text: body.text,
       action: body.action,
       locale: body.locale,
       receivedAt: deps.clock.now(),
       raw: request.body,
     });
+    // A page that lost the response retries with the same messageId: it gets the first answers again.
+    if (replies.length === 0 && platformMessageId) return { replies: await deps.previousReplies(body.visitorId, platformMessageId) };
     return { replies };
   });
 

@@ -40,8 +40,9 @@ export class Engine {
   }
 
   /** For adapters: handles one inbound message and returns what to answer. */
-  readonly handleInbound = async (message: InboundMessage): Promise<OutboundMessage[]> => {
+  readonly handleInbound = async (received: InboundMessage): Promise<OutboundMessage[]> => {
     const { services } = this;
+    const message = storable(received);
     const text = message.text ?? "";
     // A new customer gets the language the platform or their first message suggests.
     const { customer } = await services.customers.resolveIdentity(
@@ -67,9 +68,10 @@ export class Engine {
       occurredAt: message.receivedAt,
     });
     if (inbound.duplicate) {
-      // Seen before: handled once. A retrying client gets the same answers again, nothing is redone.
+      // Seen before (a platform's redelivery, another instance's copy): handled once, answered once.
+      // A channel whose clients retry for the answer asks for it with previousReplies().
       this.log.debug({ platform: message.platform }, "duplicate inbound message");
-      return messageKey ? (await services.interactions.repliesTo(customer.id, messageKey)).map(toOutbound) : [];
+      return [];
     }
 
     const ctx = new ConversationContext(message, customer, services, this.clock);
@@ -77,7 +79,7 @@ export class Engine {
       const outcome = await route(ctx);
       if (outcome === "unrecognised" && text) {
         // Kept for staff: what customers ask that Tend does not understand yet.
-        await services.interactions.annotate(inbound.interaction.id, { unrecognised: true });
+        await services.interactions.annotate(inbound.interaction.id, { ...(message.action ? { action: message.action } : {}), unrecognised: true });
       }
     } catch (error) {
       this.log.error({ err: describeError(error), platform: message.platform }, "handling a message failed");
@@ -85,8 +87,28 @@ export class Engine {
       ctx.reply(textsFor(ctx.language).failure, { kind: "system" });
     }
     await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey);
+    await this.sweepIfErasedMeanwhile(ctx.customer);
     return ctx.replies.map(({ kind: _kind, ...outbound }) => outbound);
   };
+
+  /** The answers already given to a message, for a client that retries a request it lost the response to. */
+  async previousReplies(platform: Platform, platformUserId: string, platformMessageId: string): Promise<OutboundMessage[]> {
+    const customer = await this.services.customers.findByIdentity(platform, platformUserId);
+    if (!customer) return [];
+    const replies = await this.services.interactions.repliesTo(customer.id, `${platform}:${platformMessageId}`);
+    return replies.map(toOutbound);
+  }
+
+  /**
+   * An erasure that finished while this message was being handled (a second tap on the confirm
+   * button, a message racing the erasure) did not see what this message wrote; erasing again
+   * sweeps it up. One read per message; the sweep itself only runs after such a race.
+   */
+  private async sweepIfErasedMeanwhile(customer: Customer): Promise<void> {
+    if (customer.erasedAt) return;
+    const current = await this.services.customers.findById(customer.id);
+    if (current?.erasedAt) await this.services.privacy.eraseCustomer(customer.id, { requestedVia: "chat" });
+  }
 
   private async recordReplies(customer: Customer, platform: Platform, replies: Reply[], inReplyTo: string | undefined): Promise<void> {
     const erased = customer.erasedAt !== null;
@@ -96,9 +118,10 @@ export class Engine {
         platform,
         direction: "out",
         kind: reply.kind,
-        // After an erasure nothing personal is written again, not even our own words to them.
+        // After an erasure nothing personal is written again, not even our own words to them, nor
+        // the platform message id they answer (the erasure has just scrubbed it from the inbound row).
         text: erased ? null : reply.text,
-        metadata: outboundMetadata(reply, inReplyTo),
+        metadata: erased ? undefined : outboundMetadata(reply, inReplyTo),
         occurredAt: this.clock.now(),
       });
     }
@@ -130,6 +153,16 @@ export class Engine {
       occurredAt: this.clock.now(),
     });
   }
+}
+
+/**
+ * What a person typed, made safe to store: PostgreSQL text cannot hold NUL, and a lone surrogate
+ * is no character. Either used to make the whole message fail before anything was recorded.
+ */
+function storable(message: InboundMessage): InboundMessage {
+  const clean = (value: string | undefined) =>
+    value === undefined ? undefined : value.replace(/\u0000/g, "").replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  return { ...message, text: clean(message.text), action: clean(message.action), displayName: clean(message.displayName) };
 }
 
 function outboundMetadata(reply: OutboundMessage, inReplyTo: string | undefined, proactive = false): Prisma.InputJsonValue | undefined {

@@ -32,8 +32,9 @@ const exact: Array<[RegExp, Intent]> = [
   [/^(\/rewards|rewards?|catalog(ue)?|奖励|奖品|礼品)[?？]?$/i, { kind: "rewards" }],
   [/^(\/feedback|rate us|rate|feedback|survey|评价|评价我们|反馈)$/i, { kind: "rate" }],
   [/^(agent|human|person|talk to a person|real person|operator|人工|人工客服|转人工|客服)$/i, { kind: "agent" }],
-  [/^(stop|unsubscribe|stop all|退订|取消订阅)$/i, { kind: "stop" }],
-  [/^(start|subscribe|resume|订阅|恢复订阅)$/i, { kind: "start" }],
+  // "Stop." and "STOP!" must work too: a stop request is never lost to punctuation.
+  [/^(stop|unsubscribe|stop all|退订|取消订阅)[!！.。]?$/i, { kind: "stop" }],
+  [/^(start|subscribe|resume|订阅|恢复订阅)[!！.。]?$/i, { kind: "start" }],
   [/^(my data|export( my data)?|我的数据|导出数据|导出我的数据)$/i, { kind: "export" }],
   [/^(delete my data|erase my data|forget me|删除我的数据|删除数据)$/i, { kind: "erase" }],
   [/^(profile|settings|my settings|设置|我的设置|个人资料)$/i, { kind: "profile" }],
@@ -41,13 +42,16 @@ const exact: Array<[RegExp, Intent]> = [
   [/^(中文|language zh|lang zh|language zh-cn|语言 中文)$/i, { kind: "language", language: "zh-CN" }],
 ];
 
+// An English keyword must end where its word ends ("linkedin" is not "link CODE", "birthdays
+// are fun" is no birthday); Chinese needs no space before the value. A keyword without a value
+// still counts, so its handler can answer with the hint.
 const withValue: Array<[RegExp, (value: string) => Intent]> = [
-  [/^(?:redeem|兑换)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "redeem", reward: v || null })],
-  [/^(?:birthday|my birthday is|生日)\s*[:：]?\s*(.+)$/i, (v) => ({ kind: "birthday", value: v })],
-  [/^(?:time ?zone|tz|时区)\s*[:：]?\s*(.+)$/i, (v) => ({ kind: "timezone", value: v })],
-  [/^(?:quiet(?: hours)?|免打扰)\s*[:：]?\s*(.+)$/i, (v) => ({ kind: "quiet", value: v })],
-  [/^(?:frequency|频率)\s*[:：]?\s*(.+)$/i, (v) => ({ kind: "frequency", value: v })],
-  [/^(?:link|绑定)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "link", code: v || null })],
+  [/^(?:redeem(?![a-z])|兑换)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "redeem", reward: v || null })],
+  [/^(?:my birthday is(?![a-z])|birthday(?![a-z])|生日)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "birthday", value: v })],
+  [/^(?:time ?zone(?![a-z])|tz(?![a-z])|时区)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "timezone", value: v })],
+  [/^(?:quiet(?: hours)?(?![a-z])|免打扰)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "quiet", value: v })],
+  [/^(?:frequency(?![a-z])|频率)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "frequency", value: v })],
+  [/^(?:link(?![a-z])|绑定)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "link", code: v || null })],
 ];
 
 export function recogniseIntent(text: string): Intent | null {

@@ -5,7 +5,7 @@ import { findConfirmation } from "./handlers/confirmations.ts";
 import { startMessages, stopMessages } from "./handlers/consent.ts";
 import { handOver } from "./handlers/handover.ts";
 import { issueLinkCode, redeemLinkCode } from "./handlers/linking.ts";
-import { completeRedeem, showPoints, showRewards, startRedeem } from "./handlers/loyalty.ts";
+import { completeRedeem, refuseCancelAfterRedeem, showPoints, showRewards, startRedeem } from "./handlers/loyalty.ts";
 import { setBirthday, setFrequency, setLanguage, setQuietHours, setTimeZone, showProfile } from "./handlers/profile.ts";
 import { answerSurvey, inviteCsat, replyToAnswer } from "./handlers/surveys.ts";
 import { type Intent, normalise, recogniseIntent } from "./intents.ts";
@@ -115,15 +115,20 @@ async function settleConfirmation(
   confirmation: NonNullable<Awaited<ReturnType<typeof findConfirmation>>>,
   confirmed: boolean,
 ): Promise<RouteOutcome> {
+  const { operation } = confirmation;
   if (!confirmed) {
+    if (operation.op === "redeem" && operation.done) {
+      await refuseCancelAfterRedeem(ctx, operation.reward);
+      return "handled";
+    }
     await ctx.services.pending.remove(confirmation.id);
     ctx.reply(ctx.t.cancelled);
     return "handled";
   }
-  const { operation } = confirmation;
   if (operation.op === "redeem") {
     // Kept after use: a second tap on the same button must find the first redemption, not book another.
-    await completeRedeem(ctx, confirmation.id, operation.reward);
+    const redeemed = await completeRedeem(ctx, confirmation.id, operation.reward);
+    if (redeemed && !operation.done) await ctx.services.pending.updatePayload(confirmation.id, { ...operation, done: true });
   } else {
     await ctx.services.pending.remove(confirmation.id);
     await completeErase(ctx, operation.token);

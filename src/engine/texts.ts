@@ -32,6 +32,8 @@ const en = {
     `${name} needs ${cost} points and you have ${balance}: ${cost - balance} more to go.`,
   redeemed: (name: string, balance: number) => `Done! You redeemed ${name}. ${balance} points left. We will be in touch about it.`,
   alreadyRedeemed: (name: string) => `That was already done: ${name} is redeemed once. Nothing more was taken.`,
+  redeemNotCancellable: (name: string) =>
+    `${name} is already redeemed, so it cannot be cancelled here. If you need it undone, send "agent" to talk to a person.`,
   cancelled: "Cancelled. Nothing was changed.",
   confirmationExpired: "That confirmation has expired or was already used. Nothing was changed.",
   birthdaySet: (date: string) => `Saved: your birthday is ${date}.`,
@@ -100,6 +102,7 @@ const zh: Texts = {
   insufficient: (name, cost, balance) => `${name} 需要 ${cost} 积分，您目前有 ${balance} 积分，还差 ${cost - balance} 积分。`,
   redeemed: (name, balance) => `兑换成功！您已兑换 ${name}，剩余 ${balance} 积分。我们会尽快与您联系。`,
   alreadyRedeemed: (name) => `该兑换已完成：${name} 只兑换一次，没有重复扣除积分。`,
+  redeemNotCancellable: (name) => `${name} 已兑换完成，无法在这里取消。如需撤销，请发送“人工”联系客服。`,
   cancelled: "已取消，没有做任何更改。",
   confirmationExpired: "该确认已过期或已使用，没有做任何更改。",
   birthdaySet: (date) => `已保存：您的生日是 ${date}。`,

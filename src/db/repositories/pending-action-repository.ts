@@ -22,6 +22,11 @@ export class PendingActionRepository {
     });
   }
 
+  /** Replaces the payload, e.g. to mark a confirmation as carried out while it stays answerable. */
+  async updatePayload(id: string, payload: Prisma.InputJsonValue): Promise<void> {
+    await this.prisma.pendingAction.updateMany({ where: { id }, data: { payload } });
+  }
+
   async remove(id: string): Promise<void> {
     await this.prisma.pendingAction.deleteMany({ where: { id } });
   }

@@ -1,8 +1,12 @@
 import type { InteractionKind } from "../../db/generated/client.ts";
 import type { ConversationContext } from "../context.ts";
 
-/** What a confirmation will do once the customer says yes. */
-export type ConfirmedOperation = { op: "redeem"; reward: string } | { op: "erase"; token: string };
+/**
+ * What a confirmation will do once the customer says yes. A redemption's confirmation stays
+ * answerable after use (a second tap must find the first redemption); `done` then marks that it
+ * was carried out, so a late "cancel" does not claim nothing happened.
+ */
+export type ConfirmedOperation = { op: "redeem"; reward: string; done?: boolean } | { op: "erase"; token: string };
 
 export const CONFIRMATION_KIND = "confirm";
 
@@ -24,8 +28,12 @@ function isOperation(value: unknown): value is ConfirmedOperation {
   return op === "redeem" || op === "erase";
 }
 
+/** Confirmation ids are uuids; anything else in a button id (forged, truncated) would fail the uuid column. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The live confirmation with this id, or, for a typed "yes"/"no", the customer's newest one. */
 export async function findConfirmation(ctx: ConversationContext, id: string | null) {
+  if (id !== null && !UUID.test(id)) return null;
   const now = ctx.now();
   const pending = id
     ? await ctx.services.pending.findLive(id, ctx.customer.id, now)

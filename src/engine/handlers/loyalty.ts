@@ -64,24 +64,32 @@ export async function startRedeem(ctx: ConversationContext, wanted: string | nul
 
 /**
  * The confirmed redemption. The idempotency key is the confirmation's id, so a double tap or a
- * retried request finds the first redemption instead of booking a second.
+ * retried request finds the first redemption instead of booking a second. True when the reward
+ * is redeemed (now or before).
  */
-export async function completeRedeem(ctx: ConversationContext, confirmationId: string, rewardCode: string): Promise<void> {
+export async function completeRedeem(ctx: ConversationContext, confirmationId: string, rewardCode: string): Promise<boolean> {
   const result = await ctx.services.loyalty.redeem(ctx.customer.id, rewardCode, `redeem:${confirmationId}`);
   switch (result.status) {
     case "ok":
       ctx.reply(ctx.t.redeemed(rewardName(ctx, result.reward), result.balance), { kind: "loyalty" });
-      return;
+      return true;
     case "already_done":
       ctx.reply(ctx.t.alreadyRedeemed(result.reward ? rewardName(ctx, result.reward) : rewardCode), { kind: "loyalty" });
-      return;
+      return true;
     case "insufficient":
       ctx.reply(ctx.t.insufficient(rewardName(ctx, result.reward), result.cost, result.balance), { kind: "loyalty" });
-      return;
+      return false;
     case "inactive_reward":
       ctx.reply(ctx.t.rewardInactive(rewardName(ctx, result.reward)), { kind: "loyalty" });
-      return;
+      return false;
     case "unknown_reward":
       await showRewards(ctx, ctx.t.rewardUnknown(rewardCode));
+      return false;
   }
+}
+
+/** "Cancel" on a redemption that already went through: say so instead of "nothing was changed". */
+export async function refuseCancelAfterRedeem(ctx: ConversationContext, rewardCode: string): Promise<void> {
+  const reward = (await ctx.services.loyalty.listAllRewards()).find((r) => r.code === rewardCode);
+  ctx.reply(ctx.t.redeemNotCancellable(reward ? rewardName(ctx, reward) : rewardCode), { kind: "loyalty" });
 }
