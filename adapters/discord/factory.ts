@@ -1,0 +1,20 @@
+import type { Config } from "../../src/config/env.ts";
+import type { ChannelFactory } from "../../src/core/channel-factory.ts";
+import { DiscordChannel, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";
+
+/** Starts when DISCORD_BOT_TOKEN is set; `overrides` are for tests (shorter timeouts, say). */
+export function createDiscordChannelFactory(overrides: Partial<Omit<DiscordSettings, "token" | "apiUrl">> = {}): ChannelFactory {
+  return {
+    platform: "discord",
+    missingSettings: (config: Config) => (config.DISCORD_BOT_TOKEN ? [] : ["DISCORD_BOT_TOKEN"]),
+    create: ({ config, logger }) => {
+      if (!config.DISCORD_BOT_TOKEN) throw new Error("DISCORD_BOT_TOKEN is not set");
+      return new DiscordChannel(
+        { ...defaultDiscordSettings, ...overrides, token: config.DISCORD_BOT_TOKEN, apiUrl: config.DISCORD_API_URL },
+        logger,
+      );
+    },
+  };
+}
+
+export const discordChannelFactory = createDiscordChannelFactory();

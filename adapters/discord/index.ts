@@ -1,0 +1,2 @@
+export { discordChannelFactory, createDiscordChannelFactory } from "./factory.ts";
+export { DiscordChannel, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";
