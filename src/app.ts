@@ -72,7 +72,12 @@ export async function startTend({
     registerApiRoutes(http, {
       ingest: services.ingest,
       apiKey: config.TEND_API_KEY,
-      moreRoutes: (api) => registerStaffRoutes(api, { feedback: services.feedback, customers: services.customers, loyalty: services.loyalty }),
+      moreRoutes: (api) => registerStaffRoutes(api, {
+          feedback: services.feedback,
+          customers: services.customers,
+          loyalty: services.loyalty,
+          inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
+        }),
     });
     if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");
 

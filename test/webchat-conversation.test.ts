@@ -145,6 +145,34 @@ for (const target of targets) {
       expect(again[0]?.text).toMatch(/You have 0 points/);
     });
 
+    it("lets staff invite a customer to NPS, at most once in 90 days", async () => {
+      const visitor = `visitor-${target.name}-nps01`;
+      await fetch(`${tend.url}/webchat/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ visitorId: visitor, text: "hi" }),
+      });
+      const customer = await tend.services.customers.findByIdentity("web", visitor);
+      const invited = await api("POST", `/customers/${customer!.id}/surveys`, { kind: "nps" });
+      expect(invited.status).toBe(201);
+      expect(invited.body.platform).toBe("web");
+      const poll = await fetch(`${tend.url}/webchat/api/messages?visitorId=${visitor}`);
+      const [question] = ((await poll.json()) as { messages: Reply[] }).messages;
+      expect(question?.text).toMatch(/recommend us/);
+      expect(question?.choices).toHaveLength(11);
+      const nine = question!.choices!.find((c) => c.id.endsWith(":9"))!;
+      const answered = await fetch(`${tend.url}/webchat/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ visitorId: visitor, action: nine.id }),
+      });
+      expect(((await answered.json()) as { replies: Reply[] }).replies[0]?.text).toMatch(/main reason/);
+      const again = await api("POST", `/customers/${customer!.id}/surveys`, { kind: "nps" });
+      expect(again.status).toBe(409);
+      expect(again.body.reason).toBe("too_soon");
+      expect((await api("POST", `/customers/${customer!.id}/surveys`, { kind: "poll" })).status).toBe(422);
+    });
+
     it("answers a redelivered message once, with the same replies", async () => {
       const first = await say({ text: "rewards", messageId: "dup-1" });
       const second = await say({ text: "rewards", messageId: "dup-1" });

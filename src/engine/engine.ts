@@ -1,6 +1,7 @@
 import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform } from "../core/channel.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
-import type { Customer } from "../db/repositories/customer-repository.ts";
+import type { ChannelIdentity, Customer } from "../db/repositories/customer-repository.ts";
+import type { InviteResult } from "../surveys/survey-service.ts";
 import type { Interaction } from "../db/repositories/interaction-repository.ts";
 import type { InteractionKind, Prisma } from "../db/generated/client.ts";
 import { TendError, describeError } from "../errors.ts";
@@ -132,6 +133,20 @@ export class Engine {
    * it on their timeline. Throws ChannelError (from the adapter) or TendError when nobody can be reached.
    */
   async notify(customerId: string, message: OutboundMessage, kind: InteractionKind = "message"): Promise<void> {
+    await this.deliver(customerId, await this.reachableIdentity(customerId), message, kind);
+  }
+
+  /** Invites a customer to a CSAT or NPS survey on the channel they used last (staff or outreach asked). */
+  async inviteToSurvey(customerId: string, kind: "csat" | "nps"): Promise<InviteResult> {
+    const identity = await this.reachableIdentity(customerId);
+    const result = await this.services.surveys.invite(customerId, kind, identity.platform, "staff");
+    if (result.status === "invited") {
+      await this.deliver(customerId, identity, { text: result.question, choices: result.choices }, "survey");
+    }
+    return result;
+  }
+
+  private async reachableIdentity(customerId: string): Promise<ChannelIdentity> {
     const identities = await this.services.customers.identities(customerId);
     const reachable = identities
       .filter((identity) => this.channels.has(identity.platform))
@@ -140,6 +155,10 @@ export class Engine {
     if (!identity) {
       throw new TendError("CUSTOMER_UNREACHABLE", `customer ${customerId} has no identity on a running channel`);
     }
+    return identity;
+  }
+
+  private async deliver(customerId: string, identity: ChannelIdentity, message: OutboundMessage, kind: InteractionKind): Promise<void> {
     const adapter = this.channels.get(identity.platform)!;
     const receipt = await adapter.send(identity.address, message);
     await this.services.interactions.record({
@@ -153,6 +172,7 @@ export class Engine {
       occurredAt: this.clock.now(),
     });
   }
+
 }
 
 /**

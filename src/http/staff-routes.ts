@@ -4,12 +4,17 @@ import type { CustomerRepository } from "../db/repositories/customer-repository.
 import { TendError } from "../errors.ts";
 import type { FeedbackService } from "../feedback/feedback-service.ts";
 import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import type { InviteResult } from "../surveys/survey-service.ts";
 
 export interface StaffRouteDependencies {
   feedback: FeedbackService;
   customers: CustomerRepository;
   loyalty: LoyaltyService;
+  /** Sends a survey invitation on the customer's last-used running channel. */
+  inviteToSurvey: (customerId: string, kind: "csat" | "nps") => Promise<InviteResult>;
 }
+
+const surveyBody = z.object({ kind: z.enum(["csat", "nps"]) });
 
 const adjustBody = z.object({
   points: z.number().int().refine((n) => n !== 0, "points must not be 0"),
@@ -32,7 +37,7 @@ const statusFor: Record<string, number> = {
 };
 
 /** What staff do over the API until the Slack staff tools exist: see open cases, close them, release a handover. */
-export function registerStaffRoutes(api: FastifyInstance, { feedback, customers, loyalty }: StaffRouteDependencies): void {
+export function registerStaffRoutes(api: FastifyInstance, { feedback, customers, loyalty, inviteToSurvey }: StaffRouteDependencies): void {
   api.get("/cases", async () => ({ cases: await feedback.listOpen() }));
 
   api.post<{ Params: { id: string } }>("/cases/:id/close", async (request, reply) => {
@@ -70,6 +75,23 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
       throw error;
     }
     return reply.code(result.status === "adjusted" ? 201 : 200).send({ status: result.status, balance: await loyalty.balance(customer.id) });
+  });
+
+  api.post<{ Params: { id: string } }>("/customers/:id/surveys", async (request, reply) => {
+    const customer = caseOrCustomerId.safeParse(request.params.id).success ? await customers.findById(request.params.id) : null;
+    if (!customer) return reply.code(404).send({ error: "no such customer" });
+    const parsed = surveyBody.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(422).send({ error: 'kind must be "csat" or "nps"' });
+    try {
+      const result = await inviteToSurvey(customer.id, parsed.data.kind);
+      if (result.status === "refused") {
+        return reply.code(409).send({ error: `not invited: ${result.reason}`, reason: result.reason, nextAllowedAt: result.nextAllowedAt });
+      }
+      return reply.code(201).send({ invitationId: result.invitation.id, platform: result.invitation.platform, expiresAt: result.invitation.expiresAt });
+    } catch (error) {
+      if (error instanceof TendError && error.code === "CUSTOMER_UNREACHABLE") return reply.code(409).send({ error: error.message, reason: "unreachable" });
+      throw error;
+    }
   });
 
   api.post<{ Params: { id: string } }>("/customers/:id/release", async (request, reply) => {
