@@ -12,6 +12,7 @@ import { Engine } from "./engine/engine.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
+import { awardBirthdayBonuses } from "./loyalty/birthday-bonus.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
@@ -124,6 +125,11 @@ export async function startTend({
     const jobs = new JobScheduler(log);
     jobs.add({ name: "loyalty-expiry", schedule: config.LOYALTY_EXPIRY_CRON, run: () => services.loyalty.expirePoints() });
     jobs.add({ name: "survey-expiry", schedule: "*/30 * * * *", run: () => services.surveys.expireOverdue() });
+    jobs.add({
+      name: "birthday-bonus",
+      schedule: "5 * * * *",
+      run: () => awardBirthdayBonuses({ ...services, clock, points: config.LOYALTY_BIRTHDAY_BONUS_POINTS }),
+    });
 
     let stopped: Promise<void> | undefined;
     const server = http;

@@ -107,6 +107,10 @@ const variables = {
     expect: "bonus points for answering a survey, from 0 to 100000",
     schema: z.coerce.number().int().min(0).max(100_000).default(20),
   },
+  LOYALTY_BIRTHDAY_BONUS_POINTS: {
+    expect: "bonus points on a customer's birthday, from 0 to 100000",
+    schema: z.coerce.number().int().min(0).max(100_000).default(100),
+  },
   LOYALTY_EXPIRY_CRON: {
     expect: 'a cron expression (UTC) for the points expiry job, e.g. "15 3 * * *" for 03:15 daily',
     schema: z.string().refine((value) => cron.validate(value)).default("15 3 * * *"),

@@ -135,6 +135,13 @@ export class CustomerRepository {
     return customer;
   }
 
+  /** Customers (not erased) whose birthday falls on one of these month-days ("MM-DD"). */
+  withBirthdayOn(monthDays: string[]): Promise<Pick<Customer, "id" | "birthday" | "timeZone">[]> {
+    return this.prisma.$queryRaw<Pick<Customer, "id" | "birthday" | "timeZone">[]>`
+      SELECT id, birthday, "timeZone" FROM "Customer"
+       WHERE birthday IS NOT NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${monthDays})`;
+  }
+
   consentHistory(customerId: string) {
     return this.prisma.consentChange.findMany({ where: { customerId }, orderBy: { changedAt: "asc" } });
   }
