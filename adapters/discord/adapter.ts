@@ -22,7 +22,7 @@ import { type DiscordClientSettings, connect, createClient } from "./client.ts";
 import { commandDefinitions } from "./commands.ts";
 import { toChannelError, toStartError } from "./errors.ts";
 import { channelIdOf, fromInteraction, fromMessage } from "./normalise.ts";
-import { RecentIds } from "./recent-ids.ts";
+import { RecentIds } from "../shared/recent-ids.ts";
 import { type DiscordMessagePart, renderMessage } from "./render.ts";
 
 export interface DiscordSettings extends DiscordClientSettings {

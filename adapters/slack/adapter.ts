@@ -28,7 +28,7 @@ import {
 } from "./normalise.ts";
 import { FastifyReceiver } from "./receiver.ts";
 import { CHOICE_ACTION_PREFIX, renderMessage } from "./render.ts";
-import { RecentIds } from "./recent-ids.ts";
+import { RecentIds } from "../shared/recent-ids.ts";
 import { SlackUserDirectory } from "./users.ts";
 import { WorkQueue } from "./work-queue.ts";
 

@@ -1,5 +1,6 @@
 import type { types as SlackTypes } from "@slack/bolt";
 import { type Choice, ChannelError, type OutboundMessage } from "../../src/core/channel.ts";
+import { escapeAmpersandAndAngles, splitAtBreaks } from "../shared/text.ts";
 
 /** Block Kit limits (docs.slack.dev/reference/block-kit): section text, button label and value, elements per actions block, blocks per message. */
 export const SECTION_TEXT_LIMIT = 3000;
@@ -37,45 +38,11 @@ export interface RenderedMessage {
  * The three characters Slack reads as control sequences in message text (links, mentions);
  * everything else is literal once mrkdwn is off.
  */
-export function escapeText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+export const escapeText = escapeAmpersandAndAngles;
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-/**
- * Cuts a text into pieces of at most `limit` UTF-16 units: at the last line break in the second
- * half of the window, else at the last space there, else hard (never inside a surrogate pair).
- * The break character itself is dropped; blank pieces are left out (Slack refuses empty text).
- */
+/** Cuts a text into section texts Slack accepts. */
 export function splitText(text: string, limit = SECTION_TEXT_LIMIT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const floor = Math.floor(limit / 2);
-    let cut = rest.lastIndexOf("\n", limit);
-    if (cut < floor) {
-      cut = -1;
-      for (let i = limit; i >= floor; i--) {
-        if (/\s/.test(rest[i] ?? "")) {
-          cut = i;
-          break;
-        }
-      }
-    }
-    if (cut >= floor) {
-      parts.push(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-    } else {
-      const hard = isHighSurrogate(rest.charCodeAt(limit - 1)) ? limit - 1 : limit;
-      parts.push(rest.slice(0, hard));
-      rest = rest.slice(hard);
-    }
-  }
-  parts.push(rest);
-  return parts.filter((part) => part.trim() !== "");
+  return splitAtBreaks(text, limit);
 }
 
 /** At most `limit` code points, with an ellipsis when something was cut. */

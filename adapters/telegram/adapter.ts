@@ -13,7 +13,7 @@ import { CallbackKeys } from "./callback-keys.ts";
 import { toChannelError } from "./errors.ts";
 import { chatIdFromAddress, normaliseUpdate } from "./normalise.ts";
 import { LongPolling } from "./polling.ts";
-import { RecentIds } from "./recent-ids.ts";
+import { RecentIds } from "../shared/recent-ids.ts";
 import { renderMessage } from "./render.ts";
 
 export interface TelegramSettings {

@@ -1,6 +1,7 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "telegraf/types";
 import type { Choice, OutboundMessage } from "../../src/core/channel.ts";
 import type { CallbackKeys } from "./callback-keys.ts";
+import { escapeAmpersandAndAngles, splitAtBreaks } from "../shared/text.ts";
 
 /** Telegram's limit on a message's text, counted after entity parsing (so before escaping). */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -22,46 +23,11 @@ export interface RenderedMessage {
 }
 
 /** The three characters Telegram's HTML mode requires escaped; everything else is literal. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+export const escapeHtml = escapeAmpersandAndAngles;
 
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-/**
- * Cuts a text into pieces of at most `limit` UTF-16 units (the unit Telegram counts in): at the
- * last line break in the second half of the window, else at the last space there, else hard
- * (never inside a surrogate pair). The break character itself is dropped.
- */
+/** Cuts a text into Telegram messages (Telegram counts UTF-16 units and refuses blank messages). */
 export function splitText(text: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const floor = Math.floor(limit / 2);
-    let cut = rest.lastIndexOf("\n", limit);
-    if (cut < floor) {
-      cut = -1;
-      for (let i = limit; i >= floor; i--) {
-        if (/\s/.test(rest[i] ?? "")) {
-          cut = i;
-          break;
-        }
-      }
-    }
-    if (cut >= floor) {
-      parts.push(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-    } else {
-      const hard = isHighSurrogate(rest.charCodeAt(limit - 1)) ? limit - 1 : limit;
-      parts.push(rest.slice(0, hard));
-      rest = rest.slice(hard);
-    }
-  }
-  parts.push(rest);
-  // Telegram refuses empty and blank messages.
-  return parts.filter((part) => part.trim() !== "");
+  return splitAtBreaks(text, limit);
 }
 
 /** Buttons in rows that fit a phone: short labels (survey scores) side by side, long ones alone. */

@@ -1,8 +1,11 @@
-/** A bounded set of the latest ids seen: enough to drop a redelivery, small enough to keep forever. */
+/**
+ * A bounded set of the latest ids seen: enough to drop a platform's redelivery before it reaches
+ * the engine (which also dedupes, across restarts and instances), small enough to keep forever.
+ */
 export class RecentIds<T> {
   private readonly ids = new Set<T>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity = 5000) {}
 
   /** Adds the id; false when it was already there. */
   add(id: T): boolean {
