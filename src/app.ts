@@ -11,6 +11,7 @@ import { type BuiltServices, buildServices } from "./engine/build-services.ts";
 import { Engine } from "./engine/engine.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
+import { analyticsSettingsFromConfig, refreshAnalytics } from "./analytics/refresh.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
 import { awardBirthdayBonuses } from "./loyalty/birthday-bonus.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
@@ -125,6 +126,11 @@ export async function startTend({
     const jobs = new JobScheduler(log);
     jobs.add({ name: "loyalty-expiry", schedule: config.LOYALTY_EXPIRY_CRON, run: () => services.loyalty.expirePoints() });
     jobs.add({ name: "survey-expiry", schedule: "*/30 * * * *", run: () => services.surveys.expireOverdue() });
+    jobs.add({
+      name: "analytics-refresh",
+      schedule: config.ANALYTICS_REFRESH_CRON,
+      run: () => refreshAnalytics({ prisma: db.prisma, clock, settings: analyticsSettingsFromConfig(config) }),
+    });
     jobs.add({
       name: "birthday-bonus",
       schedule: "5 * * * *",

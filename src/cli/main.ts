@@ -6,6 +6,7 @@ import { databaseOptionsFromConfig, openDatabase } from "../db/database.ts";
 import { applyMigrations } from "../db/migrations.ts";
 import { LoyaltyService } from "../loyalty/loyalty-service.ts";
 import { loyaltySettingsFromConfig } from "../loyalty/settings.ts";
+import { registerAnalyticsCommands } from "./analytics-commands.ts";
 import { registerClvCommands } from "./clv-commands.ts";
 import { registerDatabaseCommands } from "./database-commands.ts";
 import { registerImportCommands } from "./import-commands.ts";
@@ -66,6 +67,7 @@ export function buildProgram(config: () => Config): Command {
   });
   registerReportCommands(program, openDb);
   registerClvCommands(program);
+  registerAnalyticsCommands(program, openDb, config);
   return program;
 }
 

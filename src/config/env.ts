@@ -115,6 +115,22 @@ const variables = {
     expect: 'a cron expression (UTC) for the points expiry job, e.g. "15 3 * * *" for 03:15 daily',
     schema: z.string().refine((value) => cron.validate(value)).default("15 3 * * *"),
   },
+  ANALYTICS_WINDOW_MONTHS: {
+    expect: "months of order history RFM scores look at, from 1 to 120",
+    schema: z.coerce.number().int().min(1).max(120).default(24),
+  },
+  ANALYTICS_CLV_HORIZON_MONTHS: {
+    expect: "months ahead the predicted customer lifetime value covers, from 1 to 120",
+    schema: z.coerce.number().int().min(1).max(120).default(12),
+  },
+  ANALYTICS_MONTHLY_DISCOUNT_RATE: {
+    expect: "the monthly discount rate for predicted lifetime value, a number from 0 to 0.5, e.g. 0.01 for 1 %",
+    schema: z.coerce.number().min(0).max(0.5).default(0.01),
+  },
+  ANALYTICS_REFRESH_CRON: {
+    expect: 'a cron expression (UTC) for the analytics refresh job, e.g. "30 2 * * *" for 02:30 daily',
+    schema: z.string().refine((value) => cron.validate(value)).default("30 2 * * *"),
+  },
   TELEGRAM_BOT_TOKEN: {
     expect: "the bot token from @BotFather, like 123456789:AA…",
     secret: true,

@@ -1,0 +1,429 @@
+import type { Config } from "../config/env.ts";
+import type { Clock } from "../core/clock.ts";
+import type { PrismaClient } from "../db/generated/client.ts";
+import { AnalyticsRepository, type OrderRow, type ScoreRow } from "../db/repositories/analytics-repository.ts";
+import { TendError, describeError } from "../errors.ts";
+import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "./clv/bgnbd.ts";
+import { predictClv } from "./clv/clv.ts";
+import { fitGammaGamma } from "./clv/gamma-gamma.ts";
+import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
+import { summarise, unitsPerMonth } from "./clv/summaries.ts";
+import { type LifecycleResult, type LifecycleSettings, defaultLifecycleSettings, lifecycleStage, typicalGapDays } from "./lifecycle.ts";
+import { type RelationshipResult, type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevel } from "./relationship.ts";
+import { type RfmExplanation, RfmScorer, type RfmValues, explainRfm } from "./rfm.ts";
+
+export interface AnalyticsSettings {
+  /** Months of orders RFM looks at (ANALYTICS_WINDOW_MONTHS); engagement is counted over the same window. */
+  windowMonths: number;
+  /** ANALYTICS_CLV_HORIZON_MONTHS. */
+  clvHorizonMonths: number;
+  /** ANALYTICS_MONTHLY_DISCOUNT_RATE. */
+  monthlyDiscountRate: number;
+  /** Customers read and written at a time. */
+  batchSize: number;
+  /**
+   * Below this many customers with repeat purchases the BG/NBD and Gamma-Gamma fits are not even
+   * tried: with so few, the parameters are noise and the predictions would look precise but mean nothing.
+   */
+  minRepeatBuyers: number;
+  /** A refresh still marked running after this long is taken to have died; another may start. */
+  staleRunHours: number;
+  lifecycle: LifecycleSettings;
+  relationship: RelationshipSettings;
+}
+
+export const defaultAnalyticsSettings: AnalyticsSettings = {
+  windowMonths: 24,
+  clvHorizonMonths: 12,
+  monthlyDiscountRate: 0.01,
+  batchSize: 500,
+  minRepeatBuyers: 20,
+  staleRunHours: 6,
+  lifecycle: defaultLifecycleSettings,
+  relationship: defaultRelationshipSettings,
+};
+
+export type AnalyticsConfig = Pick<Config, "ANALYTICS_WINDOW_MONTHS" | "ANALYTICS_CLV_HORIZON_MONTHS" | "ANALYTICS_MONTHLY_DISCOUNT_RATE">;
+
+export function analyticsSettingsFromConfig(config: AnalyticsConfig): AnalyticsSettings {
+  return {
+    ...defaultAnalyticsSettings,
+    windowMonths: config.ANALYTICS_WINDOW_MONTHS,
+    clvHorizonMonths: config.ANALYTICS_CLV_HORIZON_MONTHS,
+    monthlyDiscountRate: config.ANALYTICS_MONTHLY_DISCOUNT_RATE,
+  };
+}
+
+/** The models are fitted in weeks: days make the numbers tiny, months blur repeat purchases together. */
+const UNIT: TimeUnit = "week";
+const DAY_MS = 86_400_000;
+const dayNumber = (date: Date) => Math.floor(date.getTime() / DAY_MS);
+
+export type RefreshPhase = "reading" | "scoring";
+
+export interface RefreshOptions {
+  prisma: PrismaClient;
+  clock: Clock;
+  settings?: Partial<AnalyticsSettings>;
+  /** Called after each batch: customers done of total, in each of the two passes. */
+  onProgress?: (done: number, total: number, phase: RefreshPhase) => void;
+}
+
+export interface ModelStatus {
+  bgnbd: BgNbdParameters | null;
+  gammaGamma: GammaGammaParameters | null;
+  /** Why a model is missing; null when both were fitted. */
+  reason: string | null;
+}
+
+export type RefreshReport =
+  | { status: "skipped"; reason: string; activeRunId: string | null }
+  | {
+      status: "done";
+      runId: string;
+      computedAt: Date;
+      customers: number;
+      withOrders: number;
+      rfmScored: number;
+      repeatBuyers: number;
+      models: ModelStatus;
+      segments: Record<string, number>;
+      stages: Record<string, number>;
+      levels: Record<string, number>;
+      ms: number;
+    };
+
+export interface PredictiveExplanation {
+  available: boolean;
+  horizonMonths: number;
+  monthlyDiscountRate: number;
+  probabilityAlive: number | null;
+  predictedPurchases: number | null;
+  predictedClv: number | null;
+  /** Why there is no prediction (or no value prediction); null when there is one. */
+  reason: string | null;
+  en: string;
+  zh: string;
+}
+
+/** CustomerScore.explanation: the facts behind each figure, with a sentence in English and Chinese. */
+export interface ScoreExplanation {
+  rfm: RfmExplanation;
+  lifecycle: LifecycleResult;
+  relationship: RelationshipResult;
+  predictive: PredictiveExplanation;
+}
+
+/** One customer's orders, summed up once for every score that needs them. */
+interface OrderStats {
+  orderCount: number;
+  purchaseDays: number;
+  firstOrderAt: Date;
+  lastOrderAt: Date;
+  historicCents: number;
+  window: RfmValues & { monetaryCents: number };
+}
+
+function orderStats(orders: readonly OrderRow[], windowStart: Date, now: Date): OrderStats {
+  const days = new Set<number>();
+  let historicCents = 0;
+  let windowCount = 0;
+  let windowCents = 0;
+  let lastInWindow: Date | null = null;
+  for (const o of orders) {
+    days.add(dayNumber(o.placedAt));
+    historicCents += o.cents;
+    if (o.placedAt.getTime() >= windowStart.getTime()) {
+      windowCount += 1;
+      windowCents += o.cents;
+      if (!lastInWindow || o.placedAt > lastInWindow) lastInWindow = o.placedAt;
+    }
+  }
+  const first = orders.reduce((a, o) => (o.placedAt < a ? o.placedAt : a), orders[0]!.placedAt);
+  const last = orders.reduce((a, o) => (o.placedAt > a ? o.placedAt : a), orders[0]!.placedAt);
+  return {
+    orderCount: orders.length,
+    purchaseDays: days.size,
+    firstOrderAt: first,
+    lastOrderAt: last,
+    historicCents,
+    window: {
+      recencyDays: lastInWindow ? dayNumber(now) - dayNumber(lastInWindow) : dayNumber(now) - dayNumber(last),
+      frequency: windowCount,
+      monetary: windowCents / 100,
+      monetaryCents: windowCents,
+    },
+  };
+}
+
+const groupByCustomer = (orders: readonly OrderRow[]) => {
+  const map = new Map<string, OrderRow[]>();
+  for (const o of orders) {
+    const list = map.get(o.customerId);
+    if (list) list.push(o);
+    else map.set(o.customerId, [o]);
+  }
+  return map;
+};
+
+const summariesOf = (orders: readonly OrderRow[], now: Date) =>
+  summarise(
+    orders.map((o) => ({ customerId: o.customerId, date: o.placedAt, amount: o.cents / 100 })),
+    now,
+    UNIT,
+  );
+
+export function windowStartFor(now: Date, months: number): Date {
+  const start = new Date(now);
+  start.setUTCMonth(start.getUTCMonth() - months);
+  return start;
+}
+
+/**
+ * Recomputes every customer's CustomerScore row: RFM segment, lifecycle stage, relationship
+ * level, probability alive, predicted purchases and lifetime value, each with the facts behind
+ * it. Two passes over the customers in batches: the first summarises the orders, so that the
+ * models are fitted once and the RFM quintiles rank everybody; the second scores and writes.
+ * One refresh runs at a time across all instances; a second one is skipped, not queued.
+ */
+export async function refreshAnalytics(options: RefreshOptions): Promise<RefreshReport> {
+  const settings: AnalyticsSettings = { ...defaultAnalyticsSettings, ...options.settings };
+  const started = Date.now();
+  const repo = new AnalyticsRepository(options.prisma);
+  const now = options.clock.now();
+  const windowStart = windowStartFor(now, settings.windowMonths);
+
+  const claim = await repo.startRun(now, new Date(now.getTime() - settings.staleRunHours * 3_600_000));
+  if (!claim.started) {
+    const since = claim.active ? ` since ${claim.active.startedAt.toISOString()}` : "";
+    return { status: "skipped", reason: `another analytics refresh is in progress${since}`, activeRunId: claim.active?.id ?? null };
+  }
+  const runId = claim.run.id;
+  let models: ModelStatus = { bgnbd: null, gammaGamma: null, reason: null };
+  let customers = 0;
+  try {
+    const total = await repo.countCustomers();
+    const progress = (done: number, phase: RefreshPhase) => options.onProgress?.(done, Math.max(total, done), phase);
+    const batches = async function* () {
+      for (let after: string | null = null; ; ) {
+        const ids = await repo.customerIdsAfter(after, settings.batchSize);
+        if (ids.length === 0) return;
+        yield ids;
+        after = ids[ids.length - 1]!;
+        if (ids.length < settings.batchSize) return;
+      }
+    };
+
+    // Pass 1: what the models and the quintiles need about everybody.
+    const summaries: CustomerSummary[] = [];
+    const population: RfmValues[] = [];
+    const gaps: number[] = [];
+    let read = 0;
+    progress(0, "reading");
+    for await (const ids of batches()) {
+      const orders = await repo.ordersFor(ids, now);
+      for (const s of summariesOf(orders, now)) {
+        summaries.push(s);
+        if (s.frequency > 0) gaps.push((s.recency * 7) / s.frequency);
+      }
+      for (const list of groupByCustomer(orders).values()) {
+        const stats = orderStats(list, windowStart, now);
+        if (stats.window.frequency > 0) population.push(stats.window);
+      }
+      read += ids.length;
+      progress(read, "reading");
+    }
+    models = fitModels(summaries, settings);
+    const scorer = new RfmScorer(population);
+    const populationGap = typicalGapDays(gaps);
+    const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
+
+    // Pass 2: score and write, batch by batch.
+    const segments: Record<string, number> = {};
+    const stages: Record<string, number> = {};
+    const levels: Record<string, number> = {};
+    const count = (tally: Record<string, number>, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
+    let withOrders = 0;
+    let rfmScored = 0;
+    progress(0, "scoring");
+    for await (const ids of batches()) {
+      const orders = await repo.ordersFor(ids, now);
+      const byCustomer = groupByCustomer(orders);
+      const summaryOf = new Map(summariesOf(orders, now).map((s) => [s.customerId, s]));
+      const engagement = await repo.engagementFor(ids, {
+        since: windowStart,
+        until: now,
+        careReplyDays: settings.relationship.careReplyDays,
+        conversationGapHours: settings.relationship.conversationGapHours,
+      });
+
+      const rows: ScoreRow[] = ids.map((customerId) => {
+        const list = byCustomer.get(customerId);
+        const stats = list ? orderStats(list, windowStart, now) : null;
+        const summary = summaryOf.get(customerId) ?? null;
+        const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
+        const predicted = predict(models, summary, horizon, settings);
+        const lifecycle = lifecycleStage(
+          {
+            now,
+            orderCount: stats?.orderCount ?? 0,
+            purchaseDays: stats?.purchaseDays ?? 0,
+            firstOrderAt: stats?.firstOrderAt ?? null,
+            lastOrderAt: stats?.lastOrderAt ?? null,
+            probabilityAlive: predicted.probabilityAlive,
+            populationGapDays: populationGap,
+          },
+          settings.lifecycle,
+        );
+        const relationship = relationshipLevel(engagement.get(customerId) ?? noEngagement, settings.relationship);
+        if (stats) withOrders += 1;
+        if (rfm) rfmScored += 1;
+        count(segments, rfm?.segment ?? "none");
+        count(stages, lifecycle.stage);
+        count(levels, relationship.level);
+
+        const explanation: ScoreExplanation = {
+          rfm: explainRfm(stats && stats.window.frequency > 0 ? stats.window : null, rfm, settings.windowMonths),
+          lifecycle,
+          relationship,
+          predictive: predicted.explanation,
+        };
+        return {
+          customerId,
+          windowStart,
+          windowMonths: settings.windowMonths,
+          orderCount: stats?.orderCount ?? 0,
+          firstOrderAt: stats?.firstOrderAt ?? null,
+          lastOrderAt: stats?.lastOrderAt ?? null,
+          recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
+          frequency: stats?.window.frequency ?? 0,
+          monetaryCents: stats?.window.monetaryCents ?? 0,
+          rfmRecency: rfm?.r ?? null,
+          rfmFrequency: rfm?.f ?? null,
+          rfmMonetary: rfm?.m ?? null,
+          rfmSegment: rfm?.segment ?? null,
+          lifecycleStage: lifecycle.stage,
+          relationshipLevel: relationship.level,
+          probabilityAlive: predicted.probabilityAlive,
+          predictedPurchases: predicted.predictedPurchases,
+          historicCents: stats?.historicCents ?? 0,
+          predictedClv: predicted.predictedClv,
+          explanation,
+        };
+      });
+      await repo.upsertScores(runId, now, rows);
+      customers += rows.length;
+      progress(customers, "scoring");
+    }
+
+    await repo.finishRun(runId, {
+      finishedAt: options.clock.now(),
+      customers,
+      bgnbd: models.bgnbd ? { ...models.bgnbd, unit: UNIT } : null,
+      gammaGamma: models.gammaGamma ? { ...models.gammaGamma } : null,
+      modelNote: models.reason,
+    });
+    return {
+      status: "done",
+      runId,
+      computedAt: now,
+      customers,
+      withOrders,
+      rfmScored,
+      repeatBuyers: summaries.filter((s) => s.frequency > 0).length,
+      models,
+      segments,
+      stages,
+      levels,
+      ms: Date.now() - started,
+    };
+  } catch (error) {
+    await repo.finishRun(runId, { finishedAt: options.clock.now(), customers, modelNote: models.reason, error: describeError(error) }).catch(() => {});
+    throw error;
+  }
+}
+
+/** Fits both models once, or says why not; never throws for data that cannot support them. */
+export function fitModels(summaries: readonly CustomerSummary[], settings: Pick<AnalyticsSettings, "minRepeatBuyers">): ModelStatus {
+  const repeaters = summaries.filter((s) => s.frequency > 0).length;
+  if (repeaters < settings.minRepeatBuyers) {
+    return {
+      bgnbd: null,
+      gammaGamma: null,
+      reason:
+        `only ${repeaters} customer${repeaters === 1 ? " has" : "s have"} bought on more than one day; ` +
+        `the purchase and spend models need at least ${settings.minRepeatBuyers}`,
+    };
+  }
+  let bgnbd: BgNbdParameters;
+  try {
+    bgnbd = fitBgNbd([...summaries]);
+  } catch (error) {
+    if (error instanceof TendError) return { bgnbd: null, gammaGamma: null, reason: error.message };
+    throw error;
+  }
+  try {
+    return { bgnbd, gammaGamma: fitGammaGamma([...summaries]), reason: null };
+  } catch (error) {
+    if (error instanceof TendError) return { bgnbd, gammaGamma: null, reason: error.message };
+    throw error;
+  }
+}
+
+interface Prediction {
+  probabilityAlive: number | null;
+  predictedPurchases: number | null;
+  predictedClv: number | null;
+  explanation: PredictiveExplanation;
+}
+
+function predict(models: ModelStatus, summary: CustomerSummary | null, horizon: number, settings: AnalyticsSettings): Prediction {
+  const months = settings.clvHorizonMonths;
+  const base = { horizonMonths: months, monthlyDiscountRate: settings.monthlyDiscountRate };
+  const none = (reason: string, en: string, zh: string): Prediction => ({
+    probabilityAlive: null,
+    predictedPurchases: null,
+    predictedClv: null,
+    explanation: { available: false, ...base, probabilityAlive: null, predictedPurchases: null, predictedClv: null, reason, en, zh },
+  });
+  if (!summary) return none("no orders yet", "No prediction: no orders yet.", "无预测：尚未下单。");
+  if (!models.bgnbd) {
+    const reason = models.reason ?? "the purchase model was not fitted";
+    return none(reason, `No prediction: ${reason}.`, "无预测：现有订单数据不足以拟合购买模型（原因见英文说明）。");
+  }
+  const { frequency, recency, T } = summary;
+  const pAlive = probabilityAlive(models.bgnbd, frequency, recency, T);
+  const purchases = conditionalExpectedPurchases(models.bgnbd, horizon, frequency, recency, T);
+  let clv: number | null = null;
+  let reason: string | null = models.gammaGamma ? null : (models.reason ?? "the spend model was not fitted");
+  if (models.gammaGamma) {
+    try {
+      clv = predictClv(models.bgnbd, models.gammaGamma, summary, { horizon, monthlyDiscountRate: settings.monthlyDiscountRate, unit: UNIT });
+      if (!Number.isFinite(clv)) {
+        clv = null;
+        reason = "the predicted value is not a finite number";
+      }
+    } catch (error) {
+      if (!(error instanceof TendError)) throw error;
+      reason = error.message;
+    }
+  }
+  const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
+  const p = round(pAlive, 4);
+  const n = round(purchases, 3);
+  const v = clv === null ? null : round(clv, 2);
+  const pctText = `${Math.round(pAlive * 100)}%`;
+  const rate = `${round(settings.monthlyDiscountRate * 100, 4)}%`;
+  const en =
+    `P(active) ${pctText}; expected ${n.toFixed(2)} purchases in the next ${months} months` +
+    (v === null ? `; no value prediction: ${reason}.` : `, worth ${v.toFixed(2)} discounted at ${rate} a month.`);
+  const zh =
+    `仍为活跃客户的概率 ${pctText}；预计未来 ${months} 个月购买 ${n.toFixed(2)} 次` +
+    (v === null ? "；无法预测价值（原因见英文说明）。" : `，按每月 ${rate} 折现价值 ${v.toFixed(2)}。`);
+  return {
+    probabilityAlive: pAlive,
+    predictedPurchases: purchases,
+    predictedClv: clv,
+    explanation: { available: true, ...base, probabilityAlive: p, predictedPurchases: n, predictedClv: v, reason, en, zh },
+  };
+}
