@@ -82,6 +82,18 @@ export interface CustomerExport {
   /** Questions the assistant is waiting on an answer to; their internal state is not part of it. */
   pendingActions: { kind: string; createdAt: Iso; expiresAt: Iso }[];
   activeLinkCodes: { createdAt: Iso; expiresAt: Iso }[];
+  /** What the analytics concluded about the customer, and why; null before the first refresh. */
+  scores: {
+    computedAt: Iso;
+    rfmSegment: string | null;
+    rfm: { recency: number | null; frequency: number | null; monetary: number | null };
+    lifecycleStage: string;
+    relationshipLevel: string;
+    probabilityAlive: number | null;
+    historicClv: string;
+    predictedClv: string | null;
+    explanation: Prisma.JsonValue;
+  } | null;
 }
 
 export function buildExportDocument(data: CustomerExportData, exportedAt: Date): CustomerExport {
@@ -194,6 +206,19 @@ export function buildExportDocument(data: CustomerExportData, exportedAt: Date):
     activeLinkCodes: data.linkCodes
       .filter((c) => c.expiresAt > exportedAt)
       .map((c) => ({ createdAt: iso(c.createdAt), expiresAt: iso(c.expiresAt) })),
+    scores: data.score
+      ? {
+          computedAt: iso(data.score.computedAt),
+          rfmSegment: data.score.rfmSegment,
+          rfm: { recency: data.score.rfmRecency, frequency: data.score.rfmFrequency, monetary: data.score.rfmMonetary },
+          lifecycleStage: data.score.lifecycleStage,
+          relationshipLevel: data.score.relationshipLevel,
+          probabilityAlive: data.score.probabilityAlive,
+          historicClv: data.score.historicClv.toFixed(2),
+          predictedClv: data.score.predictedClv?.toFixed(2) ?? null,
+          explanation: data.score.explanation,
+        }
+      : null,
   };
 }
 

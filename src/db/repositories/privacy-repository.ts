@@ -22,6 +22,7 @@ const exportInclude = {
   outboxMessages: { where: { status: { in: ["pending", "sending", "failed"] } }, orderBy: [{ notBefore: "asc" }, { id: "asc" }] },
   pendingActions: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
   linkCodes: { orderBy: { createdAt: "asc" }, select: { createdAt: true, expiresAt: true } },
+  score: true,
 } as const satisfies Prisma.CustomerInclude;
 
 /** Everything stored about one customer, as loaded for an export. */
