@@ -1,37 +1,17 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { SlackAdapter } from "../../adapters/slack/adapter.ts";
 import type { ChannelFactory } from "../../src/core/channel-factory.ts";
+import { type Captured as CapturedBy, capturingFactory } from "./capturing-factory.ts";
 
 export const botToken = "xoxb-1000-2000-tendtestbottoken";
 export const appToken = "xapp-1-A0TEND0001-3000-tendtestapptoken";
 export const signingSecret = "tend-test-signing-secret-0123456789";
 
-export interface Captured {
-  adapter?: SlackAdapter;
-  startError?: unknown;
-}
+export type Captured = CapturedBy<SlackAdapter>;
 
-/** The factory as Tend uses it, keeping hold of the adapter it makes and the error its start throws. */
+/** The factory as Tend uses it, keeping hold of the SlackAdapter it makes and the error its start throws. */
 export function capturing(factory: ChannelFactory, captured: Captured): ChannelFactory {
-  return {
-    platform: factory.platform,
-    missingSettings: (config) => factory.missingSettings(config),
-    create(context) {
-      const adapter = factory.create(context);
-      if (!(adapter instanceof SlackAdapter)) throw new Error("expected the Slack adapter");
-      captured.adapter = adapter;
-      const start = adapter.start.bind(adapter);
-      adapter.start = async (handle) => {
-        try {
-          await start(handle);
-        } catch (error) {
-          captured.startError = error;
-          throw error;
-        }
-      };
-      return adapter;
-    },
-  };
+  return capturingFactory(factory, captured, SlackAdapter);
 }
 
 /** Signs a request body the way Slack does, independently of the adapter's own check. */

@@ -1,35 +1,15 @@
 import { TelegramAdapter } from "../../adapters/telegram/adapter.ts";
 import type { ChannelFactory } from "../../src/core/channel-factory.ts";
 import type { StandinUpdate, TelegramStandin } from "./telegram-standin.ts";
+import { type Captured as CapturedBy, capturingFactory } from "./capturing-factory.ts";
 
 export const goodToken = "123456:TEST-good-token-abcdefghijklmnop";
 
-export interface Captured {
-  adapter?: TelegramAdapter;
-  startError?: unknown;
-}
+export type Captured = CapturedBy<TelegramAdapter>;
 
-/** The factory as Tend uses it, keeping hold of the adapter it makes and the error its start throws. */
+/** The factory as Tend uses it, keeping hold of the TelegramAdapter it makes and the error its start throws. */
 export function capturing(factory: ChannelFactory, captured: Captured): ChannelFactory {
-  return {
-    platform: factory.platform,
-    missingSettings: (config) => factory.missingSettings(config),
-    create(context) {
-      const adapter = factory.create(context);
-      if (!(adapter instanceof TelegramAdapter)) throw new Error("expected the Telegram adapter");
-      captured.adapter = adapter;
-      const start = adapter.start.bind(adapter);
-      adapter.start = async (handle) => {
-        try {
-          await start(handle);
-        } catch (error) {
-          captured.startError = error;
-          throw error;
-        }
-      };
-      return adapter;
-    },
-  };
+  return capturingFactory(factory, captured, TelegramAdapter);
 }
 
 /**

@@ -1,0 +1,34 @@
+import type { ChannelAdapter } from "../../src/core/channel.ts";
+import type { ChannelFactory } from "../../src/core/channel-factory.ts";
+
+export interface Captured<A extends ChannelAdapter> {
+  adapter?: A;
+  startError?: unknown;
+}
+
+/** The factory as Tend uses it, keeping hold of the adapter it makes and the error its start throws. */
+export function capturingFactory<A extends ChannelAdapter>(
+  factory: ChannelFactory,
+  captured: Captured<A>,
+  kind: abstract new (...args: never[]) => A,
+): ChannelFactory {
+  return {
+    platform: factory.platform,
+    missingSettings: (config) => factory.missingSettings(config),
+    create(context) {
+      const adapter = factory.create(context);
+      if (!(adapter instanceof kind)) throw new Error(`expected a ${kind.name}`);
+      captured.adapter = adapter;
+      const start = adapter.start.bind(adapter);
+      adapter.start = async (handle) => {
+        try {
+          await start(handle);
+        } catch (error) {
+          captured.startError = error;
+          throw error;
+        }
+      };
+      return adapter;
+    },
+  };
+}
