@@ -231,6 +231,19 @@ describeEachDatabase("engine conversation: privacy, linking, handover, surveys, 
     await h.expectOnTimeline();
   });
 
+  it("lets a customer export and erase their data while a person has the conversation", async () => {
+    const user = uniqueUser("handover-rights");
+    await h.say(user, "hi");
+    await h.say(user, "agent");
+    const exported = only(await h.say(user, "my data"));
+    expect(exported.attachment?.contentType).toBe("application/json");
+    const ask = only(await h.say(user, "delete my data"));
+    const confirm = choiceIds(ask).find((id) => id.startsWith("confirm:"));
+    expect(confirm).toBeDefined();
+    expect(only(await h.say(user, { action: confirm! })).text).toMatch(/erased/);
+    expect(await h.say(user, "rewards")).not.toEqual([]);
+  });
+
   it("runs a CSAT: a 2 with a reason opens a case, the bonus is booked once, a second answer is refused", async () => {
     const user = uniqueUser("csat-low");
     await h.say(user, "hi");

@@ -12,6 +12,9 @@ import { type Intent, normalise, recogniseIntent } from "./intents.ts";
 
 export type RouteOutcome = "handled" | "unrecognised" | "silent";
 
+/** What a customer can do even while staff have the conversation. */
+const alwaysAnswered = new Set<Intent["kind"]>(["stop", "start", "export", "erase"]);
+
 const YES = /^(yes|y|ok|confirm|是|确认|好的?)$/i;
 const NO = /^(no|n|cancel|否|不|取消)$/i;
 
@@ -25,9 +28,14 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
   const text = normalise(ctx.message.text ?? "");
   const intent = text ? recogniseIntent(text) : null;
 
-  // Staff have the conversation: the bot keeps quiet, except that consent always works.
+  // Staff have the conversation: the bot keeps quiet, except that a customer's rights always
+  // work: consent (STOP/START) and their data (export, erase and its confirmation).
   if (ctx.customer.handedOverAt) {
-    if (intent?.kind === "stop" || intent?.kind === "start") return runIntent(ctx, intent);
+    if (intent && alwaysAnswered.has(intent.kind)) return runIntent(ctx, intent);
+    if (action && /^(confirm|cancel):/.test(action)) {
+      const confirmation = await findConfirmation(ctx, splitAction(action)[1] ?? "");
+      if (confirmation?.operation.op === "erase") return settleConfirmation(ctx, confirmation, action.startsWith("confirm:"));
+    }
     return "silent";
   }
 
