@@ -1,11 +1,7 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
-import { createTestPostgresDatabase } from "./support/databases.ts";
-import { databaseUrl } from "./support/postgres-server.ts";
+import { tendDatabaseTargets } from "./support/databases.ts";
 
 const apiKey = "test-api-key-0123456789";
 
@@ -15,14 +11,7 @@ interface Reply {
   attachment?: { fileName: string; contentType: string; content: string };
 }
 
-const targets = [
-  { name: "pglite", skip: "", env: async () => ({ TEND_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), "tend-webchat-")) }) },
-  {
-    name: "postgres",
-    skip: inject("postgresSkipReason"),
-    env: async () => ({ DATABASE_URL: databaseUrl(await createTestPostgresDatabase()) }),
-  },
-];
+const targets = tendDatabaseTargets("webchat");
 
 for (const target of targets) {
   describe.skipIf(Boolean(target.skip))(`scripted web chat conversation [${target.name}]${target.skip ? ` (skipped: ${target.skip})` : ""}`, () => {

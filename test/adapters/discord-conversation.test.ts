@@ -1,26 +1,15 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDiscordChannelFactory } from "../../adapters/discord/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
 import { DiscordStandIn, type StandInMessage } from "../support/discord-standin.ts";
-import { createTestPostgresDatabase } from "../support/databases.ts";
-import { databaseUrl } from "../support/postgres-server.ts";
+import { tendDatabaseTargets } from "../support/databases.ts";
 
 /** What a Discord client shows for a message: markdown escapes removed. */
 const shown = (content: string) => content.replace(/\\([\\*_`~|[\]()#>.\-:])/g, "$1");
 const buttons = (message: StandInMessage) => message.components.flatMap((row) => row.components.map((c) => c.custom_id));
 
-const targets = [
-  { name: "pglite", skip: "", env: async () => ({ TEND_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), "tend-discord-")) }) },
-  {
-    name: "postgres",
-    skip: inject("postgresSkipReason"),
-    env: async () => ({ DATABASE_URL: databaseUrl(await createTestPostgresDatabase()) }),
-  },
-];
+const targets = tendDatabaseTargets("discord");
 
 for (const target of targets) {
   describe.skipIf(Boolean(target.skip))(`Discord conversation through discord.js [${target.name}]${target.skip ? ` (skipped: ${target.skip})` : ""}`, () => {

@@ -1,26 +1,15 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackAdapter } from "../../adapters/slack/adapter.ts";
 import { slackFactory } from "../../adapters/slack/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
-import { ChannelError } from "../../src/core/channel.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { createTestPostgresDatabase } from "../support/databases.ts";
-import { databaseUrl } from "../support/postgres-server.ts";
 import { type Captured, botToken, buttonPress, capturing, messageEvent, postToSlackEvents, signingSecret } from "../support/slack-helpers.ts";
 import { BOT_USER_ID, type Post, SlackStandin } from "../support/slack-standin.ts";
+import { tendDatabaseTargets } from "../support/databases.ts";
+import { sendError } from "../support/channel-errors.ts";
 
-const targets = [
-  { name: "pglite", skip: "", env: async () => ({ TEND_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), "tend-slack-")) }) },
-  {
-    name: "postgres",
-    skip: inject("postgresSkipReason"),
-    env: async () => ({ DATABASE_URL: databaseUrl(await createTestPostgresDatabase()) }),
-  },
-];
+const targets = tendDatabaseTargets("slack");
 
 const trickyName = "*_[x](y)_* <b>&amp;";
 
@@ -31,15 +20,6 @@ function visible(post: Post | undefined): string {
 
 function buttons(post: Post | undefined) {
   return (post?.blocks ?? []).flatMap((b) => (b.type === "actions" ? (b.elements ?? []) : []));
-}
-
-async function sendError(work: Promise<unknown>): Promise<ChannelError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ChannelError);
-  return error as ChannelError;
 }
 
 for (const target of targets) {

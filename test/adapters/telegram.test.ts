@@ -1,35 +1,15 @@
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramAdapter } from "../../adapters/telegram/adapter.ts";
 import { telegramFactory } from "../../adapters/telegram/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
-import { ChannelError } from "../../src/core/channel.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { createTestPostgresDatabase } from "../support/databases.ts";
-import { databaseUrl } from "../support/postgres-server.ts";
 import { type Captured, buttonIds, capturing, deliver, goodToken } from "../support/telegram-helpers.ts";
 import { TelegramStandin } from "../support/telegram-standin.ts";
+import { tendDatabaseTargets } from "../support/databases.ts";
+import { sendError } from "../support/channel-errors.ts";
 
-const targets = [
-  { name: "pglite", skip: "", env: async () => ({ TEND_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), "tend-telegram-")) }) },
-  {
-    name: "postgres",
-    skip: inject("postgresSkipReason"),
-    env: async () => ({ DATABASE_URL: databaseUrl(await createTestPostgresDatabase()) }),
-  },
-];
-
-async function sendError(work: Promise<unknown>): Promise<ChannelError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ChannelError);
-  return error as ChannelError;
-}
+const targets = tendDatabaseTargets("telegram");
 
 for (const target of targets) {
   describe.skipIf(Boolean(target.skip))(`Telegram over long polling [${target.name}]${target.skip ? ` (skipped: ${target.skip})` : ""}`, () => {

@@ -1,4 +1,6 @@
 import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { type Database, openDatabase } from "../../src/db/database.ts";
@@ -74,4 +76,24 @@ export function describeEachDatabase(title: string, suite: (db: () => Database, 
       }, target);
     });
   }
+}
+
+export interface TendDatabaseTarget {
+  name: "pglite" | "postgres";
+  /** Why this target is skipped; "" when it runs. */
+  skip: string;
+  /** The variables that point a whole Tend at a fresh database of this kind. */
+  env: () => Promise<Record<string, string>>;
+}
+
+/** For suites that start a whole Tend: a fresh PGlite data folder, or a fresh PostgreSQL database. */
+export function tendDatabaseTargets(label: string): TendDatabaseTarget[] {
+  return [
+    { name: "pglite", skip: "", env: async () => ({ TEND_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), `tend-${label}-`)) }) },
+    {
+      name: "postgres",
+      skip: inject("postgresSkipReason"),
+      env: async () => ({ DATABASE_URL: databaseUrl(await createTestPostgresDatabase()) }),
+    },
+  ];
 }
