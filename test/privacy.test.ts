@@ -6,6 +6,9 @@ import { PrivacyService } from "../src/privacy/privacy-service.ts";
 import { exportSummaryText } from "../src/privacy/export-summary.ts";
 import { describeEachDatabase } from "./support/databases.ts";
 import { seedCustomer } from "./support/seed-customer.ts";
+import { choice, createEngineHarness, only, uniqueUser } from "./support/engine-harness.ts";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 
 
 const BASE = new Date("2026-03-01T08:00:00Z");
@@ -256,5 +259,59 @@ describeEachDatabase("privacy: export and erasure", (db) => {
     const results = await Promise.all([service.confirmErasure(customer.id, token), service.confirmErasure(customer.id, token)]);
     expect(results.map((r) => r.kind).sort()).toEqual(["erased", "invalid"]);
     expect(await prisma.interaction.count({ where: { customerId: customer.id, kind: "system" } })).toBe(1);
+  });
+
+  it("keeps only the erase token's hash when a chat asks to erase, and the confirm button still erases", async () => {
+    const h = await createEngineHarness(db());
+    const user = uniqueUser("erase-hash");
+    await h.say(user, "hello", { displayName: "Ana" });
+    const customer = await h.requireCustomer(user);
+    const ask = only(await h.say(user, "delete my data"));
+
+    const rows = await db().prisma.pendingAction.findMany({ where: { customerId: customer.id } });
+    const request = rows.find((row) => row.kind === "confirm_erase");
+    const tokenHash = (request?.payload as { tokenHash?: string } | undefined)?.tokenHash;
+    expect(tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    // No row holds the token itself under any key: no stored string hashes to the token's hash.
+    const strings: string[] = [];
+    const collect = (value: unknown, key?: string): void => {
+      if (key !== undefined) strings.push(key);
+      if (typeof value === "string") strings.push(value);
+      else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) collect(v, k);
+    };
+    for (const row of rows) collect(row.payload);
+    expect(strings).not.toContain("token");
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    expect(strings.filter((text) => sha256(text) === tokenHash || sha256(text.toUpperCase()) === tokenHash)).toEqual([]);
+
+    const erased = only(await h.say(user, { action: choice(ask, "confirm:") }));
+    expect(erased.text).toBe("Your personal data has been erased. If you write again, we will treat you as a new customer.");
+    expect((await db().prisma.customer.findUniqueOrThrow({ where: { id: customer.id } })).erasedAt).not.toBeNull();
+    expect(await db().prisma.pendingAction.count({ where: { customerId: customer.id } })).toBe(0);
+  });
+
+  it("erases on a typed yes after a chat erase request, with the token kept only as a hash", async () => {
+    const h = await createEngineHarness(db());
+    const user = uniqueUser("erase-yes");
+    await h.say(user, "hello");
+    const customer = await h.requireCustomer(user);
+    await h.say(user, "delete my data");
+    const payloads = JSON.stringify((await db().prisma.pendingAction.findMany({ where: { customerId: customer.id } })).map((row) => row.payload));
+    expect(payloads).not.toMatch(/"token"/);
+    expect(only(await h.say(user, "yes")).text).toBe("Your personal data has been erased. If you write again, we will treat you as a new customer.");
+    expect((await db().prisma.customer.findUniqueOrThrow({ where: { id: customer.id } })).erasedAt).not.toBeNull();
+  });
+
+  it("deletes erase confirmations from before the change, which held the token in clear, and nothing else", async () => {
+    const prisma = db().prisma;
+    const customer = await seedCustomer(prisma, uniqueTag("old"), BASE);
+    const expiresAt = new Date(BASE.getTime() + 10 * 60_000);
+    const old = await prisma.pendingAction.create({ data: { customerId: customer.id, kind: "confirm", payload: { op: "erase", token: "94YVBP" }, createdAt: BASE, expiresAt } });
+    const kept = await prisma.pendingAction.create({ data: { customerId: customer.id, kind: "confirm", payload: { op: "redeem", reward: "coffee" }, createdAt: BASE, expiresAt } });
+    const sql = await readFile(new URL("../prisma/migrations/20261202000600_erase_confirmation_without_token/migration.sql", import.meta.url), "utf8");
+    await prisma.$executeRawUnsafe(sql);
+    expect(await prisma.pendingAction.findUnique({ where: { id: old.id } })).toBeNull();
+    expect(await prisma.pendingAction.findUnique({ where: { id: kept.id } })).not.toBeNull();
+    expect(await prisma.pendingAction.count({ where: { customerId: customer.id, kind: "survey_reason" } })).toBe(1);
   });
 });

@@ -139,7 +139,7 @@ async function settleConfirmation(
     if (redeemed && !operation.done) await ctx.services.pending.updatePayload(confirmation.id, { ...operation, done: true });
   } else {
     await ctx.services.pending.remove(confirmation.id);
-    await completeErase(ctx, operation.token);
+    await completeErase(ctx, operation.requestId);
   }
   return "handled";
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { EventBus } from "../core/events.ts";
 import type { Platform, PrismaClient } from "../db/generated/client.ts";
-import { type ErasureCounts, PrivacyRepository } from "../db/repositories/privacy-repository.ts";
+import { type ErasureCounts, type PendingAction, PrivacyRepository } from "../db/repositories/privacy-repository.ts";
 import { TendError } from "../errors.ts";
 import { normalizeCode, randomCode } from "../linking/code.ts";
 import { type CustomerExport, buildExportDocument } from "./export-document.ts";
@@ -48,8 +48,13 @@ export interface ErasureResult {
 }
 
 export interface ErasureRequest {
-  /** What the customer sends back (or a button carries) to confirm; case and spaces do not matter. */
+  /** What the customer sends back to confirm; case and spaces do not matter. Never stored, only its hash. */
   token: string;
+  /**
+   * The stored request's id, for a caller that already knows the customer is the one asking (the
+   * chat, where the customer presses their own confirmation) and so need not keep the token anywhere.
+   */
+  requestId: string;
   expiresAt: Date;
 }
 
@@ -104,23 +109,35 @@ export class PrivacyService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.settings.erasureConfirmationTtlMinutes * MINUTE);
     const token = randomCode(TOKEN_LENGTH);
-    await this.repository.transaction(async (tx) => {
+    const request = await this.repository.transaction(async (tx) => {
       if (!(await tx.lockCustomer(customerId))) throw notFound(customerId);
-      await tx.replacePendingAction(customerId, CONFIRM_ERASE_KIND, { tokenHash: hashToken(token) }, now, expiresAt);
+      return tx.replacePendingAction(customerId, CONFIRM_ERASE_KIND, { tokenHash: hashToken(token) }, now, expiresAt);
     });
-    return { token, expiresAt };
+    return { token, requestId: request.id, expiresAt };
   }
 
   /** Erases only for the customer's own, unexpired, unused token; a token works once. */
   async confirmErasure(customerId: string, token: string, options: Partial<EraseOptions> = {}): Promise<ConfirmErasureResult> {
-    const now = this.clock.now();
     const normalized = normalizeCode(token, TOKEN_LENGTH);
     if (!normalized) return { kind: "invalid" };
     const tokenHash = hashToken(normalized);
+    return this.confirm(customerId, (r) => (r.payload as { tokenHash?: unknown } | null)?.tokenHash === tokenHash, options);
+  }
+
+  /**
+   * Erases for the customer's own, unexpired, unused request with this id (from `requestErasure`);
+   * for the chat, whose confirmation button already proves who is asking.
+   */
+  confirmErasureRequest(customerId: string, requestId: string, options: Partial<EraseOptions> = {}): Promise<ConfirmErasureResult> {
+    return this.confirm(customerId, (r) => r.id === requestId, options);
+  }
+
+  private async confirm(customerId: string, matches: (request: PendingAction) => boolean, options: Partial<EraseOptions>): Promise<ConfirmErasureResult> {
+    const now = this.clock.now();
     const result = await this.repository.transaction(async (tx): Promise<ConfirmErasureResult> => {
       if (!(await tx.lockCustomer(customerId))) return { kind: "invalid" };
       const requests = await tx.pendingActions(customerId, CONFIRM_ERASE_KIND);
-      const request = requests.find((r) => (r.payload as { tokenHash?: unknown } | null)?.tokenHash === tokenHash);
+      const request = requests.find(matches);
       if (!request || !(await tx.consumePendingAction(request.id))) return { kind: "invalid" };
       if (request.expiresAt <= now) return { kind: "expired" };
       const erased = await this.erase(tx, customerId, now, { requestedVia: options.requestedVia ?? "chat", platform: options.platform });

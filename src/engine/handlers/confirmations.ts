@@ -6,7 +6,7 @@ import type { ConversationContext } from "../context.ts";
  * answerable after use (a second tap must find the first redemption); `done` then marks that it
  * was carried out, so a late "cancel" does not claim nothing happened.
  */
-export type ConfirmedOperation = { op: "redeem"; reward: string; done?: boolean } | { op: "erase"; token: string };
+export type ConfirmedOperation = { op: "redeem"; reward: string; done?: boolean } | { op: "erase"; requestId: string };
 
 export const CONFIRMATION_KIND = "confirm";
 
@@ -24,8 +24,9 @@ export async function askConfirmation(ctx: ConversationContext, operation: Confi
 }
 
 function isOperation(value: unknown): value is ConfirmedOperation {
-  const op = (value as { op?: unknown } | null)?.op;
-  return op === "redeem" || op === "erase";
+  const operation = value as { op?: unknown; requestId?: unknown } | null;
+  // An erase confirmation from before requestId (it held the token in clear) is treated as expired.
+  return operation?.op === "redeem" || (operation?.op === "erase" && typeof operation.requestId === "string");
 }
 
 /** Confirmation ids are uuids; anything else in a button id (forged, truncated) would fail the uuid column. */

@@ -11,11 +11,12 @@ export async function exportData(ctx: ConversationContext): Promise<void> {
 
 export async function startErase(ctx: ConversationContext): Promise<void> {
   const request = await ctx.services.privacy.requestErasure(ctx.customer.id);
-  await askConfirmation(ctx, { op: "erase", token: request.token }, ctx.t.confirmErase, "system");
+  // The confirmation keeps the request's id, not its token: only the token's hash is ever stored.
+  await askConfirmation(ctx, { op: "erase", requestId: request.requestId }, ctx.t.confirmErase, "system");
 }
 
-export async function completeErase(ctx: ConversationContext, token: string): Promise<boolean> {
-  const result = await ctx.services.privacy.confirmErasure(ctx.customer.id, token, {
+export async function completeErase(ctx: ConversationContext, requestId: string): Promise<boolean> {
+  const result = await ctx.services.privacy.confirmErasureRequest(ctx.customer.id, requestId, {
     requestedVia: "chat",
     platform: ctx.message.platform,
   });
