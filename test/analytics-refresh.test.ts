@@ -108,8 +108,8 @@ describeEachDatabase("analytics refresh: degenerate data", (db) => {
     await db().prisma.order.createMany({
       data: [
         { customerId: buyer.id, externalId: `lone-1`, amount: "40.00", currency: "CNY", placedAt: daysAgo(5) },
-        // A zero amount is not a purchase; a future one is not yet.
-        { customerId: buyer.id, externalId: `lone-0`, amount: "0.00", currency: "CNY", placedAt: daysAgo(2) },
+        // A refund is not a purchase; a future order is not one yet. (A free order would be one.)
+        { customerId: buyer.id, externalId: `lone-refund`, amount: "-40.00", currency: "CNY", placedAt: daysAgo(2) },
         { customerId: buyer.id, externalId: `lone-future`, amount: "10.00", currency: "CNY", placedAt: new Date(NOW.getTime() + DAY) },
       ],
     });
@@ -305,7 +305,7 @@ describeEachDatabase("analytics refresh: a simulated shop with conversations", (
 
   it("fits the same models as fitting directly on the stored orders", async () => {
     const report = await done(db);
-    const orders = await db().prisma.order.findMany({ where: { amount: { gt: 0 }, placedAt: { lte: NOW } } });
+    const orders = await db().prisma.order.findMany({ where: { amount: { gte: 0 }, placedAt: { lte: NOW } } });
     const summaries = summarise(
       orders.map((o) => ({ customerId: o.customerId, date: o.placedAt, amount: Number(o.amount) })),
       NOW,

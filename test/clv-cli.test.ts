@@ -70,8 +70,7 @@ describe("tend clv fit", () => {
     const bad = [
       ["c1,2026-02-30,10.00,web", "date \"2026-02-30\" is not a date"],
       ["c1,2026-01-05,ten,web", "amount \"ten\" is not a number"],
-      ["c1,2026-01-05,0,web", "amount 0 is not positive"],
-      ["c1,2026-01-05,-4.5,web", "amount -4.5 is not positive"],
+      ["c1,2026-01-05,-4.5,web", "amount -4.5 is negative (a refund): not a purchase"],
       [",2026-01-05,12,web", "customer_id is empty"],
       ["c1,2026-01-05,12", "wrong number of columns"],
       ["c1,,12,web", "date is empty"],
@@ -95,7 +94,7 @@ describe("tend clv fit", () => {
     expect(output.gammaGamma).toEqual({ p: gg.p, q: gg.q, v: gg.v });
 
     bad.forEach(([, reason], i) => expect(run.stderr).toContain(`${file} line ${12 + i}: ${reason}`));
-    expect(run.stderr).toContain(`7 of ${rows.length + 8} rows skipped`);
+    expect(run.stderr).toContain(`6 of ${rows.length + 7} rows skipped`);
     expect(run.stderr).toContain(`1 transaction dated after ${END} left out`);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTransactionDate } from "../src/analytics/clv/csv.ts";
+import { gammaGammaLogLikelihood } from "../src/analytics/clv/gamma-gamma.ts";
 import type { Transaction } from "../src/analytics/clv/model.ts";
 import { simulateTransactions } from "../src/analytics/clv/simulate.ts";
 import { summarise, unitsPerMonth } from "../src/analytics/clv/summaries.ts";
@@ -51,10 +52,45 @@ describe("summarise", () => {
     expect(s).toMatchObject({ frequency: 1, recency: 1, T: 2, monetaryValue: 5 });
   });
 
-  it("refuses amounts that are not positive numbers", () => {
-    for (const amount of [0, -3, Number.NaN, Infinity]) {
+  it("refuses amounts that are negative or not numbers", () => {
+    for (const amount of [-3, -0.01, Number.NaN, Infinity]) {
       expect(() => summarise([tx("a", "2026-01-01", amount)], end, "day")).toThrow(TendError);
     }
+  });
+
+  it("counts zero-amount purchases for frequency and recency, as lifetimes' summary_data_from_transaction_data does", () => {
+    const zeroEnd = day("2026-03-01");
+    const summaries = summarise(
+      [
+        // Only free orders: a repeat buyer all the same.
+        tx("free", "2026-01-01", 0),
+        tx("free", "2026-01-20", 0),
+        // A free and a paid order on the first day, then a free and a paid repeat day.
+        tx("mixed", "2026-01-10", 0),
+        tx("mixed", "2026-01-10", 5),
+        tx("mixed", "2026-02-01", 0),
+        tx("mixed", "2026-02-15", 30),
+        tx("one-free", "2026-02-20", 0),
+        tx("paid", "2026-01-01", 10),
+        tx("paid", "2026-01-31", 20),
+      ],
+      zeroEnd,
+      "day",
+    );
+    // Worked out by hand with lifetimes' rules: one period per customer-day (amounts summed);
+    // frequency = periods − 1; recency = last − first period; T = end − first period;
+    // monetary_value = mean of the repeat periods' totals, 0 when there are none.
+    const expected = [
+      { customerId: "free", frequency: 1, recency: 19, T: 59, monetaryValue: 0 },
+      { customerId: "mixed", frequency: 2, recency: 36, T: 50, monetaryValue: 15 },
+      { customerId: "one-free", frequency: 0, recency: 0, T: 9, monetaryValue: 0 },
+      { customerId: "paid", frequency: 1, recency: 30, T: 59, monetaryValue: 20 },
+    ];
+    expect([...summaries].sort((a, b) => a.customerId.localeCompare(b.customerId))).toEqual(expected);
+    // The spend model sees only repeat buyers with a positive mean repeat value: "mixed" and "paid".
+    const params = { p: 6, q: 4, v: 15 };
+    const spenders = summaries.filter((s) => s.customerId === "mixed" || s.customerId === "paid");
+    expect(gammaGammaLogLikelihood(params, summaries)).toBe(gammaGammaLogLikelihood(params, spenders));
   });
 
   it("summarises simulated data consistently", () => {

@@ -28,7 +28,8 @@ export function registerClvCommands(program: Command, options: ClvCommandOptions
     .command("fit")
     .description(
       "fit the BG/NBD and Gamma-Gamma models to a CSV of transactions (header row; columns customer_id, date as YYYY-MM-DD " +
-        "or YYYYMMDD, amount > 0) and print the parameters as JSON. Unusable rows are reported on stderr and skipped.",
+        "or YYYYMMDD, amount >= 0: free orders are purchases) and print the parameters as JSON. Unusable rows and refunds " +
+        "(negative amounts) are reported on stderr and skipped.",
     )
     .requiredOption("--transactions <file>", "CSV file of transactions")
     .requiredOption("--observation-end <date>", "last day of observation, YYYY-MM-DD; later transactions are left out")

@@ -1,12 +1,15 @@
+import { claimsSurveyAnswer } from "../core/action-ids.ts";
 import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform } from "../core/channel.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
+import { type InteractionMetadata, readInteractionMetadata } from "../core/interaction-metadata.ts";
 import type { ChannelIdentity, Customer } from "../db/repositories/customer-repository.ts";
 import type { InviteResult } from "../surveys/survey-service.ts";
 import type { Interaction } from "../db/repositories/interaction-repository.ts";
-import type { InteractionKind, Prisma } from "../db/generated/client.ts";
+import type { InteractionKind } from "../db/generated/client.ts";
 import { TendError, describeError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { ConversationContext, type Reply } from "./context.ts";
+import { DuplicateCopies } from "./duplicate-copies.ts";
 import { looksChinese } from "./intents.ts";
 import { route } from "./router.ts";
 import type { EngineServices } from "./services.ts";
@@ -17,6 +20,10 @@ export interface EngineOptions {
   services: EngineServices;
   logger: Logger;
   clock?: Clock;
+  /** How long a message may go without an outcome before a copy takes it over (its handler died). */
+  claimLeaseMs?: number;
+  /** How long previousReplies waits for a message still being handled. */
+  duplicateWaitMs?: number;
 }
 
 /**
@@ -29,18 +36,30 @@ export class Engine {
   private readonly services: EngineServices;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly copies: DuplicateCopies;
 
   constructor(options: EngineOptions) {
     this.services = options.services;
     this.log = options.logger.child({ component: "engine" });
     this.clock = options.clock ?? systemClock;
+    this.copies = new DuplicateCopies({
+      interactions: this.services.interactions,
+      clock: this.clock,
+      claimLeaseMs: options.claimLeaseMs,
+      waitMs: options.duplicateWaitMs,
+    });
   }
 
   registerChannel(adapter: ChannelAdapter): void {
     this.channels.set(adapter.platform, adapter);
   }
 
-  /** For adapters: handles one inbound message and returns what to answer. */
+  /**
+   * For adapters: handles one inbound message and returns what to answer. A copy of a message
+   * already received gets [] (a push platform must not send the answer twice; a client that
+   * retries for the answer asks previousReplies), unless the original's handler died before it
+   * had an outcome: then one copy (across instances) handles it and gets the answer.
+   */
   readonly handleInbound = async (received: InboundMessage): Promise<OutboundMessage[]> => {
     const { services } = this;
     const message = storable(received);
@@ -58,44 +77,63 @@ export class Engine {
     );
 
     const messageKey = message.platformMessageId ? `${message.platform}:${message.platformMessageId}` : undefined;
-    const inbound = await services.interactions.record({
+    const recorded = await services.interactions.record({
       customerId: customer.id,
       platform: message.platform,
       direction: "in",
-      kind: message.action?.startsWith("survey:") ? "survey" : "message",
+      kind: message.action && claimsSurveyAnswer(message.action) ? "survey" : "message",
       text: message.text ?? null,
       platformMessageId: message.platformMessageId,
       metadata: message.action ? { action: message.action } : undefined,
       occurredAt: message.receivedAt,
+      claimedAt: this.clock.now(),
     });
-    if (inbound.duplicate) {
+    let inboundId: string;
+    if (!recorded.duplicate) {
+      inboundId = recorded.interaction.id;
+    } else {
       // Seen before (a platform's redelivery, another instance's copy): handled once, answered once.
-      // A channel whose clients retry for the answer asks for it with previousReplies().
-      this.log.debug({ platform: message.platform }, "duplicate inbound message");
-      return [];
+      const abandoned = await this.copies.takeOverIfAbandoned(message.platform, message.platformMessageId!);
+      if (!abandoned) {
+        this.log.debug({ platform: message.platform }, "duplicate inbound message");
+        return [];
+      }
+      this.log.info({ platform: message.platform }, "handling a message whose first handling was cut off");
+      inboundId = abandoned;
     }
+    return this.copies.track(message.platform, message.platformMessageId, () => this.handle(message, customer, inboundId, messageKey));
+  };
 
+  private async handle(message: InboundMessage, customer: Customer, inboundId: string, messageKey: string | undefined): Promise<OutboundMessage[]> {
+    const { services } = this;
     const ctx = new ConversationContext(message, customer, services, this.clock);
     try {
       const outcome = await route(ctx);
-      if (outcome === "unrecognised" && text) {
+      if (outcome === "unrecognised" && message.text) {
         // Kept for staff: what customers ask that Tend does not understand yet.
-        await services.interactions.annotate(inbound.interaction.id, { ...(message.action ? { action: message.action } : {}), unrecognised: true });
+        await services.interactions.annotate(inboundId, { ...(message.action ? { action: message.action } : {}), unrecognised: true });
       }
     } catch (error) {
       this.log.error({ err: describeError(error), platform: message.platform }, "handling a message failed");
       ctx.replies.length = 0;
       ctx.reply(textsFor(ctx.language).failure, { kind: "system" });
     }
-    await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey);
+    await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey, inboundId);
     await this.sweepIfErasedMeanwhile(ctx.customer);
     return ctx.replies.map(({ kind: _kind, ...outbound }) => outbound);
-  };
+  }
 
-  /** The answers already given to a message, for a client that retries a request it lost the response to. */
+  /**
+   * The answers given to a message, for a client that retries a request it lost the response to
+   * (the web chat). A message still being handled (here or on another instance) is waited for,
+   * up to duplicateWaitMs, so a retry right behind the original gets its answers too.
+   */
   async previousReplies(platform: Platform, platformUserId: string, platformMessageId: string): Promise<OutboundMessage[]> {
     const customer = await this.services.customers.findByIdentity(platform, platformUserId);
     if (!customer) return [];
+    const state = await this.copies.outcomeOf(platform, platformMessageId);
+    // Someone else's message id (or one erased meanwhile) reveals nothing.
+    if (!state || state.customerId !== customer.id) return [];
     const replies = await this.services.interactions.repliesTo(customer.id, `${platform}:${platformMessageId}`);
     return replies.map(toOutbound);
   }
@@ -111,21 +149,21 @@ export class Engine {
     if (current?.erasedAt) await this.services.privacy.eraseCustomer(customer.id, { requestedVia: "chat" });
   }
 
-  private async recordReplies(customer: Customer, platform: Platform, replies: Reply[], inReplyTo: string | undefined): Promise<void> {
+  /** The replies and the message's outcome, in one transaction (see DuplicateCopies for why). */
+  private async recordReplies(customer: Customer, platform: Platform, replies: Reply[], inReplyTo: string | undefined, inboundId: string): Promise<void> {
     const erased = customer.erasedAt !== null;
-    for (const reply of replies) {
-      await this.services.interactions.record({
-        customerId: customer.id,
-        platform,
-        direction: "out",
-        kind: reply.kind,
-        // After an erasure nothing personal is written again, not even our own words to them, nor
-        // the platform message id they answer (the erasure has just scrubbed it from the inbound row).
-        text: erased ? null : reply.text,
-        metadata: erased ? undefined : outboundMetadata(reply, inReplyTo),
-        occurredAt: this.clock.now(),
-      });
-    }
+    const rows = replies.map((reply) => ({
+      customerId: customer.id,
+      platform,
+      direction: "out" as const,
+      kind: reply.kind,
+      // After an erasure nothing personal is written again, not even our own words to them, nor
+      // the platform message id they answer (the erasure has just scrubbed it from the inbound row).
+      text: erased ? null : reply.text,
+      metadata: erased ? undefined : outboundMetadata(reply, inReplyTo),
+      occurredAt: this.clock.now(),
+    }));
+    await this.services.interactions.recordOutcome(inboundId, rows, this.clock.now());
   }
 
   /**
@@ -185,8 +223,8 @@ function storable(message: InboundMessage): InboundMessage {
   return { ...message, text: clean(message.text), action: clean(message.action), displayName: clean(message.displayName) };
 }
 
-function outboundMetadata(reply: OutboundMessage, inReplyTo: string | undefined, proactive = false): Prisma.InputJsonValue | undefined {
-  const metadata: Record<string, Prisma.InputJsonValue> = {};
+function outboundMetadata(reply: OutboundMessage, inReplyTo: string | undefined, proactive = false): InteractionMetadata | undefined {
+  const metadata: InteractionMetadata = {};
   if (reply.choices?.length) metadata.choices = reply.choices.map((c) => ({ id: c.id, label: c.label }));
   if (reply.attachment) metadata.attachment = { fileName: reply.attachment.fileName, contentType: reply.attachment.contentType };
   if (inReplyTo) metadata.inReplyTo = inReplyTo;
@@ -196,7 +234,7 @@ function outboundMetadata(reply: OutboundMessage, inReplyTo: string | undefined,
 
 /** An outbound timeline entry as a message again (attachments are not kept: they are made on request). */
 export function toOutbound(interaction: Interaction): OutboundMessage {
-  const metadata = (interaction.metadata ?? {}) as { choices?: { id: string; label: string }[] };
+  const metadata = readInteractionMetadata(interaction.metadata);
   return { text: interaction.text ?? "", ...(metadata.choices ? { choices: metadata.choices } : {}) };
 }
 

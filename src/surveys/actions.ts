@@ -1,10 +1,6 @@
-/**
- * Answer buttons carry the invitation and the score in their id, so a tap needs no server-side
- * state: `survey:<invitationId>:<score>` (46 bytes at most, inside Telegram's 64-byte limit).
- */
-const PREFIX = "survey";
-const pattern = /^survey:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d{1,2})$/i;
+import { actionId, parseAction } from "../core/action-ids.ts";
 
+/** Answer buttons carry the invitation and the score in their id (see src/core/action-ids.ts). */
 export interface SurveyChoice {
   id: string;
   label: string;
@@ -16,12 +12,11 @@ export interface SurveyAction {
 }
 
 export function surveyActionId(invitationId: string, score: number): string {
-  return `${PREFIX}:${invitationId}:${score}`;
+  return actionId({ kind: "survey", invitationId, score });
 }
 
 /** The invitation and score behind a button id; null when the id is not a survey answer. */
 export function parseSurveyAction(id: string): SurveyAction | null {
-  const match = pattern.exec(id);
-  if (!match?.[1] || match[2] === undefined) return null;
-  return { invitationId: match[1].toLowerCase(), score: Number(match[2]) };
+  const action = parseAction(id);
+  return action?.kind === "survey" ? { invitationId: action.invitationId, score: action.score } : null;
 }

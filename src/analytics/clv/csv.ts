@@ -85,7 +85,8 @@ export async function readTransactionsCsv(file: string, onReject?: (row: Rejecte
       const amount = NUMBER.test(amountText) ? Number(amountText) : NaN;
       if (amountText === "") reject(record.line, "amount is empty");
       else if (!Number.isFinite(amount)) reject(record.line, `amount ${shorten(amountText)} is not a number (write e.g. 12.50, no currency sign or thousands separator)`);
-      else if (amount <= 0) reject(record.line, `amount ${amountText} is not positive: refunds and free orders cannot be modelled as purchases`);
+      // A free order is still a purchase (lifetimes counts it too); a refund is not one.
+      else if (amount < 0) reject(record.line, `amount ${amountText} is negative (a refund): not a purchase`);
       else result.transactions.push({ customerId, date, amount });
     }
   } catch (error) {

@@ -18,10 +18,13 @@ const dayNumber = (date: Date) => Math.floor(date.getTime() / DAY_MS);
  * Per-customer summaries in the conventions of the BG/NBD and Gamma-Gamma papers (and of the
  * `lifetimes` package): purchases on the same day count as one; the first purchase day starts the
  * customer's clock and is left out of the monetary value, which averages the repeat days' totals.
- * Transactions dated after `observationEnd` (a day, inclusive) are ignored.
+ * Transactions dated after `observationEnd` (a day, inclusive) are ignored. A zero amount (a free
+ * order) is a purchase like any other: it counts for frequency and recency, and a free repeat day
+ * brings the monetary value down; only the Gamma-Gamma fit needs a positive mean repeat value, and
+ * it picks those customers itself.
  *
- * Throws a TendError for an amount that is not a positive number: the CSV reader and the
- * database query reject those with a reason before they get here.
+ * Throws a TendError for a negative amount (a refund is no purchase) or one that is not a number:
+ * the CSV reader and the database query leave those out, with a reason, before they get here.
  */
 export function summarise(transactions: Transaction[], observationEnd: Date, unit: TimeUnit): CustomerSummary[] {
   const unitDays = DAYS_PER_UNIT[unit];
@@ -34,8 +37,8 @@ export function summarise(transactions: Transaction[], observationEnd: Date, uni
   for (const t of transactions) {
     const day = dayNumber(t.date);
     if (!Number.isFinite(day)) throw new TendError("CLV_BAD_DATE", `a transaction of customer ${t.customerId} has no valid date`);
-    if (!(typeof t.amount === "number" && Number.isFinite(t.amount) && t.amount > 0)) {
-      throw new TendError("CLV_BAD_AMOUNT", `a transaction of customer ${t.customerId} has amount ${String(t.amount)}: amounts must be positive numbers`);
+    if (!(typeof t.amount === "number" && Number.isFinite(t.amount) && t.amount >= 0)) {
+      throw new TendError("CLV_BAD_AMOUNT", `a transaction of customer ${t.customerId} has amount ${String(t.amount)}: amounts must be numbers of at least 0`);
     }
     if (day > endDay) continue;
     let days = byCustomer.get(t.customerId);

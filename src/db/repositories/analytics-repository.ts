@@ -1,13 +1,12 @@
 import type { EngagementFacts } from "../../analytics/relationship.ts";
 import { type AnalyticsRun, type CustomerScore, type LifecycleStage, Prisma, type PrismaClient, type RelationshipLevel } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
+import { CustomerRepository } from "./customer-repository.ts";
 
 export type { AnalyticsRun, CustomerScore };
 
 /** The value of AnalyticsRun.activeKey while a refresh runs; the unique index admits one at a time. */
 const ACTIVE_KEY = "refresh";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface OrderRow {
   customerId: string;
@@ -85,11 +84,14 @@ export class AnalyticsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Orders with a positive amount placed up to `until`, oldest first. */
+  /**
+   * Purchases placed up to `until`, oldest first: free orders included (a purchase is a purchase
+   * for recency and frequency), refunds (negative amounts) left out.
+   */
   async ordersFor(customerIds: readonly string[], until: Date): Promise<OrderRow[]> {
     if (customerIds.length === 0) return [];
     const rows = await this.prisma.order.findMany({
-      where: { customerId: { in: [...customerIds] }, amount: { gt: 0 }, placedAt: { lte: until } },
+      where: { customerId: { in: [...customerIds] }, amount: { gte: 0 }, placedAt: { lte: until } },
       orderBy: [{ placedAt: "asc" }, { id: "asc" }],
       select: { customerId: true, amount: true, placedAt: true },
     });
@@ -263,13 +265,7 @@ export class AnalyticsRepository {
 
   /** A customer by Tend's uuid or by the business's own external id. */
   async findCustomerId(idOrExternalId: string): Promise<string | null> {
-    const value = idOrExternalId.trim();
-    if (uuidPattern.test(value)) {
-      const byId = await this.prisma.customer.findUnique({ where: { id: value.toLowerCase() }, select: { id: true } });
-      if (byId) return byId.id;
-    }
-    const byExternal = await this.prisma.customer.findUnique({ where: { externalId: value }, select: { id: true } });
-    return byExternal?.id ?? null;
+    return (await new CustomerRepository(this.prisma).findByIdOrExternalId(idOrExternalId))?.id ?? null;
   }
 
   async customerOverview(customerId: string, recent = 10): Promise<CustomerOverview | null> {
@@ -282,7 +278,7 @@ export class AnalyticsRepository {
     const [consentChanges, balance, orders, counts, recentInteractions, openCases, score] = await Promise.all([
       this.prisma.consentChange.findMany({ where, orderBy: [{ changedAt: "desc" }, { id: "desc" }], take: recent }),
       this.prisma.loyaltyLedgerEntry.aggregate({ where, _sum: { points: true } }),
-      this.prisma.order.aggregate({ where: { customerId, amount: { gt: 0 } }, _count: { _all: true }, _sum: { amount: true }, _max: { placedAt: true } }),
+      this.prisma.order.aggregate({ where: { customerId, amount: { gte: 0 } }, _count: { _all: true }, _sum: { amount: true }, _max: { placedAt: true } }),
       this.prisma.interaction.groupBy({ by: ["kind", "direction"], where, _count: { _all: true } }),
       this.prisma.interaction.findMany({ where, orderBy: [{ occurredAt: "desc" }, { id: "desc" }], take: recent }),
       this.prisma.feedbackCase.findMany({ where: { customerId, status: "open" }, orderBy: [{ openedAt: "asc" }, { id: "asc" }] }),

@@ -1,7 +1,8 @@
+import { type InteractionMetadata, checkInteractionMetadata } from "../../core/interaction-metadata.ts";
 import type { Direction, Interaction, InteractionKind, Platform, Prisma, PrismaClient } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
-export type { Interaction };
+export type { Interaction, InteractionMetadata };
 
 export interface InteractionInput {
   customerId: string;
@@ -11,11 +12,22 @@ export interface InteractionInput {
   text?: string | null | undefined;
   /** The platform's message id; a second record with the same id on the same platform is a duplicate. */
   platformMessageId?: string | null | undefined;
-  metadata?: Prisma.InputJsonValue | undefined;
+  metadata?: InteractionMetadata | undefined;
   occurredAt?: Date | undefined;
+  /** Inbound messages about to be handled: when this instance took them on (see claimStale). */
+  claimedAt?: Date | undefined;
 }
 
 export type RecordResult = { duplicate: false; interaction: Interaction } | { duplicate: true; interaction: null };
+
+/** Where the handling of an inbound message stands. */
+export interface InboundState {
+  id: string;
+  customerId: string;
+  claimedAt: Date | null;
+  /** Set once the replies are written: the message has its outcome. */
+  handledAt: Date | null;
+}
 
 export class InteractionRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -26,18 +38,7 @@ export class InteractionRepository {
    */
   async record(input: InteractionInput): Promise<RecordResult> {
     try {
-      const interaction = await this.prisma.interaction.create({
-        data: {
-          customerId: input.customerId,
-          platform: input.platform,
-          direction: input.direction,
-          kind: input.kind,
-          text: input.text ?? null,
-          platformMessageId: input.platformMessageId ?? null,
-          ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
-          ...(input.occurredAt ? { occurredAt: input.occurredAt } : {}),
-        },
-      });
+      const interaction = await this.prisma.interaction.create({ data: toData(input) });
       return { duplicate: false, interaction };
     } catch (error) {
       if (input.platformMessageId && isUniqueViolation(error)) return { duplicate: true, interaction: null };
@@ -45,10 +46,46 @@ export class InteractionRepository {
     }
   }
 
-  /** Newest first. */
-  timeline(customerId: string, options: { limit?: number; before?: Date } = {}): Promise<Interaction[]> {
+  /**
+   * Writes the replies to an inbound message and marks the message handled, together: a message
+   * either has its outcome and all its replies, or neither (and a retry may handle it again).
+   */
+  async recordOutcome(inboundId: string, replies: InteractionInput[], handledAt: Date): Promise<void> {
+    await this.prisma.$transaction([
+      ...replies.map((reply) => this.prisma.interaction.create({ data: toData(reply) })),
+      this.prisma.interaction.update({ where: { id: inboundId }, data: { handledAt }, select: { id: true } }),
+    ]);
+  }
+
+  /** The inbound row of a platform message and how far its handling got; null when unknown (or erased). */
+  inboundState(platform: Platform, platformMessageId: string): Promise<InboundState | null> {
+    return this.prisma.interaction.findUnique({
+      where: { platform_platformMessageId: { platform, platformMessageId } },
+      select: { id: true, customerId: true, claimedAt: true, handledAt: true },
+    });
+  }
+
+  /**
+   * Takes over a message whose handler died: it has no outcome and its claim is older than
+   * `staleBefore` (or it was never claimed). One conditional UPDATE, so of several retries (on
+   * several instances) exactly one gets true.
+   */
+  async claimStale(id: string, now: Date, staleBefore: Date): Promise<boolean> {
+    const { count } = await this.prisma.interaction.updateMany({
+      where: { id, handledAt: null, OR: [{ claimedAt: null }, { claimedAt: { lt: staleBefore } }] },
+      data: { claimedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Newest first; with `platform`, only what happened on that platform (a channel's own history). */
+  timeline(customerId: string, options: { limit?: number; before?: Date; platform?: Platform } = {}): Promise<Interaction[]> {
     return this.prisma.interaction.findMany({
-      where: { customerId, ...(options.before ? { occurredAt: { lt: options.before } } : {}) },
+      where: {
+        customerId,
+        ...(options.platform ? { platform: options.platform } : {}),
+        ...(options.before ? { occurredAt: { lt: options.before } } : {}),
+      },
       orderBy: [{ occurredAt: "desc" }, { id: "desc" }],
       take: options.limit ?? 50,
     });
@@ -71,11 +108,30 @@ export class InteractionRepository {
     });
   }
 
-  async annotate(id: string, metadata: Prisma.InputJsonValue): Promise<void> {
-    await this.prisma.interaction.update({ where: { id }, data: { metadata } });
+  /** Replaces a row's metadata. */
+  async annotate(id: string, metadata: InteractionMetadata): Promise<void> {
+    await this.prisma.interaction.update({ where: { id }, data: { metadata: toJson(metadata) } });
   }
 
   count(customerId: string, since?: Date): Promise<number> {
     return this.prisma.interaction.count({ where: { customerId, ...(since ? { occurredAt: { gte: since } } : {}) } });
   }
+}
+
+function toData(input: InteractionInput): Prisma.InteractionUncheckedCreateInput {
+  return {
+    customerId: input.customerId,
+    platform: input.platform,
+    direction: input.direction,
+    kind: input.kind,
+    text: input.text ?? null,
+    platformMessageId: input.platformMessageId ?? null,
+    ...(input.metadata !== undefined ? { metadata: toJson(input.metadata) } : {}),
+    ...(input.occurredAt ? { occurredAt: input.occurredAt } : {}),
+    ...(input.claimedAt ? { claimedAt: input.claimedAt } : {}),
+  };
+}
+
+function toJson(metadata: InteractionMetadata): Prisma.InputJsonObject {
+  return checkInteractionMetadata(metadata) as Prisma.InputJsonObject;
 }
