@@ -5,7 +5,7 @@ import pg from "pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { TendError, describeError } from "../errors.ts";
-import { lockDataDir, prepareDataDir } from "./data-dir.ts";
+import { type DataDirLock, lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { PrismaClient } from "./generated/client.ts";
 import type { SqlConnection, SqlSession } from "./sql.ts";
 
@@ -18,6 +18,8 @@ export interface Database {
   readonly description: string;
   readonly prisma: PrismaClient;
   readonly sql: SqlConnection;
+  /** On the embedded database: this process's hold on the data folder, through which it can serve commands. */
+  readonly dataDirLock?: DataDirLock;
   close(): Promise<void>;
 }
 
@@ -48,14 +50,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return wrapPglite(options.pglite, options.description ?? "PGlite (in memory)", () => {});
   }
   prepareDataDir(options.dataDir);
-  const lock = lockDataDir(options.dataDir);
+  const lock = await lockDataDir(options.dataDir, describeActivity());
   try {
     const dir = pgliteDir(options.dataDir);
     const pglite = new PGlite(dir);
     await pglite.waitReady;
-    return wrapPglite(pglite, `PGlite at ${dir}`, () => lock.release());
+    return { ...wrapPglite(pglite, `PGlite at ${dir}`, () => lock.release()), dataDirLock: lock };
   } catch (error) {
-    lock.release();
+    await lock.release();
     throw new TendError(
       "DATABASE_UNAVAILABLE",
       `cannot open the embedded database in ${path.resolve(options.dataDir)} (TEND_DATA_DIR): ${describeError(error)}`,
@@ -64,7 +66,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
-function wrapPglite(pglite: PGlite, description: string, afterClose: () => void): Database {
+/** What another process is told this one is doing with the data folder, e.g. "tend db status". */
+function describeActivity(): string {
+  return ["tend", ...process.argv.slice(2)].join(" ");
+}
+
+function wrapPglite(pglite: PGlite, description: string, afterClose: () => Promise<void> | void): Database {
   // pglite-prisma-adapter 0.6 declares an older driver-adapter-utils; the runtime protocol is the same.
   const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({ adapter });
@@ -85,7 +92,7 @@ function wrapPglite(pglite: PGlite, description: string, afterClose: () => void)
     async close() {
       await prisma.$disconnect();
       if (!pglite.closed) await pglite.close();
-      afterClose();
+      await afterClose();
     },
   };
 }
