@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Tend runs its TypeScript sources directly through tsx's loader: no build step to forget.
-import { register } from "tsx/esm/api";
+// Runs Tend's compiled JavaScript (dist/), compiling it first if the sources changed since the last build.
+import { pathToFileURL } from "node:url";
+import { ensureBuilt } from "./build-cli.js";
 
-register();
-await import("../src/cli/main.ts");
+await import(pathToFileURL(await ensureBuilt()).href);
