@@ -47,10 +47,10 @@ export function actionId(action: Action): string {
  * confirmation is for the confirmation store to say.
  */
 export function parseAction(id: string): Action | null {
+  // A bare verb ("reward") is the verb with an empty argument: the catalogue, an expired confirmation.
   const at = id.indexOf(":");
-  if (at < 0) return null;
-  const verb = id.slice(0, at);
-  const argument = id.slice(at + 1);
+  const verb = at < 0 ? id : id.slice(0, at);
+  const argument = at < 0 ? "" : id.slice(at + 1);
   switch (verb) {
     case "menu":
       return (MENU_ITEMS as readonly string[]).includes(argument) ? { kind: "menu", item: argument as MenuItem } : null;

@@ -1,3 +1,4 @@
+import { actionId } from "../core/action-ids.ts";
 import type { Choice, InboundMessage, OutboundMessage } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Customer } from "../db/repositories/customer-repository.ts";
@@ -47,10 +48,10 @@ export class ConversationContext {
   /** The main menu's buttons. */
   menuChoices(): Choice[] {
     return [
-      { id: "menu:points", label: this.t.buttonPoints },
-      { id: "menu:rewards", label: this.t.buttonRewards },
-      { id: "menu:rate", label: this.t.buttonRate },
-      { id: "menu:agent", label: this.t.buttonAgent },
+      { id: actionId({ kind: "menu", item: "points" }), label: this.t.buttonPoints },
+      { id: actionId({ kind: "menu", item: "rewards" }), label: this.t.buttonRewards },
+      { id: actionId({ kind: "menu", item: "rate" }), label: this.t.buttonRate },
+      { id: actionId({ kind: "menu", item: "agent" }), label: this.t.buttonAgent },
     ];
   }
 

@@ -1,4 +1,5 @@
-import { parseSurveyAction } from "../surveys/actions.ts";
+import { type Action, type MenuItem, parseAction } from "../core/action-ids.ts";
+import { assertNever } from "../core/assert-never.ts";
 import type { ConversationContext } from "./context.ts";
 import { completeErase, exportData, startErase } from "./handlers/privacy.ts";
 import { findConfirmation } from "./handlers/confirmations.ts";
@@ -32,14 +33,15 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
   // work: consent (STOP/START) and their data (export, erase and its confirmation).
   if (ctx.customer.handedOverAt) {
     if (intent && alwaysAnswered.has(intent.kind)) return runIntent(ctx, intent);
-    if (action && /^(confirm|cancel):/.test(action)) {
-      const confirmation = await findConfirmation(ctx, splitAction(action)[1] ?? "");
-      if (confirmation?.operation.op === "erase") return settleConfirmation(ctx, confirmation, action.startsWith("confirm:"));
+    const pressed = action ? parseAction(action) : null;
+    if (pressed?.kind === "confirm" || pressed?.kind === "cancel") {
+      const confirmation = await findConfirmation(ctx, pressed.confirmationId);
+      if (confirmation?.operation.op === "erase") return settleConfirmation(ctx, confirmation, pressed.kind === "confirm");
     }
     return "silent";
   }
 
-  if (action) return routeAction(ctx, action);
+  if (action) return routeAction(ctx, parseAction(action));
 
   if (!text) {
     ctx.replyWithMenu(`${ctx.t.emptyMessage}`);
@@ -76,46 +78,41 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
   return "unrecognised";
 }
 
-async function routeAction(ctx: ConversationContext, action: string): Promise<RouteOutcome> {
-  const survey = parseSurveyAction(action);
-  if (survey) {
-    await answerSurvey(ctx, survey.invitationId, survey.score);
-    return "handled";
+const menuIntents: Record<MenuItem, Intent> = {
+  points: { kind: "points" },
+  rewards: { kind: "rewards" },
+  rate: { kind: "rate" },
+  agent: { kind: "agent" },
+  help: { kind: "help" },
+};
+
+/** A pressed button; null when its id is none of Tend's (see src/core/action-ids.ts). */
+async function routeAction(ctx: ConversationContext, action: Action | null): Promise<RouteOutcome> {
+  if (!action) {
+    ctx.replyWithMenu(ctx.t.unknownAction);
+    return "unrecognised";
   }
-  const [verb, argument = ""] = splitAction(action);
-  switch (verb) {
-    case "menu": {
-      const intents: Record<string, Intent> = {
-        points: { kind: "points" },
-        rewards: { kind: "rewards" },
-        rate: { kind: "rate" },
-        agent: { kind: "agent" },
-        help: { kind: "help" },
-      };
-      const intent = intents[argument];
-      if (intent) return runIntent(ctx, intent);
-      break;
-    }
+  switch (action.kind) {
+    case "survey":
+      await answerSurvey(ctx, action.invitationId, action.score);
+      return "handled";
+    case "menu":
+      return runIntent(ctx, menuIntents[action.item]);
     case "reward":
-      await startRedeem(ctx, argument);
+      await startRedeem(ctx, action.code);
       return "handled";
     case "confirm":
     case "cancel": {
-      const confirmation = await findConfirmation(ctx, argument);
+      const confirmation = await findConfirmation(ctx, action.confirmationId);
       if (!confirmation) {
         ctx.reply(ctx.t.confirmationExpired);
         return "handled";
       }
-      return settleConfirmation(ctx, confirmation, verb === "confirm");
+      return settleConfirmation(ctx, confirmation, action.kind === "confirm");
     }
+    default:
+      return assertNever(action);
   }
-  ctx.replyWithMenu(ctx.t.unknownAction);
-  return "unrecognised";
-}
-
-function splitAction(action: string): [string, string?] {
-  const at = action.indexOf(":");
-  return at < 0 ? [action] : [action.slice(0, at), action.slice(at + 1)];
 }
 
 async function settleConfirmation(
@@ -198,6 +195,8 @@ async function runIntent(ctx: ConversationContext, intent: Intent): Promise<Rout
       if (intent.code) await redeemLinkCode(ctx, intent.code);
       else await issueLinkCode(ctx);
       break;
+    default:
+      return assertNever(intent);
   }
   return "handled";
 }

@@ -1,3 +1,4 @@
+import { actionId } from "../../core/action-ids.ts";
 import type { InteractionKind } from "../../db/generated/client.ts";
 import type { ConversationContext } from "../context.ts";
 
@@ -17,8 +18,8 @@ export async function askConfirmation(ctx: ConversationContext, operation: Confi
   ctx.reply(question, {
     kind,
     choices: [
-      { id: `confirm:${pending.id}`, label: ctx.t.buttonConfirm },
-      { id: `cancel:${pending.id}`, label: ctx.t.buttonCancel },
+      { id: actionId({ kind: "confirm", confirmationId: pending.id }), label: ctx.t.buttonConfirm },
+      { id: actionId({ kind: "cancel", confirmationId: pending.id }), label: ctx.t.buttonCancel },
     ],
   });
 }

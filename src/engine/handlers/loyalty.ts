@@ -1,3 +1,4 @@
+import { actionId } from "../../core/action-ids.ts";
 import type { Reward } from "../../db/repositories/reward-repository.ts";
 import type { ConversationContext } from "../context.ts";
 import { askConfirmation } from "./confirmations.ts";
@@ -19,7 +20,7 @@ export async function showPoints(ctx: ConversationContext): Promise<void> {
   if (summary.expiringSoon.points > 0 && summary.expiringSoon.earliestAt) {
     lines.push(ctx.t.expiring(summary.expiringSoon.points, formatDate(ctx, summary.expiringSoon.earliestAt)));
   }
-  ctx.reply(lines.join("\n"), { kind: "loyalty", choices: [{ id: "menu:rewards", label: ctx.t.buttonRewards }] });
+  ctx.reply(lines.join("\n"), { kind: "loyalty", choices: [{ id: actionId({ kind: "menu", item: "rewards" }), label: ctx.t.buttonRewards }] });
 }
 
 export async function showRewards(ctx: ConversationContext, intro?: string): Promise<void> {
@@ -31,7 +32,7 @@ export async function showRewards(ctx: ConversationContext, intro?: string): Pro
   const lines = [intro ?? ctx.t.rewardsHeader(balance), ...rewards.map((r) => ctx.t.rewardLine(rewardName(ctx, r), r.cost))];
   ctx.reply(lines.join("\n"), {
     kind: "loyalty",
-    choices: rewards.slice(0, 10).map((r) => ({ id: `reward:${r.code}`, label: `${rewardName(ctx, r)} (${r.cost})` })),
+    choices: rewards.slice(0, 10).map((r) => ({ id: actionId({ kind: "reward", code: r.code }), label: `${rewardName(ctx, r)} (${r.cost})` })),
   });
 }
 
