@@ -1,10 +1,11 @@
 import type { ChannelFactory } from "../src/core/channel-factory.ts";
-import { telegramFactory } from "./telegram/index.ts";
-import { discordChannelFactory } from "./discord/index.ts";
+import { discordFactory } from "./discord/index.ts";
 import { slackFactory } from "./slack/index.ts";
+import { telegramFactory } from "./telegram/index.ts";
+import { webChatFactory } from "./web/index.ts";
 
 /**
- * The chat platforms Tend can run, each started only when its settings are present. The web
- * chat is built in and always on (src/app.ts).
+ * The chat platforms Tend can run, each started only when its settings are present (the web chat
+ * needs none, so it is always on).
  */
-export const channelFactories: ChannelFactory[] = [telegramFactory, discordChannelFactory, slackFactory];
+export const channelFactories: ChannelFactory[] = [webChatFactory, telegramFactory, discordFactory, slackFactory];

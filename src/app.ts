@@ -1,13 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { channelFactories as installedChannels } from "../adapters/index.ts";
-import { WebChatChannel } from "../adapters/web/web-channel.ts";
-import { registerWebChatRoutes } from "../adapters/web/routes.ts";
 import type { Config } from "./config/env.ts";
-import type { ChannelAdapter } from "./core/channel.ts";
+import type { ChannelAdapter, ConversationAccess } from "./core/channel.ts";
 import type { ChannelFactory } from "./core/channel-factory.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { RateLimiter } from "./core/rate-limiter.ts";
 import { type BuiltServices, buildServices } from "./engine/build-services.ts";
+import { ConversationHistory } from "./engine/conversation-history.ts";
 import { Engine } from "./engine/engine.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
@@ -38,7 +36,7 @@ export interface StartOptions {
   config: Config;
   logger?: Logger;
   clock?: Clock;
-  /** The chat platforms to offer; the installed adapters by default. */
+  /** The chat platforms to offer; the installed adapters (the web chat among them) by default. */
   channelFactories?: ChannelFactory[];
 }
 
@@ -83,26 +81,23 @@ export async function startTend({
     });
     if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");
 
-    const web = new WebChatChannel();
-    registerWebChatRoutes(http, {
-      handle: () => web.handle,
-      previousReplies: (visitorId, messageId) => engine.previousReplies("web", visitorId, messageId),
-      customers: services.customers,
-      interactions: services.interactions,
-      limiter: new RateLimiter(config.WEBCHAT_RATE_LIMIT_PER_MINUTE),
-      clock,
-    });
-    const channels: ChannelAdapter[] = [web];
-    engine.registerChannel(web);
-    await web.start(engine.handleInbound);
+    // What channels may ask the engine besides handing it messages (the web chat's history and retries).
+    const history = new ConversationHistory(services.customers, services.interactions);
+    const conversations: ConversationAccess = {
+      knows: (platform, platformUserId) => history.knows(platform, platformUserId),
+      recent: (platform, platformUserId, limit) => history.recent(platform, platformUserId, limit),
+      proactiveSince: (platform, platformUserId, since) => history.proactiveSince(platform, platformUserId, since),
+      previousReplies: (platform, platformUserId, platformMessageId) => engine.previousReplies(platform, platformUserId, platformMessageId),
+    };
 
     // Adapters are made before listening (webhook routes must exist by then) and started after.
+    const channels: ChannelAdapter[] = [];
     const off: string[] = [];
     const configured: ChannelAdapter[] = [];
     for (const factory of channelFactories) {
       const missing = factory.missingSettings(config);
       if (missing.length) off.push(`${factory.platform} (set ${missing.join(", ")})`);
-      else configured.push(factory.create({ config, logger: log.child({ channel: factory.platform }), http }));
+      else configured.push(factory.create({ config, logger: log.child({ channel: factory.platform }), http, conversations, clock }));
     }
 
     const url = await listen(http, config.HOST, config.PORT);

@@ -56,7 +56,7 @@ const dmOnly = {
  * and button presses arrive as interactions, which are acknowledged at once (Discord allows 3 s)
  * and answered with the engine's replies afterwards.
  */
-export class DiscordChannel implements ChannelAdapter {
+export class DiscordAdapter implements ChannelAdapter {
   readonly platform = "discord" as const;
   private client: Client | undefined;
   private handler: InboundHandler | undefined;

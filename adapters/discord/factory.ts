@@ -1,15 +1,15 @@
 import type { Config } from "../../src/config/env.ts";
 import type { ChannelFactory } from "../../src/core/channel-factory.ts";
-import { DiscordChannel, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";
+import { DiscordAdapter, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";
 
 /** Starts when DISCORD_BOT_TOKEN is set; `overrides` are for tests (shorter timeouts, say). */
-export function createDiscordChannelFactory(overrides: Partial<Omit<DiscordSettings, "token" | "apiUrl">> = {}): ChannelFactory {
+export function createDiscordFactory(overrides: Partial<Omit<DiscordSettings, "token" | "apiUrl">> = {}): ChannelFactory {
   return {
     platform: "discord",
     missingSettings: (config: Config) => (config.DISCORD_BOT_TOKEN ? [] : ["DISCORD_BOT_TOKEN"]),
     create: ({ config, logger }) => {
       if (!config.DISCORD_BOT_TOKEN) throw new Error("DISCORD_BOT_TOKEN is not set");
-      return new DiscordChannel(
+      return new DiscordAdapter(
         { ...defaultDiscordSettings, ...overrides, token: config.DISCORD_BOT_TOKEN, apiUrl: config.DISCORD_API_URL },
         logger,
       );
@@ -17,4 +17,4 @@ export function createDiscordChannelFactory(overrides: Partial<Omit<DiscordSetti
   };
 }
 
-export const discordChannelFactory = createDiscordChannelFactory();
+export const discordFactory = createDiscordFactory();

@@ -1,2 +1,2 @@
-export { discordChannelFactory, createDiscordChannelFactory } from "./factory.ts";
-export { DiscordChannel, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";
+export { discordFactory, createDiscordFactory } from "./factory.ts";
+export { DiscordAdapter, type DiscordSettings, defaultDiscordSettings } from "./adapter.ts";

@@ -18,6 +18,10 @@ export class RecentIds<T> {
     return true;
   }
 
+  has(id: T): boolean {
+    return this.ids.has(id);
+  }
+
   delete(id: T): void {
     this.ids.delete(id);
   }

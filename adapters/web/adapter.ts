@@ -4,7 +4,7 @@ import type { ChannelAdapter, InboundHandler, SendReceipt } from "../../src/core
  * The built-in web chat. Replies go back in the HTTP response; proactive messages need no
  * delivery of their own, because the engine puts them on the timeline and the page polls it.
  */
-export class WebChatChannel implements ChannelAdapter {
+export class WebChatAdapter implements ChannelAdapter {
   readonly platform = "web" as const;
   private handler: InboundHandler | undefined;
 
@@ -16,6 +16,7 @@ export class WebChatChannel implements ChannelAdapter {
     this.handler = undefined;
   }
 
+  /** Undefined before start() and after stop(): the routes then answer 503. */
   get handle(): InboundHandler | undefined {
     return this.handler;
   }

@@ -181,6 +181,27 @@ const variables = {
     expect: "messages one web chat visitor may send a minute, from 1 to 600",
     schema: z.coerce.number().int().min(1).max(600).default(30),
   },
+  WEBCHAT_NEW_VISITORS_PER_MINUTE_PER_IP: {
+    expect: "new web chat visitors one network address may start a minute, from 1 to 10000",
+    schema: z.coerce.number().int().min(1).max(10_000).default(10),
+  },
+  WEBCHAT_NEW_VISITORS_PER_MINUTE: {
+    expect: "new web chat visitors all addresses together may start a minute, from 1 to 100000",
+    schema: z.coerce.number().int().min(1).max(100_000).default(300),
+  },
+  WEBCHAT_TRUST_PROXY: {
+    expect: 'the request header your reverse proxy puts the client address in (e.g. x-forwarded-for or x-real-ip), or "off"',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(off|[a-z0-9-]+)$/)
+      .default("off"),
+  },
+  WEBCHAT_BUSINESS_NAME: {
+    expect: "the name shown in the web chat's header and title, up to 60 characters",
+    schema: z.string().trim().min(1).max(60).optional(),
+  },
 } as const;
 
 type Variables = typeof variables;

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/env.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { ChannelAdapter, Platform } from "./channel.ts";
+import type { ChannelAdapter, ConversationAccess, Platform } from "./channel.ts";
+import type { Clock } from "./clock.ts";
 
 export interface ChannelFactoryContext {
   config: Config;
   logger: Logger;
   /** Tend's HTTP server, not yet listening: adapters that take webhooks add their routes here. */
   http: FastifyInstance;
+  /** The engine's answers about conversations, beyond handling messages (history, retries). */
+  conversations: ConversationAccess;
+  clock: Clock;
 }
 
 /**

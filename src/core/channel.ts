@@ -2,8 +2,9 @@
  * The channel port: what the engine needs from a chat platform, and what every adapter under
  * adapters/<platform>/ implements. The engine never sees a platform's own types.
  */
-export type Platform = "telegram" | "discord" | "slack" | "web";
-export const platforms: readonly Platform[] = ["telegram", "discord", "slack", "web"];
+/** The one list of platforms; prisma/schema.prisma's enum Platform must match it (test/channel-architecture.test.ts). */
+export const platforms = ["telegram", "discord", "slack", "web"] as const;
+export type Platform = (typeof platforms)[number];
 
 /** A button. `id` comes back as InboundMessage.action when pressed. */
 export interface Choice {
@@ -37,6 +38,12 @@ export interface InboundMessage {
   displayName?: string | undefined;
   /** The platform's language hint for this person, e.g. "zh-hans" or "en-US". */
   locale?: string | undefined;
+  /**
+   * The network address the message came from, where the channel sees one (the web chat's client
+   * IP). Anyone can make new web identities, so limits that must hold across identities (wrong link
+   * codes) count per origin too.
+   */
+  origin?: string | undefined;
   receivedAt: Date;
   /** The platform payload as received; the engine never reads it. */
   raw: unknown;
@@ -56,6 +63,43 @@ export interface ChannelAdapter {
 }
 
 export type InboundHandler = (message: InboundMessage) => Promise<OutboundMessage[]>;
+
+/** One message of a person's conversation on one channel, as a client that keeps no history of its own shows it. */
+export interface ConversationEntry {
+  /** The same message fetched twice has the same id. */
+  id: string;
+  /** "in": the person wrote it (for a button press, `text` is the button's label); "out": Tend did. */
+  direction: "in" | "out";
+  text: string;
+  choices?: Choice[] | undefined;
+  /** Outbound with buttons: one of them was pressed later, so they are spent. */
+  answered: boolean;
+  /** Outbound: Tend sent it on its own (a follow-up, a survey), not as a reply. */
+  proactive: boolean;
+  at: Date;
+}
+
+export interface Conversation {
+  /** The language Tend speaks to this person, or undefined when Tend does not know them yet. */
+  language: "en" | "zh-CN" | undefined;
+  /** Oldest first. */
+  entries: ConversationEntry[];
+}
+
+/**
+ * What a channel may ask the engine besides handing it messages, for clients that keep nothing
+ * themselves (the web chat's page). The composition root provides it in the factory context.
+ */
+export interface ConversationAccess {
+  /** Whether this identity already belongs to a customer (the first message of a new one creates it). */
+  knows(platform: Platform, platformUserId: string): Promise<boolean>;
+  /** The latest `limit` messages of this identity on its platform. */
+  recent(platform: Platform, platformUserId: string, limit: number): Promise<Conversation>;
+  /** Messages Tend sent on its own at or after `since` (a client drops the ones it already shows by id). */
+  proactiveSince(platform: Platform, platformUserId: string, since: Date): Promise<Conversation>;
+  /** The answers already given to a message, for a client that retries a request it lost the response to. */
+  previousReplies(platform: Platform, platformUserId: string, platformMessageId: string): Promise<OutboundMessage[]>;
+}
 
 export type ChannelErrorKind =
   /** Too many messages: try again after `retryAfterMs`. */

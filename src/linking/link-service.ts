@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { EventBus } from "../core/events.ts";
 import type { Customer, Platform, PrismaClient } from "../db/generated/client.ts";
@@ -12,12 +13,18 @@ export interface LinkSettings {
   codeTtlMinutes: number;
   /** Wrong codes one customer may enter within the window before further attempts are refused. */
   maxFailedAttempts: number;
+  /**
+   * Wrong codes one origin (a web chat visitor's address) may enter within the window, whichever
+   * customers it types them as: a new web visitor is one click away, so per customer is not enough.
+   */
+  maxFailedAttemptsPerOrigin: number;
   failedAttemptWindowMinutes: number;
 }
 
 export const defaultLinkSettings: LinkSettings = {
   codeTtlMinutes: 10,
   maxFailedAttempts: 5,
+  maxFailedAttemptsPerOrigin: 10,
   failedAttemptWindowMinutes: 10,
 };
 
@@ -41,6 +48,8 @@ export type RedeemResult =
 export interface RedeemOptions {
   /** The channel the code was typed on, for the timeline entry; defaults to the redeemer's last seen. */
   platform?: Platform | undefined;
+  /** Where the code was typed from, when the channel knows (InboundMessage.origin). */
+  origin?: string | undefined;
 }
 
 /** Consent history entries written by a merge carry this source. */
@@ -102,7 +111,14 @@ export class LinkService {
     const now = this.clock.now();
     const window = this.settings.failedAttemptWindowMinutes * MINUTE;
     const code = normalizeCode(input);
+    const origin = options.origin ? originKey(options.origin) : undefined;
     const result = await this.repository.transaction(async (tx): Promise<RedeemResult> => {
+      if (origin) {
+        await tx.lockOrigin(origin);
+        const fromOrigin = await tx.failedAttemptsFromOriginAfter(origin, new Date(now.getTime() - window));
+        const limited = rateLimited(fromOrigin, this.settings.maxFailedAttemptsPerOrigin, window, now);
+        if (limited) return limited;
+      }
       const found = code ? await tx.findCode(code) : null;
       const mergeable = found !== null && found.customerId !== redeemingCustomerId && found.expiresAt > now;
       const locked = await tx.lockCustomers(mergeable ? [redeemingCustomerId, found.customerId] : [redeemingCustomerId]);
@@ -110,14 +126,11 @@ export class LinkService {
       if (!locked.has(redeemingCustomerId)) return { kind: "unknown" };
 
       const failures = await tx.failedAttemptsAfter(redeemingCustomerId, new Date(now.getTime() - window));
-      const max = this.settings.maxFailedAttempts;
-      if (failures.length >= max) {
-        const oldestThatCounts = failures[failures.length - max] ?? now;
-        return { kind: "rate_limited", retryAt: new Date(oldestThatCounts.getTime() + window) };
-      }
+      const limited = rateLimited(failures, this.settings.maxFailedAttempts, window, now);
+      if (limited) return limited;
 
       if (!code || !found) {
-        await tx.recordFailedAttempt(redeemingCustomerId, now, new Date(now.getTime() + window));
+        await tx.recordFailedAttempt(redeemingCustomerId, now, new Date(now.getTime() + window), origin);
         return { kind: "unknown" };
       }
       if (found.customerId === redeemingCustomerId) return { kind: "same-customer" };
@@ -158,4 +171,16 @@ export class LinkService {
     });
     return { kind: "linked", customer, mergedCustomerId: sourceId, moved };
   }
+}
+
+/** Refuses once `max` failures fall in the window; says when the oldest of them stops counting. */
+function rateLimited(failures: Date[], max: number, window: number, now: Date): RedeemResult | null {
+  if (failures.length < max) return null;
+  const oldestThatCounts = failures[failures.length - max] ?? now;
+  return { kind: "rate_limited", retryAt: new Date(oldestThatCounts.getTime() + window) };
+}
+
+/** An origin as kept with a wrong attempt: a digest, so the timeline and exports hold no address. */
+function originKey(origin: string): string {
+  return createHash("sha256").update(`tend-link-origin:${origin}`).digest("base64url").slice(0, 22);
 }

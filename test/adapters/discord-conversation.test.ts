@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDiscordChannelFactory } from "../../adapters/discord/index.ts";
+import { createDiscordFactory } from "../../adapters/discord/index.ts";
+import { webChatFactory } from "../../adapters/web/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
 import { DiscordStandIn, type StandInMessage } from "../support/discord-standin.ts";
@@ -32,7 +33,7 @@ for (const target of targets) {
         DISCORD_BOT_TOKEN: discord.token,
         DISCORD_API_URL: discord.apiUrl,
       });
-      tend = await startTend({ config, channelFactories: [createDiscordChannelFactory({ readyTimeoutMs: 10_000 })] });
+      tend = await startTend({ config, channelFactories: [webChatFactory, createDiscordFactory({ readyTimeoutMs: 10_000 })] });
     });
     afterAll(async () => {
       await tend?.stop();

@@ -2,8 +2,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiscordChannel, type DiscordSettings, createDiscordChannelFactory, defaultDiscordSettings } from "../../adapters/discord/index.ts";
+import { DiscordAdapter, type DiscordSettings, createDiscordFactory, defaultDiscordSettings } from "../../adapters/discord/index.ts";
 import { escapeText, renderMessage, splitText } from "../../adapters/discord/render.ts";
+import { webChatFactory } from "../../adapters/web/index.ts";
 import { startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
 import { ChannelError, ChannelStartError, type InboundMessage, type OutboundMessage } from "../../src/core/channel.ts";
@@ -90,13 +91,13 @@ describe("Discord rendering", () => {
 
 describe("Discord adapter over discord.js", () => {
   let discord: DiscordStandIn;
-  let channel: DiscordChannel;
+  let channel: DiscordAdapter;
   const handled: InboundMessage[] = [];
   const answers = new Map<string, OutboundMessage[]>();
 
   beforeAll(async () => {
     discord = await new DiscordStandIn().start();
-    channel = new DiscordChannel(settings(discord), silent);
+    channel = new DiscordAdapter(settings(discord), silent);
     await channel.start(async (message) => {
       handled.push(message);
       return answers.get(message.text ?? message.action ?? "") ?? [{ text: `got ${message.text ?? message.action}` }];
@@ -263,7 +264,7 @@ describe("Discord start and stop", () => {
   });
 
   it("fails with ChannelStartError naming DISCORD_BOT_TOKEN for a refused token, without retrying", async () => {
-    const adapter = new DiscordChannel(settings(discord, { token: "not-the-right-token-0123456789" }), silent);
+    const adapter = new DiscordAdapter(settings(discord, { token: "not-the-right-token-0123456789" }), silent);
     const error = await adapter.start(async () => []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChannelStartError);
     expect(error).toMatchObject({ platform: "discord", variable: "DISCORD_BOT_TOKEN" });
@@ -276,7 +277,7 @@ describe("Discord start and stop", () => {
   it("fails the same way when the gateway refuses the token (close 4004), and does not reconnect", async () => {
     const gateway = await new DiscordStandIn({ gatewayRejectsToken: true }).start();
     try {
-      const adapter = new DiscordChannel(settings(gateway), silent);
+      const adapter = new DiscordAdapter(settings(gateway), silent);
       await expect(adapter.start(async () => [])).rejects.toMatchObject({ name: "ChannelStartError", variable: "DISCORD_BOT_TOKEN" });
       await gateway.waitFor(() => gateway.openGatewayConnections === 0, 5_000, "the gateway connection to close");
       expect(gateway.gatewayIdentifies).toBe(1);
@@ -286,12 +287,12 @@ describe("Discord start and stop", () => {
   });
 
   it("names DISCORD_API_URL when Discord cannot be reached", async () => {
-    const adapter = new DiscordChannel(settings(discord, { apiUrl: "http://127.0.0.1:9/api" }), silent);
+    const adapter = new DiscordAdapter(settings(discord, { apiUrl: "http://127.0.0.1:9/api" }), silent);
     await expect(adapter.start(async () => [])).rejects.toMatchObject({ name: "ChannelStartError", variable: "DISCORD_API_URL" });
   });
 
   it("stop() closes the gateway connection", async () => {
-    const adapter = new DiscordChannel(settings(discord, { registerCommands: false }), silent);
+    const adapter = new DiscordAdapter(settings(discord, { registerCommands: false }), silent);
     await adapter.start(async () => []);
     expect(discord.openGatewayConnections).toBe(1);
     await adapter.stop();
@@ -309,7 +310,7 @@ describe("Discord start and stop", () => {
       DISCORD_BOT_TOKEN: "not-the-right-token-0123456789",
       DISCORD_API_URL: discord.apiUrl,
     });
-    const tend = await startTend({ config, logger, channelFactories: [createDiscordChannelFactory({ readyTimeoutMs: 10_000 })] });
+    const tend = await startTend({ config, logger, channelFactories: [webChatFactory, createDiscordFactory({ readyTimeoutMs: 10_000 })] });
     try {
       const response = await fetch(`${tend.url}/webchat/api/messages`, {
         method: "POST",

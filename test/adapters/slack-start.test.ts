@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackAdapter } from "../../adapters/slack/adapter.ts";
 import { slackFactory } from "../../adapters/slack/index.ts";
+import { webChatFactory } from "../../adapters/web/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
 import { ChannelStartError } from "../../src/core/channel.ts";
@@ -41,7 +42,7 @@ describe("Slack with a wrong bot token", () => {
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: standin.url,
     });
-    tend = await startTend({ config, channelFactories: [capturing(slackFactory, captured)] });
+    tend = await startTend({ config, channelFactories: [webChatFactory, capturing(slackFactory, captured)] });
   });
   afterAll(async () => {
     await tend?.stop();

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { telegramFactory } from "../../adapters/telegram/index.ts";
+import { webChatFactory } from "../../adapters/web/index.ts";
 import { type RunningTend, startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
 import { ChannelStartError } from "../../src/core/channel.ts";
@@ -139,7 +140,7 @@ describe("Telegram with a wrong bot token", () => {
         TELEGRAM_API_ROOT: standin.url,
       }),
       logger,
-      channelFactories: [capturing(telegramFactory, captured)],
+      channelFactories: [webChatFactory, capturing(telegramFactory, captured)],
     });
   });
   afterAll(async () => {

@@ -93,11 +93,29 @@ export class LinkRepository {
     return rows.map((row) => row.createdAt);
   }
 
+  /** Times of wrong codes entered from this origin (by any customer) after `after`, oldest first. */
+  async failedAttemptsFromOriginAfter(origin: string, after: Date): Promise<Date[]> {
+    const rows = await this.db.pendingAction.findMany({
+      where: { kind: LINK_ATTEMPT_KIND, createdAt: { gt: after }, payload: { path: ["origin"], equals: origin } },
+      orderBy: { createdAt: "asc" },
+      select: { createdAt: true },
+    });
+    return rows.map((row) => row.createdAt);
+  }
+
+  /**
+   * Serialises redemptions from one origin until the transaction ends, so that concurrent guesses
+   * from one address cannot all pass its limit at once. Taken before any customer lock.
+   */
+  async lockOrigin(origin: string): Promise<void> {
+    await this.db.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`link-origin:${origin}`}))::text AS locked`;
+  }
+
   /** Also clears this customer's attempts that no longer count, so the table does not grow. */
-  async recordFailedAttempt(customerId: string, at: Date, expiresAt: Date): Promise<void> {
+  async recordFailedAttempt(customerId: string, at: Date, expiresAt: Date, origin?: string): Promise<void> {
     await this.db.pendingAction.deleteMany({ where: { customerId, kind: LINK_ATTEMPT_KIND, expiresAt: { lt: at } } });
     await this.db.pendingAction.create({
-      data: { customerId, kind: LINK_ATTEMPT_KIND, payload: {}, createdAt: at, expiresAt },
+      data: { customerId, kind: LINK_ATTEMPT_KIND, payload: origin ? { origin } : {}, createdAt: at, expiresAt },
     });
   }
 

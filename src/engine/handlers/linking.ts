@@ -8,7 +8,10 @@ export async function issueLinkCode(ctx: ConversationContext): Promise<void> {
 
 /** Entering a code joins this chat to the customer who asked for it; from then on that is who we talk to. */
 export async function redeemLinkCode(ctx: ConversationContext, code: string): Promise<void> {
-  const result = await ctx.services.linking.redeemLinkCode(code, ctx.customer.id, { platform: ctx.message.platform });
+  const result = await ctx.services.linking.redeemLinkCode(code, ctx.customer.id, {
+    platform: ctx.message.platform,
+    origin: ctx.message.origin,
+  });
   switch (result.kind) {
     case "linked":
       ctx.customer = result.customer;

@@ -1,0 +1,2 @@
+export { webChatFactory } from "./factory.ts";
+export { WebChatAdapter } from "./adapter.ts";
