@@ -58,6 +58,79 @@ describeEachDatabase("ingest HTTP API", (db) => {
     expect(right.statusCode).toBe(201);
   });
 
+  it("checks the key before routing: an unknown /api path answers 401 without the key and 404 with it", async () => {
+    for (const [method, url] of [
+      ["GET", "/api/secret-admin"],
+      ["POST", "/api/customers/x/nothing-here"],
+      ["GET", "/api/customers"],
+      ["DELETE", "/api/orders"],
+      ["GET", "/api"],
+    ] as const) {
+      const anonymous = await app.inject({ method, url });
+      expect(anonymous.statusCode, `${method} ${url}`).toBe(401);
+      expect(anonymous.headers["www-authenticate"]).toMatch(/^Bearer/);
+      const known = await app.inject({ method, url, headers: auth });
+      expect(known.statusCode, `${method} ${url}`).toBe(404);
+      const off = await disabled.inject({ method, url });
+      expect(off.statusCode, `${method} ${url}`).toBe(503);
+    }
+  });
+
+  it("refuses a NUL or a lone surrogate in any text field with 422 naming the field, and keeps the valid batch items around it", async () => {
+    for (const [field, value] of [
+      ["externalId", "api-nul\u0000"],
+      ["displayName", "Li\u0000Na"],
+      ["displayName", "Li \ud800"],
+      ["tags", ["ok", "v\u0000ip"]],
+      ["tags", ["\udfff"]],
+      ["email", "a\u0000@example.com"],
+      ["timeZone", "Asia/Shanghai\u0000"],
+      ["locale", "zh\u0000"],
+    ] as const) {
+      const payload = { externalId: "api-text-1", [field]: value };
+      const response = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(422);
+      const paths = response.json().errors.map((e: { path: string }) => e.path);
+      expect(paths.length).toBe(1);
+      expect(paths[0]).toMatch(new RegExp(`^${field}`));
+    }
+    const orderProbe = await app.inject({
+      method: "POST",
+      url: "/api/orders",
+      headers: auth,
+      payload: { ...order, externalId: "api-text-o\u0000", customerExternalId: "\ud83d" },
+    });
+    expect(orderProbe.statusCode).toBe(422);
+    expect(orderProbe.json().errors.map((e: { path: string }) => e.path)).toEqual(["externalId", "customerExternalId"]);
+    expect(await db().prisma.customer.count({ where: { externalId: "api-text-1" } })).toBe(0);
+
+    const batch = await app.inject({
+      method: "POST",
+      url: "/api/customers/batch",
+      headers: auth,
+      payload: [{ externalId: "api-text-b1" }, { externalId: "api-text-b2", displayName: "bad\u0000" }, { externalId: "api-text-b3", tags: ["\ud800x"] }, { externalId: "api-text-b4" }],
+    });
+    expect(batch.statusCode).toBe(200);
+    expect(batch.json().counts).toEqual({ created: 2, updated: 0, duplicate: 0, rejected: 2 });
+    expect(batch.json().results[1]).toEqual({ index: 1, status: "rejected", errors: [{ path: "displayName", message: expect.stringMatching(/NUL/) }] });
+    expect(batch.json().results[2]).toEqual({ index: 2, status: "rejected", errors: [{ path: "tags.0", message: expect.stringMatching(/surrogate/) }] });
+    expect(await db().prisma.customer.count({ where: { externalId: { in: ["api-text-b1", "api-text-b4"] } } })).toBe(2);
+
+    const orders = await app.inject({
+      method: "POST",
+      url: "/api/orders/batch",
+      headers: auth,
+      payload: [
+        { ...order, externalId: "api-text-o1", customerExternalId: "api-text-b1" },
+        { ...order, externalId: "api-text-o2\u0000" },
+        { ...order, externalId: "api-text-o3", customerExternalId: "api-text-b4" },
+      ],
+    });
+    expect(orders.statusCode).toBe(200);
+    expect(orders.json().results.map((r: { status: string }) => r.status)).toEqual(["created", "rejected", "created"]);
+    expect(orders.json().results[1].errors).toEqual([{ path: "externalId", message: expect.stringMatching(/NUL/) }]);
+  });
+
   it("creates and then updates a customer", async () => {
     const created = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "api-c-1", displayName: "李娜", locale: "zh-CN" } });
     expect(created.statusCode).toBe(201);
@@ -73,7 +146,8 @@ describeEachDatabase("ingest HTTP API", (db) => {
     const response = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "", email: "x", birthday: "1990-13-01" } });
     expect(response.statusCode).toBe(422);
     expect(response.json()).toEqual({
-      error: "validation failed",
+      // One line a person can read, naming every field; the list is for programs.
+      error: expect.stringMatching(/^validation failed: externalId is required; email must be a valid email address; birthday /),
       errors: [
         { path: "externalId", message: "is required" },
         { path: "email", message: "must be a valid email address" },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { supportedLocale } from "../src/feedback/locale.ts";
 import { canonicalTimeZone, parseCustomer, parseOrder, parseTimestamp } from "../src/ingest/schemas.ts";
 
 const now = new Date("2026-11-23T12:00:00Z");
@@ -81,6 +82,63 @@ describe("customer validation", () => {
   it("wants an object", () => {
     expect(errorsOf(parseCustomer([], now))).toEqual({ "": "must be an object" });
     expect(errorsOf(parseCustomer("c-1", now))).toEqual({ "": "must be an object" });
+  });
+});
+
+describe("text that PostgreSQL cannot store", () => {
+  const nul = "a\u0000b";
+  const loneHigh = "a\ud800b";
+  const loneLow = "\udc00";
+
+  it("refuses a NUL or a lone surrogate in every customer text field, naming the field", () => {
+    for (const bad of [nul, loneHigh, loneLow]) {
+      for (const [field, value, path] of [
+        ["externalId", bad, "externalId"],
+        ["displayName", bad, "displayName"],
+        ["email", `x${bad}@example.com`, "email"],
+        ["phone", `+86 138${bad}`, "phone"],
+        ["birthday", `1990-05-12${bad}`, "birthday"],
+        ["timeZone", `Asia/Shanghai${bad}`, "timeZone"],
+        ["locale", `zh${bad}`, "locale"],
+        ["tags", ["vip", bad], "tags.1"],
+        ["tags", `vip;${bad}`, "tags.1"],
+      ] as const) {
+        const errors = errorsOf(parseCustomer({ externalId: "c-1", [field]: value }, now));
+        expect(Object.keys(errors), `${field} ${JSON.stringify(value)}`).toEqual([path]);
+        expect(errors[path]).toMatch(bad === nul ? /NUL/ : /surrogate/);
+      }
+    }
+  });
+
+  it("refuses them in every order text field", () => {
+    for (const field of ["externalId", "customerExternalId", "amount", "currency", "placedAt"] as const) {
+      const errors = errorsOf(parseOrder({ ...order, [field]: `${order[field]}\u0000` }, now, skew));
+      expect(Object.keys(errors), field).toEqual([field]);
+      expect(errors[field]).toMatch(/NUL/);
+    }
+  });
+
+  it("keeps surrogate pairs, CJK and full-width punctuation as written", () => {
+    const result = parseCustomer({ externalId: "c-😀", displayName: "李娜，你好！🎉", tags: ["早鸟"] }, now);
+    expect(result).toEqual({ ok: true, value: { externalId: "c-😀", displayName: "李娜，你好！🎉", tags: ["早鸟"] } });
+  });
+});
+
+describe("locales", () => {
+  it("takes the usual spellings of the two languages Tend writes in", () => {
+    for (const alias of ["zh", "zh-CN", "zh_CN", "zh-cn", "ZH-CN", "zh-Hans", "zh-Hans-CN", "zh_Hans_CN", "zh-SG"]) {
+      expect(supportedLocale(alias), alias).toBe("zh-CN");
+    }
+    for (const alias of ["en", "EN", "en-US", "en_GB", "en-AU"]) expect(supportedLocale(alias), alias).toBe("en");
+    for (const other of ["fr", "", "zh-", "english", "en-US-x-", "z"]) expect(supportedLocale(other), other).toBeNull();
+  });
+
+  it("are normalised by the customer schema, which the API and the CSV import share", () => {
+    for (const [given, stored] of [["zh", "zh-CN"], ["zh-Hans", "zh-CN"], ["en-GB", "en"]] as const) {
+      const result = parseCustomer({ externalId: "c-1", locale: given }, now);
+      expect(result.ok && result.value.locale, given).toBe(stored);
+    }
+    expect(errorsOf(parseCustomer({ externalId: "c-1", locale: "fr" }, now)).locale).toMatch(/"en" or "zh-CN"/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngestResult, IngestService, IngestStatus, ItemResult } from "../ingest/ingest-service.ts";
-import type { FieldError } from "../ingest/schemas.ts";
+import { validationFailed } from "./validation-reply.ts";
 
 export interface ApiDependencies {
   ingest: IngestService;
@@ -13,8 +13,9 @@ export interface ApiDependencies {
 
 /**
  * The ingest API under /api: customers and orders from a shop or CRM, one at a time or in
- * batches. Every route needs `Authorization: Bearer <TEND_API_KEY>`; the key is checked before the
- * body is even read.
+ * batches. Every path under /api needs `Authorization: Bearer <TEND_API_KEY>`; the key is checked
+ * before the body is even read, and before routing: an unknown path answers 401 without the key
+ * and 404 only with it, so nobody can map the routes without the key.
  */
 export function registerApiRoutes(app: FastifyInstance, { ingest, apiKey, moreRoutes }: ApiDependencies): void {
   const expected = apiKey ? digest(apiKey) : undefined;
@@ -33,13 +34,16 @@ export function registerApiRoutes(app: FastifyInstance, { ingest, apiKey, moreRo
         }
       });
 
-      api.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-        const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-        if (status === 500) {
-          request.log.error({ err: error }, "API request failed");
-          return reply.code(500).send({ error: "internal error" });
-        }
-        return reply.code(status).send({ error: clientErrorMessage(error, app.initialConfig.bodyLimit ?? 1024 * 1024) });
+      // Runs after the key check above (hooks of this context apply to its not-found handler too).
+      api.setNotFoundHandler((request, reply) => {
+        reply.code(404).send({ error: `no such API route: ${request.method} ${request.url.split("?")[0]}` });
+      });
+
+      api.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+        const clientError = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+        // Server-side failures go to the server's handler: one place logs them and maps a database outage to 503.
+        if (!clientError) throw error;
+        return reply.code(error.statusCode!).send({ error: clientErrorMessage(error, app.initialConfig.bodyLimit ?? 1024 * 1024) });
       });
 
       api.post("/customers", async (request, reply) => {
@@ -128,10 +132,6 @@ function arrayBody(request: FastifyRequest, reply: FastifyReply, what: string, m
     return undefined;
   }
   return body.value;
-}
-
-function validationFailed(errors: FieldError[]) {
-  return { error: "validation failed", errors };
 }
 
 function sendSingle(reply: FastifyReply, result: IngestResult, kind: "customer" | "order"): FastifyReply {

@@ -1,10 +1,13 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import type { CustomerRepository } from "../db/repositories/customer-repository.ts";
+import type { Customer, CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { TendError } from "../errors.ts";
 import type { FeedbackService } from "../feedback/feedback-service.ts";
+import { intColumnNumber } from "../ingest/column-limits.ts";
+import { storableText, unstorableTextReason } from "../ingest/storable-text.ts";
 import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
 import type { InviteResult } from "../surveys/survey-service.ts";
+import { parseRequestBody } from "./validation-reply.ts";
 
 export interface StaffRouteDependencies {
   feedback: FeedbackService;
@@ -14,21 +17,36 @@ export interface StaffRouteDependencies {
   inviteToSurvey: (customerId: string, kind: "csat" | "nps") => Promise<InviteResult>;
 }
 
-const surveyBody = z.object({ kind: z.enum(["csat", "nps"]) });
+const objectBody = { error: "must be a JSON object" };
 
-const adjustBody = z.object({
-  points: z.number().int().refine((n) => n !== 0, "points must not be 0"),
-  reason: z.string().trim().min(1, "reason is required: adjustments must say why").max(500),
-  /** Sent again with the same key, the adjustment is booked once. */
-  idempotencyKey: z.string().trim().min(1).max(200).optional(),
-});
+const surveyBody = z.object(
+  { kind: z.enum(["csat", "nps"], { error: (issue) => (issue.input === undefined ? 'is required: "csat" or "nps"' : 'must be "csat" or "nps"') }) },
+  objectBody,
+);
 
-const closeBody = z.object({
-  resolution: z.string().trim().min(1, "resolution is required: say what was done").max(2000),
-  closedBy: z.string().trim().min(1).max(200).optional(),
-});
+const adjustBody = z.object(
+  {
+    // The ledger's points column is a 32-bit Int: anything larger would fail in the database.
+    points: intColumnNumber("a whole number of points").refine((n) => n !== 0, "must not be 0"),
+    reason: storableText().trim().min(1, "is required: adjustments must say why").max(500, "must be at most 500 characters"),
+    /** Sent again with the same key, the adjustment is booked once. */
+    idempotencyKey: storableText().trim().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
+  },
+  objectBody,
+);
 
-const caseOrCustomerId = z.uuid();
+const closeBody = z.object(
+  {
+    resolution: storableText().trim().min(1, "is required: say what was done").max(2000, "must be at most 2000 characters"),
+    closedBy: storableText().trim().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
+  },
+  objectBody,
+);
+
+const caseId = z.uuid();
+
+/** Longest external id the ingest schemas accept; anything longer names no customer. */
+const MAX_EXTERNAL_ID = 200;
 
 const statusFor: Record<string, number> = {
   FEEDBACK_CASE_NOT_FOUND: 404,
@@ -38,16 +56,25 @@ const statusFor: Record<string, number> = {
 
 /** What staff do over the API until the Slack staff tools exist: see open cases, close them, release a handover. */
 export function registerStaffRoutes(api: FastifyInstance, { feedback, customers, loyalty, inviteToSurvey }: StaffRouteDependencies): void {
+  /**
+   * The customer a `:id` names: Tend's id or the business's external id, as `tend customer show`
+   * takes them. Text the database could not hold names nobody, so it is a 404, not a 500.
+   */
+  async function customerNamed(id: string, reply: FastifyReply): Promise<Customer | undefined> {
+    const customer = id.length <= MAX_EXTERNAL_ID && !unstorableTextReason(id) ? await customers.findByIdOrExternalId(id) : null;
+    if (customer) return customer;
+    reply.code(404).send({ error: "no such customer: use Tend's customer id or your external id" });
+    return undefined;
+  }
+
   api.get("/cases", async () => ({ cases: await feedback.listOpen() }));
 
   api.post<{ Params: { id: string } }>("/cases/:id/close", async (request, reply) => {
-    if (!caseOrCustomerId.safeParse(request.params.id).success) return reply.code(404).send({ error: "no such case" });
-    const parsed = closeBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      return reply.code(422).send({ error: parsed.error.issues.map((i) => i.message).join("; ") });
-    }
+    if (!caseId.safeParse(request.params.id).success) return reply.code(404).send({ error: "no such case" });
+    const parsed = parseRequestBody(closeBody, request.body);
+    if (!parsed.ok) return reply.code(422).send(parsed.body);
     try {
-      const result = await feedback.close(request.params.id, parsed.data.resolution, parsed.data.closedBy ?? "api");
+      const result = await feedback.close(request.params.id, parsed.value.resolution, parsed.value.closedBy ?? "api");
       return { case: result.case, customerNotified: result.notified };
     } catch (error) {
       if (error instanceof TendError && statusFor[error.code]) return reply.code(statusFor[error.code]!).send({ error: error.message });
@@ -56,19 +83,19 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
   });
 
   api.get<{ Params: { id: string } }>("/customers/:id/loyalty", async (request, reply) => {
-    const customer = caseOrCustomerId.safeParse(request.params.id).success ? await customers.findById(request.params.id) : null;
-    if (!customer) return reply.code(404).send({ error: "no such customer" });
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
     return loyalty.summary(customer.id);
   });
 
   api.post<{ Params: { id: string } }>("/customers/:id/points", async (request, reply) => {
-    const customer = caseOrCustomerId.safeParse(request.params.id).success ? await customers.findById(request.params.id) : null;
-    if (!customer) return reply.code(404).send({ error: "no such customer" });
-    const parsed = adjustBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(422).send({ error: parsed.error.issues.map((i) => i.message).join("; ") });
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    const parsed = parseRequestBody(adjustBody, request.body);
+    if (!parsed.ok) return reply.code(422).send(parsed.body);
     let result;
     try {
-      result = await loyalty.adjust({ customerId: customer.id, ...parsed.data });
+      result = await loyalty.adjust({ customerId: customer.id, ...parsed.value });
     } catch (error) {
       // e.g. a deduction larger than the balance: the customer's points never go below zero.
       if (error instanceof TendError) return reply.code(422).send({ error: error.message });
@@ -78,12 +105,12 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
   });
 
   api.post<{ Params: { id: string } }>("/customers/:id/surveys", async (request, reply) => {
-    const customer = caseOrCustomerId.safeParse(request.params.id).success ? await customers.findById(request.params.id) : null;
-    if (!customer) return reply.code(404).send({ error: "no such customer" });
-    const parsed = surveyBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(422).send({ error: 'kind must be "csat" or "nps"' });
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    const parsed = parseRequestBody(surveyBody, request.body);
+    if (!parsed.ok) return reply.code(422).send(parsed.body);
     try {
-      const result = await inviteToSurvey(customer.id, parsed.data.kind);
+      const result = await inviteToSurvey(customer.id, parsed.value.kind);
       if (result.status === "refused") {
         return reply.code(409).send({ error: `not invited: ${result.reason}`, reason: result.reason, nextAllowedAt: result.nextAllowedAt });
       }
@@ -95,9 +122,12 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
   });
 
   api.post<{ Params: { id: string } }>("/customers/:id/release", async (request, reply) => {
-    const customer = caseOrCustomerId.safeParse(request.params.id).success ? await customers.findById(request.params.id) : null;
-    if (!customer) return reply.code(404).send({ error: "no such customer" });
-    await customers.update(customer.id, { handedOverAt: null });
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    // Conditional, so two staff releasing at once get one 200 and one 409.
+    if (!(await customers.endHandover(customer.id))) {
+      return reply.code(409).send({ error: "nothing to release: this customer is not handed over to staff" });
+    }
     return { released: true };
   });
 }

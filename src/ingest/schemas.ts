@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { supportedLocale } from "../feedback/locale.ts";
+import { ORDER_AMOUNT_COLUMN, wholeDigits } from "./column-limits.ts";
+import { storableText } from "./storable-text.ts";
 
 /**
  * What the API and the CSV import accept for customers and orders. One set of rules for both, so
@@ -6,6 +9,9 @@ import { z } from "zod";
  *
  * Optional customer fields: absent leaves the stored value alone; null (or an empty string) clears
  * a field that may be empty (displayName, email, phone, birthday).
+ *
+ * Every text field starts from `storableText` (no NUL, no lone surrogate) and every number is
+ * bounded by its column (column-limits.ts): nothing valid here can fail in the database.
  */
 
 export interface FieldError {
@@ -48,8 +54,7 @@ const blankToNull = (value: unknown) => (typeof value === "string" && value.trim
 const externalId = z.preprocess(
   // Shops often number their records; a whole number is taken as its decimal text.
   (value) => (typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value),
-  z
-    .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a text of 1 to 200 characters") })
+  storableText("must be a text of 1 to 200 characters")
     .trim()
     .min(1, { error: "is required" })
     .max(200, { error: "must be at most 200 characters" }),
@@ -60,21 +65,18 @@ function clearable<T extends z.ZodType>(inner: T) {
   return z.preprocess(blankToNull, inner.nullable().optional());
 }
 
-const displayName = z.string().trim().max(200, { error: "must be at most 200 characters" });
-const email = z
-  .string()
+const displayName = storableText().trim().max(200, { error: "must be at most 200 characters" });
+const email = storableText()
   .trim()
   .max(254, { error: "must be at most 254 characters" })
   .pipe(z.email({ error: "must be a valid email address" }));
-const phone = z
-  .string()
+const phone = storableText()
   .trim()
   .regex(/^\+?[0-9][0-9 ().-]{2,39}$/, { error: "must be a phone number: digits, optionally a leading +, spaces, ( ) . -" });
 
 function birthday(now: Date) {
   const latest = isoDate(new Date(now.getTime() + EARLIEST_ZONE_AHEAD_MS));
-  return z
-    .string({ error: "must be a date as YYYY-MM-DD" })
+  return storableText("must be a date as YYYY-MM-DD")
     .trim()
     .transform((value, ctx) => {
       const date = parseCalendarDate(value);
@@ -90,8 +92,7 @@ function birthday(now: Date) {
     });
 }
 
-const timeZone = z
-  .string({ error: "must be an IANA time zone, e.g. Asia/Shanghai" })
+const timeZone = storableText("must be an IANA time zone, e.g. Asia/Shanghai")
   .trim()
   .transform((value, ctx) => {
     const canonical = canonicalTimeZone(value);
@@ -102,14 +103,13 @@ const timeZone = z
     return canonical;
   });
 
-const locale = z
-  .string({ error: 'must be "en" or "zh-CN"' })
+const LOCALE_HINT = 'must be "en" or "zh-CN" (the languages Tend writes in; spellings such as zh, zh-Hans, zh_CN, en-US are taken too)';
+const locale = storableText(LOCALE_HINT)
   .trim()
   .transform((value, ctx) => {
-    const normal = value.replace("_", "-").toLowerCase();
-    if (normal === "en") return "en" as const;
-    if (normal === "zh-cn") return "zh-CN" as const;
-    ctx.addIssue({ code: "custom", message: 'must be "en" or "zh-CN"' });
+    const language = supportedLocale(value);
+    if (language) return language;
+    ctx.addIssue({ code: "custom", message: LOCALE_HINT });
     return z.NEVER;
   });
 
@@ -117,7 +117,7 @@ const tags = z.preprocess(
   // CSV cells carry tags as "vip;早鸟".
   (value) => (typeof value === "string" ? value.split(";") : value),
   z
-    .array(z.string({ error: "must be text" }).trim().max(MAX_TAG_LENGTH, { error: `must be at most ${MAX_TAG_LENGTH} characters` }), {
+    .array(storableText().trim().max(MAX_TAG_LENGTH, { error: `must be at most ${MAX_TAG_LENGTH} characters` }), {
       error: 'must be a list of tags (or "a;b" in CSV)',
     })
     .transform((list) => [...new Set(list.filter((tag) => tag !== ""))])
@@ -141,31 +141,36 @@ export function customerSchema(now: Date) {
   );
 }
 
-const amount = z.union([z.string(), z.number()], { error: 'must be a positive amount, e.g. 12.50 or "12.50"' }).transform((value, ctx) => {
+const AMOUNT_WHOLE_DIGITS = wholeDigits(ORDER_AMOUNT_COLUMN);
+const AMOUNT_PATTERN = new RegExp(`^(\\d{1,${AMOUNT_WHOLE_DIGITS}})(?:\\.(\\d{1,${ORDER_AMOUNT_COLUMN.scale}}))?$`);
+const amount = z.preprocess(
   // Numbers are read through their shortest decimal text, so 0.1 + 0.2 is refused, not rounded.
-  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value.trim();
-  const match = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(text);
+  (value) => (typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value),
+  storableText('must be a positive amount, e.g. 12.50 or "12.50"').trim().transform(toAmount),
+);
+
+function toAmount(text: string, ctx: z.RefinementCtx): string {
+  const match = AMOUNT_PATTERN.exec(text);
   if (!match) {
     ctx.addIssue({
       code: "custom",
-      message: /^\d+\.\d{3,}$/.test(text)
-        ? "must have at most 2 decimal places"
-        : "must be a positive decimal amount with at most 2 decimal places and 12 digits before the point, e.g. 12.50",
+      message: new RegExp(`^\\d+\\.\\d{${ORDER_AMOUNT_COLUMN.scale + 1},}$`).test(text)
+        ? `must have at most ${ORDER_AMOUNT_COLUMN.scale} decimal places`
+        : `must be a positive decimal amount with at most ${ORDER_AMOUNT_COLUMN.scale} decimal places and ${AMOUNT_WHOLE_DIGITS} digits before the point, e.g. 12.50`,
     });
     return z.NEVER;
   }
   const whole = match[1]!.replace(/^0+(?=\d)/, "");
-  const cents = (match[2] ?? "").padEnd(2, "0");
-  if (/^0+$/.test(whole) && cents === "00") {
+  const cents = (match[2] ?? "").padEnd(ORDER_AMOUNT_COLUMN.scale, "0");
+  if (/^0+$/.test(whole) && /^0+$/.test(cents)) {
     ctx.addIssue({ code: "custom", message: "must be greater than 0" });
     return z.NEVER;
   }
   return `${whole}.${cents}`;
-});
+}
 
 let currencies: Set<string> | undefined;
-const currency = z
-  .string({ error: "must be a 3-letter ISO 4217 currency code, e.g. CNY" })
+const currency = storableText("must be a 3-letter ISO 4217 currency code, e.g. CNY")
   .trim()
   .transform((value, ctx) => {
     const code = value.toUpperCase();
@@ -178,8 +183,7 @@ const currency = z
   });
 
 function placedAt(now: Date, maxClockSkewMs: number) {
-  return z
-    .string({ error: "must be an ISO date-time with offset (2026-03-01T14:30:00+08:00) or a date (2026-03-01)" })
+  return storableText("must be an ISO date-time with offset (2026-03-01T14:30:00+08:00) or a date (2026-03-01)")
     .trim()
     .transform((value, ctx) => {
       const date = parseTimestamp(value);

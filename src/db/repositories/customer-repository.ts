@@ -5,6 +5,8 @@ import { isUniqueViolation } from "../prisma-errors.ts";
 
 export type { ChannelIdentity, Customer };
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface IdentityInput {
   platform: Platform;
   platformUserId: string;
@@ -54,6 +56,19 @@ export class CustomerRepository {
 
   findByExternalId(externalId: string): Promise<Customer | null> {
     return this.prisma.customer.findUnique({ where: { externalId } });
+  }
+
+  /**
+   * A customer by Tend's id or by the business's external id, the two ways staff name customers
+   * (`tend customer show`, the staff API). Tend's id wins when a text is both.
+   */
+  async findByIdOrExternalId(idOrExternalId: string): Promise<Customer | null> {
+    const value = idOrExternalId.trim();
+    if (uuidPattern.test(value)) {
+      const byId = await this.findById(value.toLowerCase());
+      if (byId) return byId;
+    }
+    return this.findByExternalId(value);
   }
 
   async findByIdentity(platform: Platform, platformUserId: string): Promise<Customer | null> {
@@ -119,6 +134,12 @@ export class CustomerRepository {
 
   create(data: Prisma.CustomerCreateInput): Promise<Customer> {
     return this.prisma.customer.create({ data });
+  }
+
+  /** Hands the conversation back to the bot; false when the customer was not handed over. */
+  async endHandover(id: string): Promise<boolean> {
+    const { count } = await this.prisma.customer.updateMany({ where: { id, handedOverAt: { not: null } }, data: { handedOverAt: null } });
+    return count > 0;
   }
 
   update(id: string, patch: ProfilePatch): Promise<Customer> {
