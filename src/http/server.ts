@@ -1,6 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { isDatabaseUnavailable } from "../db/prisma-errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+
+/** What a 503 during a database outage asks clients to wait: long enough for a failover or restart to begin. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -37,11 +41,15 @@ export function createHttpServer({ logger, metrics, bodyLimitBytes = 1024 * 1024
     request.log.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
 
-  // Clients get a short JSON error; the details stay in the log.
+  // Clients get a short JSON error; the details (which may name the database) stay in the log.
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error, route: request.routeOptions.url }, "database unavailable: request answered 503");
+      return reply.status(503).header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS)).send({ error: "database unavailable: try again shortly" });
+    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
-    reply.status(status).send({ error: status >= 500 ? "internal error" : error.message });
+    return reply.status(status).send({ error: status >= 500 ? "internal error" : error.message });
   });
 
   return app;
