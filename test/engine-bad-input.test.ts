@@ -84,7 +84,7 @@ describeEachDatabase("engine conversation: bad input", (db) => {
     const wide = uniqueUser("wide");
     expect(only(await h.say(wide, "Ｐｏｉｎｔｓ")).text).toMatch(/^You have 0 points\. Your tier: Bronze\./);
     expect(only(await h.say(wide, "\u3000ＨＥＬＰ\u3000")).choices?.map((c) => c.id)).toEqual(MENU);
-    expect(only(await h.say(wide, "ＳＴＯＰ")).text).toMatch(/^You will get no more care/);
+    expect(only(await h.say(wide, "ＳＴＯＰ")).text).toMatch(/^You will get no more messages/);
 
     // Words that only start like a command are not that command.
     expect(only(await h.say(wide, "linkedin is where I found you")).text).toBe(FALLBACK_EN);

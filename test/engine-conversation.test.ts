@@ -342,7 +342,7 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     await h.expectOnTimeline();
   });
 
-  it("STOP, 退订 and unsubscribe end care and marketing with a dated history; START and 订阅 resume", async () => {
+  it("STOP, 退订 and unsubscribe end care, marketing and surveys with a dated history; START and 订阅 resume", async () => {
     for (const [stop, start, language] of [
       ["STOP", "START", "en"],
       ["unsubscribe", "start", "en"],
@@ -357,24 +357,25 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
       const stoppedAt = h.clock.now();
       expect(stopped.text).toBe(
         language === "zh"
-          ? "您将不再收到我们的关怀或营销消息。随时发送“订阅”即可恢复。"
-          : "You will get no more care or marketing messages from us. Send START to resume at any time.",
+          ? "您将不再收到任何您未主动请求的消息（关怀、优惠、问卷）。随时发送“订阅”即可恢复。"
+          : "You will get no more messages you did not ask for (care, offers, surveys). Send START to resume at any time.",
       );
       expect((await h.rowsOf()).replies.map((r) => r.kind)).toEqual(["system"]);
       let after = await h.requireCustomer(user, "discord");
-      expect(after).toMatchObject({ careConsent: false, marketingConsent: false, careConsentAt: stoppedAt, marketingConsentAt: stoppedAt });
+      expect(after).toMatchObject({ careConsent: false, marketingConsent: false, surveyConsent: false, careConsentAt: stoppedAt, marketingConsentAt: stoppedAt });
       let history = await h.services.customers.consentHistory(customer.id);
-      expect(history.filter((c) => c.source === "chat:discord").map((c) => [c.topic, c.granted, c.changedAt.toISOString()])).toEqual(
+      expect(history.filter((c) => c.source === "chat:discord:stop").map((c) => [c.topic, c.granted, c.changedAt.toISOString()])).toEqual(
         expect.arrayContaining([
           ["care", false, stoppedAt.toISOString()],
           ["marketing", false, stoppedAt.toISOString()],
+          ["surveys", false, stoppedAt.toISOString()],
         ]),
       );
 
       const started = only(await h.say(user, start, { platform: "discord" }));
       const startedAt = h.clock.now();
       expect(started.text).toBe(
-        language === "zh" ? "欢迎回来：关怀消息已恢复。随时发送“退订”即可停止。" : "Welcome back: care messages are on again. Send STOP to stop them at any time.",
+        language === "zh" ? "欢迎回来：您之前同意接收的消息已恢复。随时发送“退订”即可停止。" : "Welcome back: the messages you had agreed to are on again. Send STOP to stop them at any time.",
       );
       after = await h.requireCustomer(user, "discord");
       expect(after).toMatchObject({ careConsent: true, surveyConsent: true, careConsentAt: startedAt });

@@ -221,7 +221,7 @@ describeEachDatabase("engine conversation: privacy, linking, handover, surveys, 
     const user = uniqueUser("handover-stop");
     await h.say(user, "hi");
     await h.say(user, "agent");
-    expect(only(await h.say(user, "STOP")).text).toMatch(/^You will get no more care or marketing messages/);
+    expect(only(await h.say(user, "STOP")).text).toMatch(/^You will get no more messages you did not ask for/);
     const customer = await h.requireCustomer(user);
     expect(customer).toMatchObject({ careConsent: false, marketingConsent: false });
     expect(customer.handedOverAt).not.toBeNull();

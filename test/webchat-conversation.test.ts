@@ -101,11 +101,11 @@ for (const target of targets) {
       expect((await api("GET", `/customers/${customerId}/loyalty`)).body.balance).toBe(250);
 
       // STOP then START, each stored with its time.
-      expect((await say({ text: "STOP" }))[0]?.text).toMatch(/no more care or marketing messages/);
+      expect((await say({ text: "STOP" }))[0]?.text).toMatch(/no more messages you did not ask for/);
       let customer = await tend.services.customers.findById(customerId);
       expect(customer?.careConsent).toBe(false);
       expect(customer?.marketingConsent).toBe(false);
-      expect((await say({ text: "START" }))[0]?.text).toMatch(/care messages are on again/);
+      expect((await say({ text: "START" }))[0]?.text).toMatch(/messages you had agreed to are on again/);
       customer = await tend.services.customers.findById(customerId);
       expect(customer?.careConsent).toBe(true);
       // Marketing was never agreed to, so START does not turn it on.

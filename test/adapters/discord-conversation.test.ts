@@ -82,7 +82,7 @@ for (const target of targets) {
       expect(responses.map((r) => r.score)).toEqual([5]);
 
       discord.userWrites(alice.id, "STOP");
-      expect((await discord.nextMessage(dm)).content).toMatch(/no more care or marketing messages/);
+      expect((await discord.nextMessage(dm)).content).toMatch(/no more messages you did not ask for/);
       const stopped = await tend.services.customers.findById(customer.id);
       expect(stopped?.careConsent).toBe(false);
       expect(stopped?.marketingConsent).toBe(false);

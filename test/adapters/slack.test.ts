@@ -128,7 +128,7 @@ for (const target of targets) {
       const data = JSON.parse(await standin.download(file!)) as { interactions: { text: string | null }[] };
       expect(data.interactions.some((i) => i.text === "The parcel arrived broken <3 & late")).toBe(true);
 
-      expect(visible((await say("STOP"))[0])).toMatch(/no more care or marketing messages/);
+      expect(visible((await say("STOP"))[0])).toMatch(/no more messages you did not ask for/);
 
       const customer = await tend.services.customers.findByIdentity("slack", alice);
       expect(customer?.displayName).toBe(trickyName);

@@ -78,7 +78,7 @@ for (const target of targets) {
       const data = JSON.parse(document!.content) as { interactions: { text: string | null }[] };
       expect(data.interactions.some((i) => i.text === "The parcel arrived broken <3")).toBe(true);
 
-      expect((await deliver(standin, standin.textUpdate(ann, "STOP")))[0]?.visibleText).toMatch(/no more care or marketing messages/);
+      expect((await deliver(standin, standin.textUpdate(ann, "STOP")))[0]?.visibleText).toMatch(/no more messages you did not ask for/);
 
       const customer = await tend.services.customers.findByIdentity("telegram", "5001");
       expect(customer?.displayName).toBe("*_[x](y)_* <b>&amp;");
