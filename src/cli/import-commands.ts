@@ -8,15 +8,18 @@ import { migrationStatus } from "../db/migrations.ts";
 import { TendError } from "../errors.ts";
 import { type ImportKind, type ImportReport, checkImportFile, importColumns, importCsv } from "../ingest/csv-import.ts";
 import { IngestService, type IngestSettings } from "../ingest/ingest-service.ts";
+import { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import type { LoyaltySettings } from "../loyalty/settings.ts";
 
 export interface ImportCommandOptions {
   clock?: Clock;
   settings?: Partial<IngestSettings>;
+  /** How orders earn points (the configured loyalty settings); points are booked with each order. */
+  loyaltySettings?: () => Partial<LoyaltySettings>;
   /**
-   * Lets the engine react to what the import records, e.g. loyalty awarding points for each
-   * `order.recorded`: called with the open database and the import's event bus before the first
-   * row. What it returns is awaited after the last row, before the database closes, so listeners
-   * still at work can finish.
+   * Lets other parts react to what the import records (`order.recorded`): called with the open
+   * database and the import's event bus before the first row. What it returns is awaited after
+   * the last row, before the database closes, so listeners still at work can finish.
    */
   subscribe?: (events: EventBus, db: Database) => Promise<(() => Promise<void>) | void> | (() => Promise<void>) | void;
   /** For tests; default process.stdout / process.stderr. A progress bar is drawn only on a TTY. */
@@ -78,7 +81,10 @@ export async function runImport(
     }
     const events = new EventBus((name, error) => stderr.write(`tend: a listener for ${name} failed: ${String(error)}\n`));
     const settle = await options.subscribe?.(events, db);
-    const ingest = new IngestService(db.prisma, events, options.clock ?? systemClock, options.settings);
+    const clock = options.clock ?? systemClock;
+    const loyalty = new LoyaltyService({ prisma: db.prisma, clock, events, settings: options.loyaltySettings?.() ?? {} });
+    const ingest = new IngestService(db.prisma, events, clock, options.settings, loyalty);
+    const started = performance.now();
 
     const report = await importCsv({
       kind,
@@ -92,15 +98,17 @@ export async function runImport(
           bar = new cliProgress.SingleBar(
             {
               stream: stderr as NodeJS.WriteStream,
-              format: `importing ${kind} [{bar}] {percentage}% | {rows} rows, {rejected} rejected`,
+              format: `importing ${kind} [{bar}] {percentage}% | {rows} rows, {rejected} rejected | {rate} rows/s | ETA {eta_formatted}`,
               hideCursor: true,
               clearOnComplete: true,
             },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(Math.max(progress.totalBytes, 1), 0, { rows: 0, rejected: 0 });
+          bar.start(Math.max(progress.totalBytes, 1), 0, { rows: 0, rejected: 0, rate: 0 });
         }
-        bar.update(Math.min(progress.bytesRead, progress.totalBytes), { rows: progress.rows, rejected: progress.rejected });
+        const seconds = (performance.now() - started) / 1000;
+        const rate = seconds > 0 ? Math.round(progress.rows / seconds) : 0;
+        bar.update(Math.min(progress.bytesRead, progress.totalBytes), { rows: progress.rows, rejected: progress.rejected, rate });
       },
     });
     bar?.stop();

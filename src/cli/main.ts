@@ -4,7 +4,6 @@ import { type Config, loadConfig } from "../config/env.ts";
 import { TendError, describeError } from "../errors.ts";
 import { databaseOptionsFromConfig, openDatabase } from "../db/database.ts";
 import { applyMigrations } from "../db/migrations.ts";
-import { LoyaltyService } from "../loyalty/loyalty-service.ts";
 import { loyaltySettingsFromConfig } from "../loyalty/settings.ts";
 import { registerAnalyticsCommands } from "./analytics-commands.ts";
 import { registerClvCommands } from "./clv-commands.ts";
@@ -52,19 +51,8 @@ export function buildProgram(config: () => Config): Command {
     }
     return db;
   };
-  registerImportCommands(program, openDb, {
-    // Imported orders earn points as API orders do; the import waits for the bookings before it closes.
-    subscribe: (events, db) => {
-      const loyalty = new LoyaltyService({ prisma: db.prisma, events, settings: loyaltySettingsFromConfig(config()) });
-      const bookings: Promise<unknown>[] = [];
-      events.on("order.recorded", ({ orderId }) => {
-        bookings.push(loyalty.earnForOrder(orderId));
-      });
-      return async () => {
-        await Promise.all(bookings);
-      };
-    },
-  });
+  // Imported orders earn points as API orders do, booked in the same transaction as the orders.
+  registerImportCommands(program, openDb, { loyaltySettings: () => loyaltySettingsFromConfig(config()) });
   registerReportCommands(program, openDb);
   registerClvCommands(program);
   registerAnalyticsCommands(program, openDb, config);

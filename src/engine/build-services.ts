@@ -23,8 +23,9 @@ export interface BuiltServices extends EngineServices {
 }
 
 /**
- * Builds the domain services over one database and wires their reactions to each other: an
- * order earns points, a survey answer earns a bonus, closing a case tells the customer.
+ * Builds the domain services over one database and wires their reactions to each other: a
+ * survey answer earns a bonus, closing a case tells the customer (an order's points are booked
+ * with the order, see IngestService).
  * `notify` is how proactive messages leave (the engine's, once it exists).
  */
 export function buildServices(
@@ -60,9 +61,6 @@ export function buildServices(
       },
     },
   });
-  events.on("order.recorded", async ({ orderId }) => {
-    await loyalty.earnForOrder(orderId);
-  });
 
   return {
     customers: new CustomerRepository(prisma),
@@ -73,7 +71,8 @@ export function buildServices(
     feedback,
     privacy: new PrivacyService(prisma, clock, {}, events),
     linking: new LinkService(prisma, clock, linkSettingsFromConfig(config), events),
-    ingest: new IngestService(prisma, events, clock),
+    // Orders are recorded with their points in one transaction by loyalty itself, not by a listener.
+    ingest: new IngestService(prisma, events, clock, {}, loyalty),
     events,
     settings: { ...defaultEngineSettings, linkCodeTtlMinutes: config.LINK_CODE_TTL_MINUTES },
   };

@@ -137,8 +137,13 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
             reason: `wrong number of columns: the header has ${header.length}, this row has ${record.fields.length}`,
           });
         } else {
-          batch.push({ line: record.line, fields: record.fields, input: toInput(kind, header, record.fields) });
-          inputs += 1;
+          const unstorable = unstorableField(kind, header, record.fields);
+          if (unstorable) {
+            batch.push({ line: record.line, fields: record.fields, reason: unstorable });
+          } else {
+            batch.push({ line: record.line, fields: record.fields, input: toInput(kind, header, record.fields) });
+            inputs += 1;
+          }
         }
       }
       // Rows rejected before the ingest count too: memory stays bounded in a file of broken rows.
@@ -256,6 +261,25 @@ function toInput(kind: ImportKind, header: string[], fields: string[]): Record<s
     input[camelCase(column)] = value;
   });
   return input;
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text no database column can hold, found before it reaches the database: there it would fail the
+ * whole batch (and, on PostgreSQL, name no line). Null when every column read is storable.
+ */
+function unstorableField(kind: ImportKind, header: string[], fields: string[]): string | null {
+  const known = new Set<string>([...importColumns[kind].required, ...importColumns[kind].optional]);
+  for (const [i, column] of header.entries()) {
+    const value = fields[i] ?? "";
+    if (!known.has(column)) continue;
+    if (value.includes("\u0000")) return `${column}: contains a NUL character (byte 0), which cannot be stored; remove it and import the row again`;
+    if (loneSurrogate.test(value)) {
+      return `${column}: contains a lone UTF-16 surrogate (a broken character, often from a cut emoji), which cannot be stored; fix the text and import the row again`;
+    }
+  }
+  return null;
 }
 
 function camelCase(column: string): string {

@@ -23,11 +23,10 @@ export class CsvEncodingError extends Error {
 
 export async function* readCsvRecords(chunks: AsyncIterable<string | Buffer>, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord> {
   const assembler = new RecordAssembler(options.maxRecordLines ?? 100);
-  // Fatal: a wrongly decoded file would store every Chinese name as replacement characters.
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = new Utf8Decoder();
   const decode = (chunk?: Buffer) => {
     try {
-      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+      return decoder.decode(chunk);
     } catch {
       throw new CsvEncodingError(lineNo + 1 + (chunk ? linesBeforeInvalidUtf8(chunk) : 0));
     }
@@ -55,6 +54,48 @@ export async function* readCsvRecords(chunks: AsyncIterable<string | Buffer>, op
   if (first && partial.charCodeAt(0) === 0xfeff) partial = partial.slice(1);
   if (partial !== "") yield* assembler.push(stripCr(partial), ++lineNo);
   yield* assembler.end();
+}
+
+/**
+ * UTF-8, strictly: a wrongly decoded file would store every Chinese name as replacement
+ * characters, so anything else is an error for the whole file. One exception: a lone UTF-16
+ * surrogate written the way UTF-8 would write it (ED A0..BF xx, as some programs do with broken
+ * text) is one bad character, not a wrong encoding. It is decoded as that lone surrogate, and the
+ * row holding it is rejected on its own later.
+ */
+class Utf8Decoder {
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  private carry: Buffer | undefined;
+
+  /** The text of the next chunk; no chunk ends the input. Throws on bytes that are not UTF-8. */
+  decode(chunk?: Buffer): string {
+    let bytes = this.carry && chunk ? Buffer.concat([this.carry, chunk]) : (chunk ?? this.carry ?? Buffer.alloc(0));
+    this.carry = undefined;
+    const end = chunk === undefined;
+    if (!end) {
+      // A surrogate's bytes split across chunks wait for the rest.
+      const keep = bytes.length >= 1 && bytes[bytes.length - 1] === 0xed ? 1 : bytes.length >= 2 && bytes[bytes.length - 2] === 0xed && isSurrogateSecond(bytes[bytes.length - 1]!) ? 2 : 0;
+      if (keep) {
+        this.carry = bytes.subarray(bytes.length - keep);
+        bytes = bytes.subarray(0, bytes.length - keep);
+      }
+    }
+    let text = "";
+    let start = 0;
+    for (let at = bytes.indexOf(0xed); at !== -1 && at + 2 < bytes.length; at = bytes.indexOf(0xed, at + 1)) {
+      if (!isSurrogateSecond(bytes[at + 1]!) || (bytes[at + 2]! & 0xc0) !== 0x80) continue;
+      // Not streaming here: a character cut short just before the surrogate is an error.
+      text += this.decoder.decode(bytes.subarray(start, at));
+      text += String.fromCharCode(0xd000 | ((bytes[at + 1]! & 0x3f) << 6) | (bytes[at + 2]! & 0x3f));
+      start = at + 3;
+      at += 2;
+    }
+    return text + this.decoder.decode(bytes.subarray(start), { stream: !end });
+  }
+}
+
+function isSurrogateSecond(byte: number): boolean {
+  return (byte & 0xe0) === 0xa0;
 }
 
 /** How many whole lines of this chunk come before its first byte that is not UTF-8. */
@@ -155,11 +196,17 @@ function endsInsideQuotes(line: string, startsInside: boolean): boolean {
   return inside;
 }
 
+const loneSurrogates = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** A noncharacter: holds a lone surrogate's place through csv-parse, which would turn it into U+FFFD. */
+const SURROGATE_STAND_IN = "\uFDD0";
+
 function splitRecord(text: string, line: number): CsvRecord {
   try {
-    const rows = parse(text, { relax_column_count: true, bom: false }) as string[][];
+    const broken = text.search(loneSurrogates) !== -1;
+    const rows = parse(broken ? text.replace(loneSurrogates, SURROGATE_STAND_IN) : text, { relax_column_count: true, bom: false }) as string[][];
     if (rows.length !== 1) return { line, text, error: "cannot parse the row" };
-    return { line, fields: rows[0]! };
+    // The row keeps a lone surrogate where it had one, so the import can reject it by its column.
+    return { line, fields: broken ? rows[0]!.map((field) => field.replaceAll(SURROGATE_STAND_IN, "\uD800")) : rows[0]! };
   } catch (error) {
     return { line, text, error: describeCsvError(error as CsvError) };
   }

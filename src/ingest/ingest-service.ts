@@ -5,7 +5,8 @@ import { isUniqueViolation } from "../db/prisma-errors.ts";
 import { CustomerRepository, type ProfilePatch } from "../db/repositories/customer-repository.ts";
 import { OrderRepository, type StoredOrder } from "../db/repositories/order-repository.ts";
 import { TendError } from "../errors.ts";
-import { type CustomerInput, type FieldError, type OrderInput, parseCustomer, parseOrder } from "./schemas.ts";
+import { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import { type CustomerInput, type FieldError, type OrderInput, type Parsed, customerSchema, fieldErrors, orderSchema } from "./schemas.ts";
 
 export interface IngestSettings {
   /** How far in the future an order's placedAt may be, for shop clocks running a little ahead. */
@@ -45,28 +46,35 @@ export type IngestStores = PrismaClient | { customers: CustomerRepository; order
 
 /**
  * Brings customers and orders from a shop or CRM into Tend: validates them, upserts customers on
- * their external id and records each order exactly once. Every newly recorded order is announced
- * as `order.recorded` (with `at` = when the order was placed) so loyalty can award points; a
- * repeated order is reported as a duplicate and announced no second time.
+ * their external id and records each order exactly once, together with its points (loyalty books
+ * them in the order's own transaction). An amount whose points cannot be booked is refused. Every
+ * newly recorded order is then announced as `order.recorded` (with `at` = when the order was
+ * placed) for other reactions; a repeated order is reported as a duplicate and announced no
+ * second time.
  */
 export class IngestService {
   private readonly customers: CustomerRepository;
   private readonly orders: OrderRepository;
+  private readonly loyalty: LoyaltyService | undefined;
   private readonly settings: IngestSettings;
 
+  /** `loyalty` books the orders' points (with the configured settings); by default one with the default settings. */
   constructor(
     stores: IngestStores,
     private readonly events: EventBus,
     private readonly clock: Clock,
     settings: Partial<IngestSettings> = {},
+    loyalty?: LoyaltyService,
   ) {
     if ("customers" in stores && "orders" in stores) {
       this.customers = stores.customers;
       this.orders = stores.orders;
+      this.loyalty = loyalty;
     } else {
       const prisma = stores as PrismaClient;
       this.customers = new CustomerRepository(prisma);
       this.orders = new OrderRepository(prisma);
+      this.loyalty = loyalty ?? new LoyaltyService({ prisma, clock, events });
     }
     this.settings = { ...defaultIngestSettings, ...settings };
   }
@@ -91,9 +99,11 @@ export class IngestService {
     const now = this.clock.now();
     const source = options.source ?? "api";
     const results: ItemResult[] = [];
+    // Built once per batch: building a schema costs far more than using it.
+    const schema = customerSchema(now);
     // One at a time, in order: a customer repeated in the batch ends with its last version.
     for (const [index, item] of items.entries()) {
-      const parsed = parseCustomer(item, now);
+      const parsed = toParsed(schema.safeParse(item));
       results.push(
         parsed.ok ? { index, ...(await this.upsertOneCustomer(parsed.value, source, now)) } : { index, status: "rejected", errors: parsed.errors },
       );
@@ -103,44 +113,51 @@ export class IngestService {
 
   async recordOrders(items: readonly unknown[], _options: IngestOptions = {}): Promise<ItemResult[]> {
     this.checkBatchSize(items.length);
+    const loyalty = this.loyalty;
+    if (!loyalty) throw new Error("IngestService needs the loyalty service to record orders");
     const now = this.clock.now();
+    const schema = orderSchema(now, this.settings.maxClockSkewMs);
     const results: (ItemResult | undefined)[] = new Array(items.length);
     const valid: { index: number; order: OrderInput }[] = [];
     for (const [index, item] of items.entries()) {
-      const parsed = parseOrder(item, now, this.settings.maxClockSkewMs);
-      if (parsed.ok) valid.push({ index, order: parsed.value });
-      else results[index] = { index, status: "rejected", errors: parsed.errors };
+      const parsed = toParsed(schema.safeParse(item));
+      if (!parsed.ok) {
+        results[index] = { index, status: "rejected", errors: parsed.errors };
+        continue;
+      }
+      // Refused before anything is stored: an order must never stand without the points it earns.
+      const points = loyalty.bookablePoints(parsed.value.amount);
+      if (points.ok) valid.push({ index, order: parsed.value });
+      else results[index] = { index, status: "rejected", errors: [{ path: "amount", message: points.problem }] };
     }
 
     // The first item with an external id may record it; later ones compare against what is stored.
     const first = new Map<string, { index: number; order: OrderInput }>();
     for (const item of valid) if (!first.has(item.order.externalId)) first.set(item.order.externalId, item);
     const stored = new Map((await this.orders.findByExternalIds([...first.keys()])).map((o) => [o.externalId, o]));
+    const known = [...stored.values()].map(({ id, customerId }) => ({ id, customerId }));
 
     const fresh = [...first.values()].filter((item) => !stored.has(item.order.externalId));
     const created: StoredOrder[] = [];
     const customerCreated = new Set<string>();
+    const customers = fresh.length ? await this.orders.ensureCustomers(fresh.map((item) => item.order.customerExternalId), now) : new Map<string, { id: string; created: boolean }>();
+    const customerOf = (order: OrderInput) => {
+      const customer = customers.get(order.customerExternalId);
+      if (!customer) throw new Error(`customer ${order.customerExternalId} was neither found nor created`);
+      return customer;
+    };
+    const insertedIds = await loyalty.recordOrders(
+      fresh.map(({ order }) => ({
+        externalId: order.externalId,
+        customerId: customerOf(order).id,
+        amount: order.amount,
+        currency: order.currency,
+        placedAt: order.placedAt,
+        createdAt: now,
+      })),
+      known,
+    );
     if (fresh.length) {
-      const customers = await this.orders.ensureCustomers(
-        fresh.map((item) => item.order.customerExternalId),
-        now,
-      );
-      const customerOf = (order: OrderInput) => {
-        const customer = customers.get(order.customerExternalId);
-        if (!customer) throw new Error(`customer ${order.customerExternalId} was neither found nor created`);
-        return customer;
-      };
-      const inserted = await this.orders.insertNew(
-        fresh.map(({ order }) => ({
-          externalId: order.externalId,
-          customerId: customerOf(order).id,
-          amount: order.amount,
-          currency: order.currency,
-          placedAt: order.placedAt,
-          createdAt: now,
-        })),
-      );
-      const insertedIds = new Map(inserted.map((row) => [row.externalId, row.id]));
       const announced = new Set<string>();
       for (const { order } of fresh) {
         const id = insertedIds.get(order.externalId);
@@ -179,6 +196,7 @@ export class IngestService {
       }
     }
 
+    // The points are already booked; this is for any other reaction to a new order.
     for (const row of created) {
       this.events.emit("order.recorded", { orderId: row.id, customerId: row.customerId, amount: row.amount, currency: row.currency, at: row.placedAt });
     }
@@ -219,6 +237,10 @@ export class IngestService {
       return { status: "updated", id: existing.id };
     }
   }
+}
+
+function toParsed<T>(result: { success: true; data: T } | { success: false; error: Parameters<typeof fieldErrors>[0] }): Parsed<T> {
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
 }
 
 function withoutIndex({ index: _index, ...rest }: ItemResult): IngestResult {

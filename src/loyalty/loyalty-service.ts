@@ -1,7 +1,15 @@
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import { Prisma, type PrismaClient } from "../db/generated/client.ts";
-import { type LoyaltyLedger, type LoyaltyLedgerEntry, LoyaltyRepository } from "../db/repositories/loyalty-repository.ts";
+import {
+  type LoyaltyLedger,
+  type LoyaltyLedgerEntry,
+  LoyaltyRepository,
+  type NewEarnEntry,
+  type TierChangeRecord,
+  type UnbookedOrder,
+} from "../db/repositories/loyalty-repository.ts";
+import type { NewOrder } from "../db/repositories/order-repository.ts";
 import { type Reward, type RewardPatch, RewardRepository } from "../db/repositories/reward-repository.ts";
 import { isUniqueViolation } from "../db/prisma-errors.ts";
 import { TendError } from "../errors.ts";
@@ -58,6 +66,18 @@ interface Booking {
 
 type Step<T> = (booking: Booking) => Promise<{ result: T; booked: boolean }>;
 
+/** The most one ledger entry holds (its points column is a 4-byte integer). */
+export const MAX_ENTRY_POINTS = 2_147_483_647;
+
+/** Points for an amount, or why the amount cannot be booked. */
+export type PointsForAmount = { ok: true; points: number } | { ok: false; problem: string };
+
+/** A stored order found again (a duplicate): its points are booked if they were lost before. */
+export interface KnownOrder {
+  id: string;
+  customerId: string;
+}
+
 /**
  * Points, tiers and rewards. Every booking for a customer runs in one transaction holding that
  * customer's row lock: it first expires points that have lapsed, then books, then checks whether
@@ -87,7 +107,7 @@ export class LoyaltyService {
   async earnForOrder(orderId: string): Promise<EarnResult> {
     const order = await this.ledger.findOrder(orderId);
     if (!order) throw new TendError("LOYALTY_UNKNOWN_ORDER", `no order with id ${orderId}`);
-    const idempotencyKey = `order:${order.id}`;
+    const idempotencyKey = orderEarnKey(order.id);
     const points = this.pointsForAmount(order.amount);
     return this.withKeyFallback<EarnResult>(
       () =>
@@ -96,15 +116,7 @@ export class LoyaltyService {
           if (existing) return { result: { status: "already_earned", entry: existing }, booked: false };
           // Spend-based tiers move with the order even when it earns no points.
           if (points <= 0) return { result: { status: "no_points" }, booked: this.settings.tierBasis === "spend" };
-          const entry = await ledger.append({
-            customerId: order.customerId,
-            kind: "earn",
-            points,
-            orderId: order.id,
-            idempotencyKey,
-            expiresAt: this.expiryFor(now),
-            createdAt: stamp(),
-          });
+          const entry = await ledger.append({ customerId: order.customerId, kind: "earn", points, orderId: order.id, idempotencyKey, ...this.earnDates(stamp, now) });
           return { result: { status: "earned", entry, balance: balance + points }, booked: true };
         }),
       idempotencyKey,
@@ -113,10 +125,59 @@ export class LoyaltyService {
   }
 
   pointsForAmount(amount: Prisma.Decimal | string | number): number {
+    const points = this.bookablePoints(amount);
+    if (!points.ok) throw new TendError("LOYALTY_POINTS_TOO_LARGE", `an amount of ${String(amount)} ${points.problem}`);
+    return points.points;
+  }
+
+  /** Like `pointsForAmount`, but says why instead of throwing: for refusing an order before it is stored. */
+  bookablePoints(amount: Prisma.Decimal | string | number): PointsForAmount {
     const points = new Prisma.Decimal(amount).mul(this.settings.pointsPerUnit).floor();
-    if (points.lte(0)) return 0;
-    if (points.gt(2_147_483_647)) throw new TendError("LOYALTY_POINTS_TOO_LARGE", `an amount of ${String(amount)} gives more points than a ledger entry holds`);
-    return points.toNumber();
+    if (points.lte(0)) return { ok: true, points: 0 };
+    if (points.gt(MAX_ENTRY_POINTS)) {
+      return {
+        ok: false,
+        problem: `is too large to book: it would earn ${points.toFixed(0)} points at ${this.settings.pointsPerUnit} per unit, and one order can earn at most ${MAX_ENTRY_POINTS}`,
+      };
+    }
+    return { ok: true, points: points.toNumber() };
+  }
+
+  /**
+   * Records new orders and books their points in one transaction, so an order is never stored
+   * without its points (a crash keeps both or neither). Set-based: one statement for the orders,
+   * one for their earn entries, a few for the tiers, whatever the batch size. Orders whose
+   * external id is already taken are skipped (the caller compares them with the stored ones);
+   * `known` are stored orders seen again, whose points are booked now if an older Tend lost them.
+   * Amounts must have been checked with `bookablePoints`. Returns the new orders' ids by external id.
+   */
+  async recordOrders(orders: readonly NewOrder[], known: readonly KnownOrder[] = []): Promise<Map<string, string>> {
+    const now = this.clock.now();
+    const unbooked = known.length ? await this.ledger.ordersWithoutEarnEntry(known.map((order) => order.id)) : [];
+    if (!orders.length && !unbooked.length) return new Map();
+    const customerIds = [...orders.map((order) => order.customerId), ...unbooked.map((order) => order.customerId)];
+    const { inserted, tierChanges } = await this.ledger.withCustomersLock(customerIds, async (ledger, locked) => {
+      const rows = await ledger.orders.insertNew(orders);
+      const inserted = new Map(rows.map((row) => [row.externalId, row.id]));
+      const toBook: UnbookedOrder[] = orders.flatMap((order) => {
+        const id = inserted.get(order.externalId);
+        return id ? [{ id, customerId: order.customerId, amount: order.amount }] : [];
+      });
+      // Read again under the locks: a concurrent run may have booked them, or a merge moved them.
+      if (unbooked.length) {
+        const stillUnbooked = await ledger.ordersWithoutEarnEntry(unbooked.map((order) => order.id));
+        toBook.push(...stillUnbooked.filter((order) => locked.has(order.customerId)));
+      }
+      const entries = await this.earnEntries(ledger, toBook, now);
+      await ledger.appendEarnEntries(entries);
+      // Spend-based tiers move with every order, point-based ones only with booked points.
+      const moved = this.settings.tierBasis === "spend" ? toBook.map((order) => order.customerId) : entries.map((entry) => entry.customerId);
+      return { inserted, tierChanges: await this.reviewTiers(ledger, [...new Set(moved)], now) };
+    });
+    // After the commit, as for every booking. A later change moves such reactions to an outbox
+    // written in the same transaction; until then a crash right here loses only the announcement.
+    for (const change of tierChanges) this.events.emit("loyalty.tier_changed", { customerId: change.customerId, from: change.from, to: change.to, at: change.occurredAt });
+    return inserted;
   }
 
   async awardBonus(input: BonusInput): Promise<BonusResult> {
@@ -359,19 +420,64 @@ export class LoyaltyService {
     return { result, lapsed };
   }
 
+  /** Earn entries for orders being booked under their customers' locks, in the order given. */
+  private async earnEntries(ledger: LoyaltyLedger, orders: readonly UnbookedOrder[], now: Date): Promise<NewEarnEntry[]> {
+    const latest = await ledger.latestEntriesAt([...new Set(orders.map((order) => order.customerId))]);
+    const stamps = new Map<string, Stamps>();
+    const entries: NewEarnEntry[] = [];
+    for (const order of orders) {
+      const points = this.bookablePoints(order.amount);
+      // Unbookable amounts are refused before they are stored; one stored by an older Tend stays without points.
+      if (!points.ok || points.points <= 0) continue;
+      let customerStamps = stamps.get(order.customerId);
+      if (!customerStamps) stamps.set(order.customerId, (customerStamps = new Stamps(now, latest.get(order.customerId) ?? null)));
+      entries.push({
+        customerId: order.customerId,
+        orderId: order.id,
+        points: points.points,
+        idempotencyKey: orderEarnKey(order.id),
+        ...this.earnDates(() => customerStamps.next(), now),
+      });
+    }
+    return entries;
+  }
+
+  /**
+   * When an order's points are booked and when they lapse: the one place that dates an earn
+   * entry, for single bookings and batches alike. Booked now, after the customer's newest entry
+   * (`stamp`), so the ledger replays in booking order.
+   */
+  private earnDates(stamp: () => Date, now: Date): { createdAt: Date; expiresAt: Date | null } {
+    return { createdAt: stamp(), expiresAt: this.expiryFor(now) };
+  }
+
   /**
    * Compares the tier now with the last one recorded on the timeline (the starting tier when none
    * is) and records a change. Runs under the customer's lock, so one change is recorded once.
    */
   private async reviewTier(ledger: LoyaltyLedger, customerId: string, now: Date) {
-    const current = tierFor(this.settings.tiers, await this.tierProgress(ledger, customerId, now)).name;
-    const last = await ledger.lastTierChange(customerId);
-    const previous = last?.to ?? startingTier(this.settings.tiers).name;
-    if (previous === current) return null;
-    // Changes must read back in order even when the clock has not moved between them.
-    const at = last && last.occurredAt >= now ? new Date(last.occurredAt.getTime() + 1) : now;
-    await ledger.recordTierChange(customerId, { from: previous, to: current, occurredAt: at });
-    return { from: previous, to: current, at };
+    const [change] = await this.reviewTiers(ledger, [customerId], now);
+    return change ? { from: change.from, to: change.to, at: change.occurredAt } : null;
+  }
+
+  /** `reviewTier` for many customers at once, in a fixed number of statements; all must be locked. */
+  private async reviewTiers(ledger: LoyaltyLedger, customerIds: readonly string[], now: Date): Promise<({ customerId: string } & TierChangeRecord)[]> {
+    if (!customerIds.length) return [];
+    const since = addMonths(now, -this.settings.tierWindowMonths);
+    const progress = await ledger.tierProgressOf(customerIds, this.settings.tierBasis, since);
+    const lastChanges = await ledger.lastTierChanges(customerIds);
+    const changes: ({ customerId: string } & TierChangeRecord)[] = [];
+    for (const customerId of customerIds) {
+      const current = tierFor(this.settings.tiers, progress.get(customerId) ?? 0).name;
+      const last = lastChanges.get(customerId);
+      const previous = last?.to ?? startingTier(this.settings.tiers).name;
+      if (previous === current) continue;
+      // Changes must read back in order even when the clock has not moved between them.
+      const at = last && last.occurredAt >= now ? new Date(last.occurredAt.getTime() + 1) : now;
+      changes.push({ customerId, from: previous, to: current, occurredAt: at });
+    }
+    await ledger.recordTierChanges(changes);
+    return changes;
   }
 
   private async tierProgress(ledger: LoyaltyLedger, customerId: string, now: Date): Promise<number> {
@@ -423,6 +529,11 @@ class Stamps {
     this.last = Math.max(this.now.getTime(), this.last + 1);
     return new Date(this.last);
   }
+}
+
+/** Each order earns once: its entry carries this key. */
+function orderEarnKey(orderId: string): string {
+  return `order:${orderId}`;
 }
 
 function requireText(value: string, problem: string): string {

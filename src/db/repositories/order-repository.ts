@@ -1,4 +1,4 @@
-import type { Order, PrismaClient } from "../generated/client.ts";
+import type { Order, Prisma, PrismaClient } from "../generated/client.ts";
 
 export type { Order };
 
@@ -23,8 +23,11 @@ export interface StoredOrder {
   placedAt: Date;
 }
 
+/** Works on the client or inside a transaction. */
+type Db = PrismaClient | Prisma.TransactionClient;
+
 export class OrderRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: Db) {}
 
   findById(id: string): Promise<Order | null> {
     return this.prisma.order.findUnique({ where: { id } });
@@ -84,14 +87,25 @@ export class OrderRepository {
   }
 
   /**
-   * Inserts the orders whose external id is still free and returns those it inserted; the others
-   * (recorded meanwhile by a concurrent request) are skipped, never overwritten.
+   * Inserts the orders whose external id is still free, in one statement, and returns the ids of
+   * those it inserted; the others (recorded meanwhile by a concurrent request) are skipped, never
+   * overwritten. Inside a transaction, the caller books their points in the same one.
    */
-  async insertNew(orders: readonly NewOrder[]): Promise<Order[]> {
+  async insertNew(orders: readonly NewOrder[]): Promise<{ id: string; externalId: string }[]> {
     if (!orders.length) return [];
-    return this.prisma.order.createManyAndReturn({
-      data: orders.map((order) => ({ ...order })),
-      skipDuplicates: true,
-    });
+    const column = <T>(pick: (order: NewOrder) => T) => orders.map(pick);
+    return this.prisma.$queryRaw<{ id: string; externalId: string }[]>`
+      INSERT INTO "Order" ("id", "customerId", "externalId", "amount", "currency", "placedAt", "createdAt")
+      SELECT gen_random_uuid(), t."customerId", t."externalId", t."amount", t."currency", t."placedAt", t."createdAt"
+      FROM unnest(
+        ${column((o) => o.customerId)}::uuid[],
+        ${column((o) => o.externalId)}::text[],
+        ${column((o) => o.amount)}::numeric[],
+        ${column((o) => o.currency)}::text[],
+        ${column((o) => o.placedAt.toISOString())}::timestamp(3)[],
+        ${column((o) => o.createdAt.toISOString())}::timestamp(3)[]
+      ) AS t("customerId", "externalId", "amount", "currency", "placedAt", "createdAt")
+      ON CONFLICT ("externalId") DO NOTHING
+      RETURNING "id"::text AS "id", "externalId"`;
   }
 }
