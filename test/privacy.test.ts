@@ -122,6 +122,7 @@ describeEachDatabase("privacy: export and erasure", (db) => {
       outboxCancelled: 1,
       ordersUnlinked: 1,
       ledgerEntriesScrubbed: 1,
+      scoresDeleted: 1,
     });
     expect(events).toEqual([customer.id]);
 

@@ -1,4 +1,5 @@
-import type { Prisma } from "../db/generated/client.ts";
+import type { Customer, Prisma } from "../db/generated/client.ts";
+import type { CustomerTable } from "../db/repositories/customer-tables.ts";
 import type { CustomerExportData } from "../db/repositories/privacy-repository.ts";
 
 export const EXPORT_FORMAT = "tend.customer-export";
@@ -95,6 +96,39 @@ export interface CustomerExport {
     explanation: Prisma.JsonValue;
   } | null;
 }
+
+/** A top-level section of the document, or one level down ("loyalty.entries"). */
+export type ExportSection = {
+  [K in keyof CustomerExport & string]: K | (NonNullable<CustomerExport[K]> extends unknown[] ? never : NonNullable<CustomerExport[K]> extends object ? `${K}.${keyof NonNullable<CustomerExport[K]> & string}` : never);
+}[keyof CustomerExport & string];
+
+export interface TableExport {
+  /** The relation of Customer loaded for it (see the repository's export include). */
+  relation: Exclude<keyof CustomerExportData, keyof Customer>;
+  section: ExportSection;
+  /** all: every row is in the document; current: only those still in effect (unsent messages, live codes). */
+  rows: "all" | "current";
+}
+
+/**
+ * Where each table tied to a customer shows in their export. test/customer-tables.test.ts checks
+ * every foreign key to "Customer" against this and that a seeded row of each table comes out.
+ */
+export const EXPORTED_TABLES: Record<CustomerTable, TableExport> = {
+  ChannelIdentity: { relation: "identities", section: "channels", rows: "all" },
+  ConsentChange: { relation: "consentChanges", section: "consent.history", rows: "all" },
+  Interaction: { relation: "interactions", section: "interactions", rows: "all" },
+  Order: { relation: "orders", section: "orders", rows: "all" },
+  LoyaltyLedgerEntry: { relation: "loyaltyEntries", section: "loyalty.entries", rows: "all" },
+  SurveyInvitation: { relation: "surveyInvitations", section: "surveys.invitations", rows: "all" },
+  SurveyResponse: { relation: "surveyResponses", section: "surveys.responses", rows: "all" },
+  FeedbackCase: { relation: "feedbackCases", section: "feedbackCases", rows: "all" },
+  // Sent messages are on the timeline already.
+  OutboxMessage: { relation: "outboxMessages", section: "pendingMessages", rows: "current" },
+  PendingAction: { relation: "pendingActions", section: "pendingActions", rows: "all" },
+  LinkCode: { relation: "linkCodes", section: "activeLinkCodes", rows: "current" },
+  CustomerScore: { relation: "score", section: "scores", rows: "all" },
+};
 
 export function buildExportDocument(data: CustomerExportData, exportedAt: Date): CustomerExport {
   return {

@@ -1,7 +1,10 @@
 import type { Prisma, PrismaClient } from "../../src/db/generated/client.ts";
 import { randomCode } from "../../src/linking/code.ts";
 
-/** A customer with a row in every table that holds customer data; times start at `base`. */
+/**
+ * A customer with a row in every table that holds customer data (test/customer-tables.test.ts
+ * fails until a new table gets one here); personal text carries `tag`; times start at `base`.
+ */
 export async function seedCustomer(prisma: PrismaClient, tag: string, base: Date, profile: Prisma.CustomerCreateInput = {}) {
   const at = (minutes: number) => new Date(base.getTime() + minutes * 60_000);
   const customer = await prisma.customer.create({
@@ -56,5 +59,23 @@ export async function seedCustomer(prisma: PrismaClient, tag: string, base: Date
   });
   await prisma.pendingAction.create({ data: { customerId, kind: "survey_reason", payload: { invitationId: invitation.id }, createdAt: at(13), expiresAt: at(73) } });
   await prisma.linkCode.create({ data: { code: randomCode(), customerId, createdAt: at(14), expiresAt: at(24) } });
+  await prisma.customerScore.create({
+    data: {
+      customerId,
+      computedAt: at(15),
+      windowStart: at(-24 * 30 * 24 * 60),
+      windowMonths: 24,
+      orderCount: 1,
+      firstOrderAt: at(3),
+      lastOrderAt: at(3),
+      recencyDays: 0,
+      frequency: 1,
+      monetary: "12.50",
+      lifecycleStage: "new",
+      relationshipLevel: "basic",
+      historicClv: "12.50",
+      explanation: { note: `scored ${tag}` },
+    },
+  });
   return customer;
 }

@@ -1,4 +1,5 @@
 import type { ConsentTopic, Customer, Direction, LinkCode, Platform, Prisma, PrismaClient } from "../generated/client.ts";
+import type { CustomerTable } from "./customer-tables.ts";
 
 export type { LinkCode };
 
@@ -130,37 +131,14 @@ export class LinkRepository {
   }
 
   /**
-   * Re-homes every row that belongs to `sourceId` onto `targetId`. Pending actions whose kind is
-   * in `dropPendingKinds` are deleted instead; the source's link codes are deleted.
+   * Re-homes every row that belongs to `sourceId` onto `targetId`, table by table as MERGE_OF_TABLE
+   * says. Pending actions whose kind is in `dropPendingKinds` are deleted instead.
    */
   async moveCustomerData(sourceId: string, targetId: string, dropPendingKinds: string[] = []): Promise<MovedCounts> {
-    const from = { where: { customerId: sourceId }, data: { customerId: targetId } };
-    const identities = await this.db.channelIdentity.updateMany(from);
-    const interactions = await this.db.interaction.updateMany(from);
-    const orders = await this.db.order.updateMany(from);
-    const ledgerEntries = await this.db.loyaltyLedgerEntry.updateMany(from);
-    const surveyInvitations = await this.db.surveyInvitation.updateMany(from);
-    const surveyResponses = await this.db.surveyResponse.updateMany(from);
-    const feedbackCases = await this.db.feedbackCase.updateMany(from);
-    const outboxMessages = await this.db.outboxMessage.updateMany(from);
-    const consentChanges = await this.db.consentChange.updateMany(from);
-    if (dropPendingKinds.length > 0) {
-      await this.db.pendingAction.deleteMany({ where: { customerId: sourceId, kind: { in: dropPendingKinds } } });
-    }
-    const pendingActions = await this.db.pendingAction.updateMany(from);
-    await this.db.linkCode.deleteMany({ where: { customerId: sourceId } });
-    return {
-      identities: identities.count,
-      interactions: interactions.count,
-      orders: orders.count,
-      ledgerEntries: ledgerEntries.count,
-      surveyInvitations: surveyInvitations.count,
-      surveyResponses: surveyResponses.count,
-      feedbackCases: feedbackCases.count,
-      outboxMessages: outboxMessages.count,
-      consentChanges: consentChanges.count,
-      pendingActions: pendingActions.count,
-    };
+    const moved: MovedCounts = { ...NO_MOVES };
+    const input: MergeStepInput = { db: this.db, sourceId, targetId, dropPendingKinds };
+    for (const handling of Object.values(MERGE_OF_TABLE)) Object.assign(moved, await handling.merge(input));
+    return moved;
   }
 
   async deleteCustomer(id: string): Promise<void> {
@@ -190,3 +168,75 @@ export class LinkRepository {
     await this.db.interaction.create({ data: { ...input, kind: "system", text: null } });
   }
 }
+
+interface MergeStepInput {
+  db: Client;
+  sourceId: string;
+  targetId: string;
+  dropPendingKinds: string[];
+}
+
+export interface TableMerge {
+  /** move: the merged customer's rows go to the surviving customer; drop: they are deleted. */
+  action: "move" | "drop";
+  /** Why dropping loses nothing the customer would miss. */
+  why?: string;
+  merge(input: MergeStepInput): Promise<Partial<MovedCounts>>;
+}
+
+const NO_MOVES: MovedCounts = {
+  identities: 0,
+  interactions: 0,
+  orders: 0,
+  ledgerEntries: 0,
+  surveyInvitations: 0,
+  surveyResponses: 0,
+  feedbackCases: 0,
+  outboxMessages: 0,
+  consentChanges: 0,
+  pendingActions: 0,
+};
+
+const rehome = ({ sourceId, targetId }: MergeStepInput) => ({ where: { customerId: sourceId }, data: { customerId: targetId } });
+
+/**
+ * What a channel-linking merge does with each table tied to a customer. Relations cascade, so a
+ * table missing here would lose the merged customer's rows when that customer is deleted;
+ * test/customer-tables.test.ts checks every foreign key to "Customer" against this registry.
+ */
+export const MERGE_OF_TABLE: Record<CustomerTable, TableMerge> = {
+  ChannelIdentity: { action: "move", merge: async (m) => ({ identities: (await m.db.channelIdentity.updateMany(rehome(m))).count }) },
+  Interaction: { action: "move", merge: async (m) => ({ interactions: (await m.db.interaction.updateMany(rehome(m))).count }) },
+  Order: { action: "move", merge: async (m) => ({ orders: (await m.db.order.updateMany(rehome(m))).count }) },
+  LoyaltyLedgerEntry: { action: "move", merge: async (m) => ({ ledgerEntries: (await m.db.loyaltyLedgerEntry.updateMany(rehome(m))).count }) },
+  SurveyInvitation: { action: "move", merge: async (m) => ({ surveyInvitations: (await m.db.surveyInvitation.updateMany(rehome(m))).count }) },
+  SurveyResponse: { action: "move", merge: async (m) => ({ surveyResponses: (await m.db.surveyResponse.updateMany(rehome(m))).count }) },
+  FeedbackCase: { action: "move", merge: async (m) => ({ feedbackCases: (await m.db.feedbackCase.updateMany(rehome(m))).count }) },
+  OutboxMessage: { action: "move", merge: async (m) => ({ outboxMessages: (await m.db.outboxMessage.updateMany(rehome(m))).count }) },
+  ConsentChange: { action: "move", merge: async (m) => ({ consentChanges: (await m.db.consentChange.updateMany(rehome(m))).count }) },
+  PendingAction: {
+    action: "move",
+    merge: async (m) => {
+      if (m.dropPendingKinds.length > 0) {
+        await m.db.pendingAction.deleteMany({ where: { customerId: m.sourceId, kind: { in: m.dropPendingKinds } } });
+      }
+      return { pendingActions: (await m.db.pendingAction.updateMany(rehome(m))).count };
+    },
+  },
+  LinkCode: {
+    action: "drop",
+    why: "a code links to the customer who asked for it; the merged customer's codes must stop working",
+    merge: async (m) => {
+      await m.db.linkCode.deleteMany({ where: { customerId: m.sourceId } });
+      return {};
+    },
+  },
+  CustomerScore: {
+    action: "drop",
+    why: "one score per customer, computed from their data: the next analytics refresh scores the merged history",
+    merge: async (m) => {
+      await m.db.customerScore.deleteMany({ where: { customerId: m.sourceId } });
+      return {};
+    },
+  },
+};

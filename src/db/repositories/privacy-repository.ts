@@ -1,4 +1,5 @@
 import type { ConsentTopic, PendingAction, Platform, Prisma, PrismaClient } from "../generated/client.ts";
+import type { CustomerTable } from "./customer-tables.ts";
 
 export type { PendingAction };
 
@@ -6,7 +7,7 @@ type Client = PrismaClient | Prisma.TransactionClient;
 
 /** What replaces free-text fields that must keep a value (FeedbackCase.summary is required). */
 export const ERASED_TEXT = "[erased]";
-/** Orders keep their amounts; their shop id becomes this prefix plus the row's own id. */
+/** Orders keep their amounts; their shop id (and an outbox message's dedupe key) becomes this prefix plus the row's own id. */
 export const ERASED_ORDER_PREFIX = "erased:";
 
 const exportInclude = {
@@ -42,6 +43,7 @@ export interface ErasureCounts {
   outboxCancelled: number;
   ordersUnlinked: number;
   ledgerEntriesScrubbed: number;
+  scoresDeleted: number;
 }
 
 export interface ErasureInput {
@@ -121,8 +123,9 @@ export class PrivacyRepository {
    * Removes the customer's personal data and message texts and keeps what anonymous reports need:
    * the Customer row, interaction rows (kind, direction, platform, time), orders and ledger
    * amounts, survey scores, feedback case rows. Channel identities are deleted, so a message from
-   * the same platform account later makes a new, unrelated customer. Safe to run again: a second
-   * run finds nothing left and counts zeros. Call inside a transaction; null when there is no customer.
+   * the same platform account later makes a new, unrelated customer. Each table tied to the
+   * customer is handled by its entry in ERASURE_OF_TABLE. Safe to run again: a second run finds
+   * nothing left and counts zeros. Call inside a transaction; null when there is no customer.
    */
   async erasePersonalData(customerId: string, input: ErasureInput): Promise<ErasureOutcome | null> {
     const customer = await this.db.customer.findUnique({ where: { id: customerId } });
@@ -133,45 +136,14 @@ export class PrivacyRepository {
     const lastSeen = await this.db.channelIdentity.findFirst({ where, orderBy: { lastSeenAt: "desc" }, select: { platform: true } });
     const lastInteraction = await this.db.interaction.findFirst({ where, orderBy: { occurredAt: "desc" }, select: { platform: true } });
     const markerPlatform = input.platform ?? lastSeen?.platform ?? lastInteraction?.platform ?? "web";
-
-    const identities = await this.db.channelIdentity.deleteMany({ where });
-    const pendingActions = await this.db.pendingAction.deleteMany({ where });
-    const linkCodes = await this.db.linkCode.deleteMany({ where });
-    const outbox = await this.db.outboxMessage.updateMany({
-      where: { customerId, status: { in: ["pending", "failed"] } },
-      data: { status: "cancelled", payload: {}, lastError: null },
-    });
-    // Payloads of messages already sent hold their texts too. One being sent right now keeps its
-    // payload until the dispatcher is done; a later erasure run (or its failure) clears it.
-    await this.db.outboxMessage.updateMany({ where: { customerId, status: { in: ["sent", "cancelled"] } }, data: { payload: {}, lastError: null } });
-
     const marker = await this.db.interaction.findFirst({
       where: { customerId, kind: "system", metadata: { path: ["event"], equals: "erased" } },
       select: { id: true },
     });
-    const interactionsScrubbed = await this.db.$executeRaw`
-      UPDATE "Interaction" SET "text" = NULL, "metadata" = NULL, "platformMessageId" = NULL
-      WHERE "customerId" = ${customerId}::uuid
-        AND ("text" IS NOT NULL OR "metadata" IS NOT NULL OR "platformMessageId" IS NOT NULL)
-        AND "id" <> ${marker?.id ?? "00000000-0000-0000-0000-000000000000"}::uuid`;
 
-    const surveyReasons = await this.db.surveyResponse.updateMany({ where: { customerId, reason: { not: null } }, data: { reason: null } });
-    const surveyContexts = await this.db.surveyInvitation.updateMany({ where: { customerId, context: { not: null } }, data: { context: null } });
-
-    const casesToScrub = await this.db.feedbackCase.count({
-      where: { customerId, OR: [{ summary: { not: ERASED_TEXT } }, { resolution: { not: ERASED_TEXT } }] },
-    });
-    await this.db.feedbackCase.updateMany({ where: { customerId, summary: { not: ERASED_TEXT } }, data: { summary: ERASED_TEXT } });
-    await this.db.feedbackCase.updateMany({ where: { customerId, resolution: { not: ERASED_TEXT } }, data: { resolution: ERASED_TEXT } });
-
-    const ordersUnlinked = await this.db.$executeRaw`
-      UPDATE "Order" SET "externalId" = ${ERASED_ORDER_PREFIX}::text || "id"::text
-      WHERE "customerId" = ${customerId}::uuid AND "externalId" NOT LIKE ${ERASED_ORDER_PREFIX + "%"}::text`;
-    // Reasons are free text and idempotency keys often carry shop ids; the points stay.
-    const ledger = await this.db.loyaltyLedgerEntry.updateMany({
-      where: { customerId, OR: [{ reason: { not: null } }, { idempotencyKey: { not: null } }] },
-      data: { reason: null, idempotencyKey: null },
-    });
+    const counts: ErasureCounts = { ...NO_ERASURE_COUNTS };
+    const step: ErasureStepInput = { db: this.db, customerId, keepInteractionId: marker?.id ?? null };
+    for (const handling of Object.values(ERASURE_OF_TABLE)) Object.assign(counts, await handling.erase(step));
 
     const withdrawn: { topic: ConsentTopic; granted: boolean; changedAt: Date; source: string; customerId: string }[] = [];
     const consentPatch: Prisma.CustomerUpdateInput = {};
@@ -224,20 +196,143 @@ export class PrivacyRepository {
 
     return {
       alreadyErased: customer.erasedAt !== null,
-      counts: {
-        profileFieldsCleared,
-        consentsWithdrawn: withdrawn.length,
-        interactionsScrubbed,
-        surveyReasonsErased: surveyReasons.count,
-        surveyContextsCleared: surveyContexts.count,
-        feedbackCasesScrubbed: casesToScrub,
-        identitiesDeleted: identities.count,
-        pendingActionsDeleted: pendingActions.count,
-        linkCodesDeleted: linkCodes.count,
-        outboxCancelled: outbox.count,
-        ordersUnlinked,
-        ledgerEntriesScrubbed: ledger.count,
-      },
+      counts: { ...counts, profileFieldsCleared, consentsWithdrawn: withdrawn.length },
     };
   }
 }
+
+interface ErasureStepInput {
+  db: Client;
+  customerId: string;
+  /** The erasure's own timeline entry, left as it is. */
+  keepInteractionId: string | null;
+}
+
+export interface TableErasure {
+  /** What happens to the customer's rows: deleted, scrubbed of personal text, or kept as they are. */
+  action: "delete" | "scrub" | "keep";
+  /** Why the rows may stay (scrub, keep). */
+  why?: string;
+  erase(input: ErasureStepInput): Promise<Partial<ErasureCounts>>;
+}
+
+const NO_ERASURE_COUNTS: ErasureCounts = {
+  profileFieldsCleared: 0,
+  consentsWithdrawn: 0,
+  interactionsScrubbed: 0,
+  surveyReasonsErased: 0,
+  surveyContextsCleared: 0,
+  feedbackCasesScrubbed: 0,
+  identitiesDeleted: 0,
+  pendingActionsDeleted: 0,
+  linkCodesDeleted: 0,
+  outboxCancelled: 0,
+  ordersUnlinked: 0,
+  ledgerEntriesScrubbed: 0,
+  scoresDeleted: 0,
+};
+
+/**
+ * How an erasure treats each table tied to a customer, run in this order before the Customer row
+ * itself is cleared. test/customer-tables.test.ts checks that every foreign key to "Customer" has
+ * an entry and that no seeded personal text survives.
+ */
+export const ERASURE_OF_TABLE: Record<CustomerTable, TableErasure> = {
+  ChannelIdentity: {
+    action: "delete",
+    erase: async ({ db, customerId }) => ({ identitiesDeleted: (await db.channelIdentity.deleteMany({ where: { customerId } })).count }),
+  },
+  PendingAction: {
+    action: "delete",
+    erase: async ({ db, customerId }) => ({ pendingActionsDeleted: (await db.pendingAction.deleteMany({ where: { customerId } })).count }),
+  },
+  LinkCode: {
+    action: "delete",
+    erase: async ({ db, customerId }) => ({ linkCodesDeleted: (await db.linkCode.deleteMany({ where: { customerId } })).count }),
+  },
+  OutboxMessage: {
+    action: "scrub",
+    why: "delivery bookkeeping; unsent messages are cancelled, payloads emptied and dedupe keys (which may name an order) replaced",
+    erase: async ({ db, customerId }) => {
+      const outbox = await db.outboxMessage.updateMany({
+        where: { customerId, status: { in: ["pending", "failed"] } },
+        data: { status: "cancelled", payload: {}, lastError: null },
+      });
+      // Payloads of messages already sent hold their texts too. One being sent right now keeps its
+      // payload until the dispatcher is done; a later erasure run (or its failure) clears it.
+      await db.outboxMessage.updateMany({ where: { customerId, status: { in: ["sent", "cancelled"] } }, data: { payload: {}, lastError: null } });
+      await db.$executeRaw`
+        UPDATE "OutboxMessage" SET "dedupeKey" = ${ERASED_ORDER_PREFIX}::text || "id"::text
+        WHERE "customerId" = ${customerId}::uuid AND "dedupeKey" NOT LIKE ${ERASED_ORDER_PREFIX + "%"}::text`;
+      return { outboxCancelled: outbox.count };
+    },
+  },
+  Interaction: {
+    action: "scrub",
+    why: "kind, direction, platform and time stay for counts; texts, metadata and platform message ids go",
+    erase: async ({ db, customerId, keepInteractionId }) => ({
+      interactionsScrubbed: await db.$executeRaw`
+        UPDATE "Interaction" SET "text" = NULL, "metadata" = NULL, "platformMessageId" = NULL
+        WHERE "customerId" = ${customerId}::uuid
+          AND ("text" IS NOT NULL OR "metadata" IS NOT NULL OR "platformMessageId" IS NOT NULL)
+          AND "id" <> ${keepInteractionId ?? "00000000-0000-0000-0000-000000000000"}::uuid`,
+    }),
+  },
+  SurveyResponse: {
+    action: "scrub",
+    why: "scores stay for survey reports; the free-text reason goes",
+    erase: async ({ db, customerId }) => ({
+      surveyReasonsErased: (await db.surveyResponse.updateMany({ where: { customerId, reason: { not: null } }, data: { reason: null } })).count,
+    }),
+  },
+  SurveyInvitation: {
+    action: "scrub",
+    why: "sent and answered counts stay; the context (often an order id) goes",
+    erase: async ({ db, customerId }) => ({
+      surveyContextsCleared: (await db.surveyInvitation.updateMany({ where: { customerId, context: { not: null } }, data: { context: null } })).count,
+    }),
+  },
+  FeedbackCase: {
+    action: "scrub",
+    why: "case counts and times stay for reports; summary and resolution texts go",
+    erase: async ({ db, customerId }) => {
+      const feedbackCasesScrubbed = await db.feedbackCase.count({
+        where: { customerId, OR: [{ summary: { not: ERASED_TEXT } }, { resolution: { not: ERASED_TEXT } }] },
+      });
+      await db.feedbackCase.updateMany({ where: { customerId, summary: { not: ERASED_TEXT } }, data: { summary: ERASED_TEXT } });
+      await db.feedbackCase.updateMany({ where: { customerId, resolution: { not: ERASED_TEXT } }, data: { resolution: ERASED_TEXT } });
+      return { feedbackCasesScrubbed };
+    },
+  },
+  Order: {
+    action: "scrub",
+    why: "amounts stay for revenue; the shop's order id is replaced",
+    erase: async ({ db, customerId }) => ({
+      ordersUnlinked: await db.$executeRaw`
+        UPDATE "Order" SET "externalId" = ${ERASED_ORDER_PREFIX}::text || "id"::text
+        WHERE "customerId" = ${customerId}::uuid AND "externalId" NOT LIKE ${ERASED_ORDER_PREFIX + "%"}::text`,
+    }),
+  },
+  LoyaltyLedgerEntry: {
+    action: "scrub",
+    why: "points stay; reasons are free text and idempotency keys often carry shop ids",
+    erase: async ({ db, customerId }) => ({
+      ledgerEntriesScrubbed: (
+        await db.loyaltyLedgerEntry.updateMany({
+          where: { customerId, OR: [{ reason: { not: null } }, { idempotencyKey: { not: null } }] },
+          data: { reason: null, idempotencyKey: null },
+        })
+      ).count,
+    }),
+  },
+  ConsentChange: {
+    action: "keep",
+    why: "the record of what the customer agreed to and withdrew (topic, yes/no, source, time) holds no personal text; the erasure adds its own withdrawals",
+    erase: async () => ({}),
+  },
+  CustomerScore: {
+    action: "delete",
+    why: "a profile of the person; the next analytics refresh scores the anonymous row afresh",
+    erase: async ({ db, customerId }) => ({ scoresDeleted: (await db.customerScore.deleteMany({ where: { customerId } })).count }),
+  },
+};
