@@ -54,7 +54,7 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     expect(only(await h.say(user, "积分")).text).toMatch(/^You have 0 points/);
     expect(only(await h.say(user, "中文")).text).toBe("已保存：我将使用中文回复。");
     expect((await h.requireCustomer(user)).locale).toBe("zh-CN");
-    expect(only(await h.say(user, "points")).text).toMatch(/^您有 0 积分，当前等级：Bronze。/);
+    expect(only(await h.say(user, "points")).text).toMatch(/^您有 0 积分，当前等级：青铜。/);
     expect(only(await h.say(user, "english")).text).toBe("Saved: I will write in English.");
     expect(only(await h.say(user, "帮助")).text).toMatch(/^Hi!/);
     expect((await h.requireCustomer(user)).locale).toBe("en");
@@ -76,10 +76,10 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     }
 
     const points = only(await h.say(en, "points"));
-    expect(points.text).toBe("You have 650 points. Your tier: Silver.\n1400 more points to reach Gold.");
+    expect(points.text).toBe("You have 650 points. Your tier: Silver.\nYour tier counts the points earned in the last 12 months: 600 so far.\n1400 more points to reach Gold.");
     expect(choiceIds(points)).toEqual(["menu:rewards"]);
     expect(only(await h.say(en, "tier")).text).toBe(points.text);
-    expect(only(await h.say(zh, "积分")).text).toBe("您有 650 积分，当前等级：Silver。\n再获得 1400 积分即可升级为 Gold。");
+    expect(only(await h.say(zh, "积分")).text).toBe("您有 650 积分，当前等级：白银。\n等级按最近 12 个月获得的积分计算，目前为 600。\n再获得 1400 积分即可升级为 黄金。");
     expect(only(await h.say(zh, "等级")).text).toMatch(/^您有 650 积分/);
 
     // Eleven and a half months later the bonus is about to lapse; the adjustment never does.
@@ -88,18 +88,18 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
     const enSoon = only(await h.say(en, "points")).text;
     expect(enSoon).toBe(
-      `You have 650 points. Your tier: Silver.\n1400 more points to reach Gold.\n600 points expire by ${new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" }).format(expiry)}.`,
+      `You have 650 points. Your tier: Silver.\nYour tier counts the points earned in the last 12 months: 600 so far.\n1400 more points to reach Gold.\n600 points expire by ${new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" }).format(expiry)}.`,
     );
     expect(enSoon).toMatch(/600 points expire by Mar 2, 2027\.$/);
     expect(only(await h.say(zh, "积分")).text).toMatch(/\n600 积分将于 2027年3月2日 前过期。$/);
 
     // After the date the bonus is gone, and with it the tier.
     h.clock.set(new Date(bonusAt.getTime() + 370 * DAY));
-    expect(only(await h.say(en, "points")).text).toBe("You have 50 points. Your tier: Bronze.\n500 more points to reach Silver.");
+    expect(only(await h.say(en, "points")).text).toBe("You have 50 points. Your tier: Bronze.\nYour tier counts the points earned in the last 12 months: 0 so far.\n500 more points to reach Silver.");
 
     // At the top there is no next tier.
     await h.services.loyalty.awardBonus({ customerId: enCustomer.id, points: 6000, reason: "vip", idempotencyKey: `vip:${enCustomer.id}` });
-    expect(only(await h.say(en, "my tier")).text).toBe("You have 6050 points. Your tier: Platinum.\nYou are at our top tier. Thank you!");
+    expect(only(await h.say(en, "my tier")).text).toBe("You have 6050 points. Your tier: Platinum.\nYour tier counts the points earned in the last 12 months: 6000 so far.\nYou are at our top tier. Thank you!");
     expect((await h.rowsOf()).replies.map((r) => r.kind)).toEqual(["loyalty"]);
     await h.expectOnTimeline();
   });

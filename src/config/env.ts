@@ -88,7 +88,7 @@ const variables = {
     schema: z.enum(["points", "spend"]).default("points"),
   },
   LOYALTY_TIERS: {
-    expect: "a list of name:threshold pairs in rising order starting at 0, e.g. Bronze:0,Silver:500,Gold:2000",
+    expect: "a list of name:threshold pairs in rising order starting at 0, e.g. Bronze:0,Silver:500,Gold:2000 (a name may add its Chinese name: Silver/白银:500)",
     // The format only; src/loyalty/settings.ts checks the order and the names.
     schema: z
       .string()

@@ -54,7 +54,9 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
 
   // 1. What the customer was asked: the "why?" after a score, a typed score, a typed yes/no.
   if (!intent) {
-    const reason = await ctx.services.surveys.takeReason(ctx.customer.id, text);
+    // The reason is kept as the customer wrote it: the normalised text (NFKC, one space) is for
+    // recognising commands, and would turn "，！" into ",!" and fold line breaks.
+    const reason = await ctx.services.surveys.takeReason(ctx.customer.id, ctx.message.text ?? "");
     if (reason && reason.status !== "empty" && reason.status !== "not_found") {
       ctx.reply(reason.reply, { kind: "survey" });
       return "handled";

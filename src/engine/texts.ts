@@ -17,6 +17,9 @@ const en = {
   emptyMessage: "I received an empty message. Here is what I can do:",
   tooLong: (max: number) => `That message is too long for me (over ${max} characters). Please send a shorter one.`,
   points: (balance: number, tier: string) => `You have ${balance} points. Your tier: ${tier}.`,
+  // What the tier thresholds are compared with, so "540 points, Bronze, 460 more" adds up.
+  tierCountsPoints: (months: number, progress: number) => `Your tier counts the points earned in the last ${months} months: ${progress} so far.`,
+  tierCountsSpend: (months: number, progress: number) => `Your tier counts the amount spent in the last ${months} months: ${progress} so far.`,
   nextTierPoints: (missing: number, name: string) => `${missing} more points to reach ${name}.`,
   nextTierSpend: (missing: number, name: string) => `Spend ${missing} more to reach ${name}.`,
   topTier: "You are at our top tier. Thank you!",
@@ -89,6 +92,8 @@ const zh: Texts = {
   emptyMessage: "收到一条空消息。我可以为您做这些：",
   tooLong: (max) => `消息太长了（超过 ${max} 个字符），请发送短一些的消息。`,
   points: (balance, tier) => `您有 ${balance} 积分，当前等级：${tier}。`,
+  tierCountsPoints: (months, progress) => `等级按最近 ${months} 个月获得的积分计算，目前为 ${progress}。`,
+  tierCountsSpend: (months, progress) => `等级按最近 ${months} 个月的消费金额计算，目前为 ${progress}。`,
   nextTierPoints: (missing, name) => `再获得 ${missing} 积分即可升级为 ${name}。`,
   nextTierSpend: (missing, name) => `再消费 ${missing} 即可升级为 ${name}。`,
   topTier: "您已是最高等级，感谢您的支持！",

@@ -47,13 +47,16 @@ export function loyaltySettingsFromConfig(config: LoyaltyConfig): LoyaltySetting
   };
 }
 
-/** Reads "Bronze:0,Silver:500,Gold:2000"; names must differ and thresholds rise from 0. */
+/**
+ * Reads "Bronze:0,Silver:500,Gold:2000"; a name may carry its Chinese name after a slash
+ * ("Silver/白银:500"). Names must differ and thresholds rise from 0.
+ */
 export function parseTiers(text: string): Tier[] {
   const tiers: Tier[] = [];
   for (const part of text.split(",")) {
-    const match = /^\s*([^:,]*?)\s*:\s*(\d+(?:\.\d{1,2})?)\s*$/.exec(part);
-    if (!match?.[1]) throw tierError(text, `"${part.trim()}" is not name:threshold`);
-    tiers.push({ name: match[1], threshold: Number(match[2]) });
+    const match = /^\s*([^:,/]*?)\s*(?:\/\s*([^:,/]*?)\s*)?:\s*(\d+(?:\.\d{1,2})?)\s*$/.exec(part);
+    if (!match?.[1]) throw tierError(text, `"${part.trim()}" is not name:threshold or name/中文名:threshold`);
+    tiers.push({ name: match[1], threshold: Number(match[3]), ...(match[2] ? { nameZh: match[2] } : {}) });
   }
   if (tiers[0]?.threshold !== 0) throw tierError(text, "the first tier must start at 0");
   const seen = new Set<string>();

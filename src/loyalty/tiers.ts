@@ -2,6 +2,8 @@
 export interface Tier {
   name: string;
   threshold: number;
+  /** The name in Chinese replies, from `LOYALTY_TIERS` ("Silver/白银:500"); see tierNameIn. */
+  nameZh?: string | undefined;
 }
 
 export type TierBasis = "points" | "spend";
@@ -12,6 +14,19 @@ export const defaultTiers: readonly Tier[] = [
   { name: "Gold", threshold: 2000 },
   { name: "Platinum", threshold: 5000 },
 ];
+
+/** Chinese names for the default tiers, so a zh reply never mixes in an English tier name by default. */
+const builtInZh: Readonly<Record<string, string>> = { bronze: "青铜", silver: "白银", gold: "黄金", platinum: "铂金" };
+
+/**
+ * A tier's name in the customer's language: its configured Chinese name, else the built-in one for
+ * Bronze/Silver/Gold/Platinum, else the name as configured (a brand name is shown as it is).
+ */
+export function tierNameIn(tiers: readonly Tier[], name: string, language: "en" | "zh-CN"): string {
+  if (language !== "zh-CN") return name;
+  const tier = tiers.find((t) => t.name === name);
+  return tier?.nameZh ?? builtInZh[name.toLowerCase()] ?? name;
+}
 
 /** The highest tier `value` reaches. Tiers are sorted and start at 0 (checked in settings). */
 export function tierFor(tiers: readonly Tier[], value: number): Tier {

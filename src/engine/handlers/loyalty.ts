@@ -1,5 +1,6 @@
 import { actionId } from "../../core/action-ids.ts";
 import type { Reward } from "../../db/repositories/reward-repository.ts";
+import { tierNameIn } from "../../loyalty/tiers.ts";
 import type { ConversationContext } from "../context.ts";
 import { askConfirmation } from "./confirmations.ts";
 
@@ -13,10 +14,17 @@ function formatDate(ctx: ConversationContext, date: Date): string {
 
 export async function showPoints(ctx: ConversationContext): Promise<void> {
   const summary = await ctx.services.loyalty.summary(ctx.customer.id);
-  const lines = [ctx.t.points(summary.balance, summary.tier)];
+  const { tiers, tierWindowMonths } = ctx.services.loyalty.settings;
+  const tierName = (name: string) => tierNameIn(tiers, name, ctx.language);
+  const lines = [ctx.t.points(summary.balance, tierName(summary.tier))];
+  lines.push(
+    summary.tierBasis === "spend"
+      ? ctx.t.tierCountsSpend(tierWindowMonths, summary.tierProgress)
+      : ctx.t.tierCountsPoints(tierWindowMonths, summary.tierProgress),
+  );
   if (!summary.nextTier) lines.push(ctx.t.topTier);
-  else if (summary.tierBasis === "spend") lines.push(ctx.t.nextTierSpend(summary.nextTier.missing, summary.nextTier.name));
-  else lines.push(ctx.t.nextTierPoints(summary.nextTier.missing, summary.nextTier.name));
+  else if (summary.tierBasis === "spend") lines.push(ctx.t.nextTierSpend(summary.nextTier.missing, tierName(summary.nextTier.name)));
+  else lines.push(ctx.t.nextTierPoints(summary.nextTier.missing, tierName(summary.nextTier.name)));
   if (summary.expiringSoon.points > 0 && summary.expiringSoon.earliestAt) {
     lines.push(ctx.t.expiring(summary.expiringSoon.points, formatDate(ctx, summary.expiringSoon.earliestAt)));
   }
