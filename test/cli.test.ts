@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -22,7 +23,14 @@ function expectOneClearLine(stderr: string, pattern: RegExp) {
   expect(stderr).not.toMatch(/\n\s+at /);
 }
 
-describe("tend command line", () => {
+// Every test here starts `tend` processes; on a busy 2-core machine one may take a minute to start.
+describe("tend command line", { timeout: 600_000 }, () => {
+  it("prints its version, the one in package.json", async () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    const run = await runTend(["--version"]);
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+  });
+
   it("prints help listing its commands", async () => {
     const run = await runTend(["--help"]);
     expect(run.code).toBe(0);

@@ -1,19 +1,12 @@
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import { LIFECYCLE_STAGE_LABELS, type LifecycleStageName } from "../analytics/lifecycle.ts";
-import {
-  type AnalyticsConfig,
-  type AnalyticsSettings,
-  type RefreshReport,
-  type ScoreExplanation,
-  analyticsSettingsFromConfig,
-  refreshAnalytics,
-} from "../analytics/refresh.ts";
+import type { AnalyticsConfig, AnalyticsSettings, RefreshReport, ScoreExplanation } from "../analytics/refresh.ts";
 import { RELATIONSHIP_LEVEL_LABELS, type RelationshipLevelName } from "../analytics/relationship.ts";
 import { RFM_SEGMENT_LABELS, type RfmSegment } from "../analytics/rfm.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { Database } from "../db/database.ts";
-import { AnalyticsRepository, type CustomerOverview } from "../db/repositories/analytics-repository.ts";
+import type { CustomerOverview } from "../db/repositories/analytics-repository.ts";
 import { TendError } from "../errors.ts";
 
 export interface AnalyticsCommandOptions {
@@ -60,6 +53,8 @@ export function registerAnalyticsCommands(
     .option("--lang <lang>", "language of the score explanations: en or zh", parseLang, "en" as Lang)
     .option("--recent <n>", "how many recent interactions to list", parseRecent, 10)
     .action(async (id: string, flags: { json?: boolean; lang: Lang; recent: number }) => {
+      // Imported here, not at the top: `tend --help` should not load the database client.
+      const { AnalyticsRepository } = await import("../db/repositories/analytics-repository.ts");
       const db = await openDb();
       try {
         const repo = new AnalyticsRepository(db.prisma);
@@ -93,6 +88,8 @@ export async function runAnalyticsRefresh(
   options: AnalyticsCommandOptions = {},
 ): Promise<Extract<RefreshReport, { status: "done" }>> {
   const stderr = options.stderr ?? process.stderr;
+  const { analyticsSettingsFromConfig, refreshAnalytics } = await import("../analytics/refresh.ts");
+  const { default: cliProgress } = await import("cli-progress");
   const settings = { ...analyticsSettingsFromConfig(config()), ...options.settings };
   const db = await openDb();
   let bar: cliProgress.SingleBar | undefined;

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import type { Database } from "../db/database.ts";
 import { TendError } from "../errors.ts";
 import type { SurveyReport, SurveyReportRow } from "../surveys/report.ts";
-import { SurveyService } from "../surveys/survey-service.ts";
 
 const DAY = 86_400_000;
 /** Without --from, the report covers four weeks ending with --to. */
@@ -77,6 +76,7 @@ export function registerReportCommands(
       const now = new Date();
       // Dates are checked before the database is opened: a typo fails fast.
       const range = reportRange(options, now);
+      const { SurveyService } = await import("../surveys/survey-service.ts");
       const db = await openDb();
       try {
         const result = await new SurveyService({ prisma: db.prisma }).surveyReport({ ...range, now });

@@ -1,11 +1,18 @@
+import type { Command } from "commander";
 import { startTend } from "../app.ts";
-import type { Config } from "../config/env.ts";
+import { type Config, loadConfig } from "../config/env.ts";
 import { createLogger } from "../observability/logger.ts";
+import { serveCommands } from "./command-service.ts";
+import type { CommandContext } from "./main.ts";
 
-/** Runs Tend until SIGINT or SIGTERM; a second signal during shutdown exits at once. */
-export async function runStart(config: Config): Promise<void> {
+/**
+ * Runs Tend until SIGINT or SIGTERM; a second signal during shutdown exits at once. On the
+ * embedded database it also runs the commands CLIs send it (`buildProgram` makes their program).
+ */
+export async function runStart(config: Config, buildProgram: (context: CommandContext) => Command): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const tend = await startTend({ config, logger });
+  serveCommands(tend.db, buildProgram, loadConfig, logger);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;

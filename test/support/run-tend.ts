@@ -9,11 +9,19 @@ export interface TendRun {
   stderr: string;
 }
 
+/**
+ * Generous bounds: on a busy 2-core machine a command that takes a second alone can take many.
+ * They only stop a hung process; no test asserts how fast anything is.
+ */
+const COMMAND_TIMEOUT_MS = 240_000;
+const START_TIMEOUT_MS = 240_000;
+
 /** Runs the `tend` command to completion with only the given variables (plus PATH) set. */
-export function runTend(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TendRun> {
+export function runTend(args: string[], env: Record<string, string> = {}, timeoutMs = COMMAND_TIMEOUT_MS, cwd?: string): Promise<TendRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tendBin, ...args], {
       env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
+      cwd,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -42,7 +50,7 @@ export function startTendProcess(env: Record<string, string>): Promise<{ child: 
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`tend start did not listen in time:\n${output}`));
-    }, 60_000);
+    }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk;
       const line = output.split("\n").find((l) => l.includes('"msg":"Tend is listening"'));
