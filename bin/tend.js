@@ -3,4 +3,12 @@
 import { pathToFileURL } from "node:url";
 import { ensureBuilt } from "./build-cli.js";
 
-await import(pathToFileURL(await ensureBuilt()).href);
+let entry;
+try {
+  entry = await ensureBuilt();
+} catch (error) {
+  // esbuild has printed where the sources are wrong; this says what it means for the command.
+  process.stderr.write(`tend: cannot compile Tend's sources: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
+  process.exit(1);
+}
+await import(pathToFileURL(entry).href);
