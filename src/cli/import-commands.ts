@@ -7,8 +7,7 @@ import type { Database } from "../db/database.ts";
 import { migrationStatus } from "../db/migrations.ts";
 import { TendError } from "../errors.ts";
 import { type ImportKind, type ImportReport, checkImportFile, importColumns, importCsv } from "../ingest/csv-import.ts";
-import { IngestService, type IngestSettings } from "../ingest/ingest-service.ts";
-import { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import type { IngestSettings } from "../ingest/ingest-service.ts";
 import type { LoyaltySettings } from "../loyalty/settings.ts";
 
 export interface ImportCommandOptions {
@@ -71,6 +70,8 @@ export async function runImport(
   const stderr = options.stderr ?? process.stderr;
   // Before the database: a wrong file name should not cost a database start-up.
   await checkImportFile(file, kind);
+  // Loaded here rather than at the top: they load the database client, which `tend --help` should not wait for.
+  const [{ IngestService }, { LoyaltyService }] = await Promise.all([import("../ingest/ingest-service.ts"), import("../loyalty/loyalty-service.ts")]);
 
   const db = await openDb();
   let bar: cliProgress.SingleBar | undefined;
