@@ -23,6 +23,10 @@ const skip = !fs.existsSync(chromiumPath)
 const apiKey = "test-api-key-0123456789";
 const screenshots = path.join(os.tmpdir(), "tend-webchat-browser");
 const phone = { width: 390, height: 844 };
+/** The little of the browser's globals the tests read (the test code itself compiles without the DOM types). */
+interface Browserish {
+  localStorage: { getItem(key: string): string | null };
+}
 
 for (const target of tendDatabaseTargets("webchat-browser")) {
   const reason = skip || target.skip;
@@ -77,7 +81,7 @@ for (const target of tendDatabaseTargets("webchat-browser")) {
       try {
         const first = await open(context);
         const page = first.page;
-        expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+        expect(await page.evaluate(() => (globalThis as unknown as { isSecureContext: boolean }).isSecureContext)).toBe(false);
         await expect.poll(() => bubbles(page, "bot").count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
         await expect.poll(() => page.locator("header").textContent()).toBe("Chat with Tea House");
         expect(await bubbles(page, "bot").first().textContent()).toMatch(/^Hi! I can show your points/);
@@ -92,7 +96,7 @@ for (const target of tendDatabaseTargets("webchat-browser")) {
         await expect.poll(() => bubbles(page, "bot").count(), { timeout: 20_000 }).toBe(3);
         for (const time of await page.locator("#log .msg time").allTextContents()) expect(time).toMatch(/\d{1,2}:\d{2}/);
         await page.screenshot({ path: path.join(screenshots, `${target.name}-1-first-visit.png`) });
-        const visitorId = await page.evaluate(() => localStorage.getItem("tend.visitorId"));
+        const visitorId = await page.evaluate(() => (globalThis as unknown as Browserish).localStorage.getItem("tend.visitorId"));
         expect(first.problems).toEqual([]);
         await page.close();
 
@@ -122,7 +126,7 @@ for (const target of tendDatabaseTargets("webchat-browser")) {
         await again.reload();
         await expect.poll(() => bubbles(again, "bot").count(), { timeout: 20_000 }).toBe(6);
         const answered = bubbles(again, "bot").nth(3).locator("button");
-        expect(await answered.evaluateAll((buttons) => buttons.map((b) => (b as HTMLButtonElement).disabled))).toEqual([true, true, true, true, true]);
+        expect(await answered.evaluateAll((buttons) => buttons.map((b) => (b as unknown as { disabled: boolean }).disabled))).toEqual([true, true, true, true, true]);
         await again.screenshot({ path: path.join(screenshots, `${target.name}-3-reloaded.png`) });
         expect(second.problems).toEqual([]);
       } finally {
