@@ -131,8 +131,10 @@ export class Engine {
   async previousReplies(platform: Platform, platformUserId: string, platformMessageId: string): Promise<OutboundMessage[]> {
     const customer = await this.services.customers.findByIdentity(platform, platformUserId);
     if (!customer) return [];
-    const state = await this.copies.outcomeOf(platform, platformMessageId);
-    // Someone else's message id (or one erased meanwhile) reveals nothing.
+    // Someone else's message id (or one erased meanwhile) reveals nothing, and is not waited for.
+    const seen = await this.services.interactions.inboundState(platform, platformMessageId);
+    if (!seen || seen.customerId !== customer.id) return [];
+    const state = seen.handledAt ? seen : await this.copies.outcomeOf(platform, platformMessageId);
     if (!state || state.customerId !== customer.id) return [];
     const replies = await this.services.interactions.repliesTo(customer.id, `${platform}:${platformMessageId}`);
     return replies.map(toOutbound);
