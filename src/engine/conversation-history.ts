@@ -23,7 +23,7 @@ export class ConversationHistory {
     const customer = await this.customers.findByIdentity(platform, platformUserId);
     if (!customer) return { language: undefined, entries: [] };
     // A few more rows than asked for: invisible ones (the page's opening "menu:help", system events) are dropped.
-    const rows = (await this.interactions.timeline(customer.id, { platform, limit: limit * 2 })).reverse();
+    const rows = (await this.interactions.timeline(customer.id, { platform, limit: limit * 2 })).sort(inTimeOrder);
     return { language: customerLanguage(customer.locale), entries: toEntries(rows).slice(-limit) };
   }
 
@@ -35,6 +35,14 @@ export class ConversationHistory {
     const entries = toEntries(rows).filter((entry) => entry.proactive);
     return { language: customerLanguage(customer.locale), entries };
   }
+}
+
+/**
+ * Oldest first. A message and its reply can share a millisecond (and do under a stopped test
+ * clock); ids are random, so within one instant what the person sent goes before what Tend answered.
+ */
+function inTimeOrder(a: Interaction, b: Interaction): number {
+  return a.occurredAt.getTime() - b.occurredAt.getTime() || (a.direction === b.direction ? 0 : a.direction === "in" ? -1 : 1);
 }
 
 /**
