@@ -69,6 +69,19 @@ describeEachDatabase("orders and their points", (db) => {
     expect(await ordersWithoutPoints(db().prisma, "pts-")).toBe(0);
   });
 
+  it("books, when an order arrives again, the points an older Tend lost for it, once", async () => {
+    // As an older Tend left it: the order committed, its booking lost in a crash.
+    const customer = await db().prisma.customer.create({ data: { externalId: "lost-c" } });
+    const order = await db().prisma.order.create({
+      data: { externalId: "lost-1", customerId: customer.id, amount: "42.00", currency: "CNY", placedAt: new Date("2026-11-01T00:00:00Z") },
+    });
+    expect(await ordersWithoutPoints(db().prisma, "lost-")).toBe(1);
+    const again = { externalId: "lost-1", customerExternalId: "lost-c", amount: "42.00", currency: "CNY", placedAt: "2026-11-01" };
+    expect((await ingest().recordOrder(again)).status).toBe("duplicate");
+    expect((await ingest().recordOrder(again)).status).toBe("duplicate");
+    expect(await db().prisma.loyaltyLedgerEntry.findMany({ where: { orderId: order.id }, select: { kind: true, points: true } })).toEqual([{ kind: "earn", points: 42 }]);
+  });
+
   it("refuses over the API an amount whose points would not fit the ledger, with the reason, and stores nothing", async () => {
     const auth = { authorization: `Bearer ${KEY}` };
     const huge = { externalId: "huge-1", customerExternalId: "huge-c", amount: "999999999999.99", currency: "CNY", placedAt: "2026-11-01" };

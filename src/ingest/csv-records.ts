@@ -1,10 +1,11 @@
 import { type CsvError, parse } from "csv-parse/sync";
 
 /**
- * A CSV file as records with the line each starts on. csv-parse splits the fields; this file finds
- * where each record ends first, because csv-parse's own recovery from a bad quote swallows the
- * rest of the file. Here a broken record costs only itself: a quote that never closes rejects the
- * line it opened on and reading resumes on the next line.
+ * A CSV file, read as a stream, as records with the line each starts on. csv-parse splits the
+ * fields of rows with quotes; this file finds where each record ends first, because csv-parse's
+ * own recovery from a bad quote swallows the rest of the file (as a stream too: after `"bad"x` it
+ * skips the following good rows). Here a broken record costs only itself: a quote that never
+ * closes rejects the line it opened on and reading resumes on the next line.
  */
 export type CsvRecord = { line: number; fields: string[] } | { line: number; error: string; text: string };
 
@@ -201,6 +202,9 @@ const loneSurrogates = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const SURROGATE_STAND_IN = "\uFDD0";
 
 function splitRecord(text: string, line: number): CsvRecord {
+  // Most rows quote nothing: for those a split on commas is exactly what csv-parse would return,
+  // at a fraction of the cost (a parser per row dominated a large import's reading time).
+  if (!text.includes('"')) return { line, fields: text.split(",") };
   try {
     const broken = text.search(loneSurrogates) !== -1;
     const rows = parse(broken ? text.replace(loneSurrogates, SURROGATE_STAND_IN) : text, { relax_column_count: true, bom: false }) as string[][];

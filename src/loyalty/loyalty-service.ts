@@ -7,7 +7,6 @@ import {
   LoyaltyRepository,
   type NewEarnEntry,
   type TierChangeRecord,
-  type UnbookedOrder,
 } from "../db/repositories/loyalty-repository.ts";
 import type { NewOrder } from "../db/repositories/order-repository.ts";
 import { type Reward, type RewardPatch, RewardRepository } from "../db/repositories/reward-repository.ts";
@@ -145,8 +144,8 @@ export class LoyaltyService {
 
   /**
    * Records new orders and books their points in one transaction, so an order is never stored
-   * without its points (a crash keeps both or neither). Set-based: one statement for the orders,
-   * one for their earn entries, a few for the tiers, whatever the batch size. Orders whose
+   * without its points (a crash keeps both or neither). Set-based: one statement for the orders
+   * and their earn entries, one or two for the tiers, whatever the batch size. Orders whose
    * external id is already taken are skipped (the caller compares them with the stored ones);
    * `known` are stored orders seen again, whose points are booked now if an older Tend lost them.
    * Amounts must have been checked with `bookablePoints`. Returns the new orders' ids by external id.
@@ -156,22 +155,27 @@ export class LoyaltyService {
     const unbooked = known.length ? await this.ledger.ordersWithoutEarnEntry(known.map((order) => order.id)) : [];
     if (!orders.length && !unbooked.length) return new Map();
     const customerIds = [...orders.map((order) => order.customerId), ...unbooked.map((order) => order.customerId)];
-    const { inserted, tierChanges } = await this.ledger.withCustomersLock(customerIds, async (ledger, locked) => {
-      const rows = await ledger.orders.insertNew(orders);
+    const { inserted, tierChanges } = await this.ledger.withCustomersLock(customerIds, async (ledger, latest) => {
+      // Dated before the insert: an order skipped as already recorded only leaves a gap in the times.
+      const stamps = new CustomerStamps(now, latest);
+      const toRecord = distinctByExternalId(orders).map((order) => ({ ...order, earn: this.earnFor(order.amount, order.customerId, stamps, now) }));
+      const rows = await ledger.recordOrdersWithEarnEntries(toRecord);
       const inserted = new Map(rows.map((row) => [row.externalId, row.id]));
-      const toBook: UnbookedOrder[] = orders.flatMap((order) => {
-        const id = inserted.get(order.externalId);
-        return id ? [{ id, customerId: order.customerId, amount: order.amount }] : [];
-      });
+      const booked = toRecord.filter((order) => order.earn && inserted.has(order.externalId));
       // Read again under the locks: a concurrent run may have booked them, or a merge moved them.
+      const healed: NewEarnEntry[] = [];
       if (unbooked.length) {
-        const stillUnbooked = await ledger.ordersWithoutEarnEntry(unbooked.map((order) => order.id));
-        toBook.push(...stillUnbooked.filter((order) => locked.has(order.customerId)));
+        for (const order of await ledger.ordersWithoutEarnEntry(unbooked.map((order) => order.id))) {
+          const earn = latest.has(order.customerId) ? this.earnFor(order.amount, order.customerId, stamps, now) : null;
+          if (earn) healed.push({ customerId: order.customerId, orderId: order.id, idempotencyKey: orderEarnKey(order.id), ...earn });
+        }
+        await ledger.appendEarnEntries(healed);
       }
-      const entries = await this.earnEntries(ledger, toBook, now);
-      await ledger.appendEarnEntries(entries);
       // Spend-based tiers move with every order, point-based ones only with booked points.
-      const moved = this.settings.tierBasis === "spend" ? toBook.map((order) => order.customerId) : entries.map((entry) => entry.customerId);
+      const moved =
+        this.settings.tierBasis === "spend"
+          ? [...orders.filter((order) => inserted.has(order.externalId)), ...unbooked].map((order) => order.customerId)
+          : [...booked, ...healed].map((order) => order.customerId);
       return { inserted, tierChanges: await this.reviewTiers(ledger, [...new Set(moved)], now) };
     });
     // After the commit, as for every booking. A later change moves such reactions to an outbox
@@ -420,26 +424,12 @@ export class LoyaltyService {
     return { result, lapsed };
   }
 
-  /** Earn entries for orders being booked under their customers' locks, in the order given. */
-  private async earnEntries(ledger: LoyaltyLedger, orders: readonly UnbookedOrder[], now: Date): Promise<NewEarnEntry[]> {
-    const latest = await ledger.latestEntriesAt([...new Set(orders.map((order) => order.customerId))]);
-    const stamps = new Map<string, Stamps>();
-    const entries: NewEarnEntry[] = [];
-    for (const order of orders) {
-      const points = this.bookablePoints(order.amount);
-      // Unbookable amounts are refused before they are stored; one stored by an older Tend stays without points.
-      if (!points.ok || points.points <= 0) continue;
-      let customerStamps = stamps.get(order.customerId);
-      if (!customerStamps) stamps.set(order.customerId, (customerStamps = new Stamps(now, latest.get(order.customerId) ?? null)));
-      entries.push({
-        customerId: order.customerId,
-        orderId: order.id,
-        points: points.points,
-        idempotencyKey: orderEarnKey(order.id),
-        ...this.earnDates(() => customerStamps.next(), now),
-      });
-    }
-    return entries;
+  /** An order's earn entry (points and dates), or null when it earns nothing. Under the customer's lock. */
+  private earnFor(amount: string, customerId: string, stamps: CustomerStamps, now: Date): { points: number; createdAt: Date; expiresAt: Date | null } | null {
+    const points = this.bookablePoints(amount);
+    // Unbookable amounts are refused before they are stored; one stored by an older Tend stays without points.
+    if (!points.ok || points.points <= 0) return null;
+    return { points: points.points, ...this.earnDates(() => stamps.next(customerId), now) };
   }
 
   /**
@@ -464,12 +454,12 @@ export class LoyaltyService {
   private async reviewTiers(ledger: LoyaltyLedger, customerIds: readonly string[], now: Date): Promise<({ customerId: string } & TierChangeRecord)[]> {
     if (!customerIds.length) return [];
     const since = addMonths(now, -this.settings.tierWindowMonths);
-    const progress = await ledger.tierProgressOf(customerIds, this.settings.tierBasis, since);
-    const lastChanges = await ledger.lastTierChanges(customerIds);
+    const states = await ledger.tierStates(customerIds, this.settings.tierBasis, since);
     const changes: ({ customerId: string } & TierChangeRecord)[] = [];
     for (const customerId of customerIds) {
-      const current = tierFor(this.settings.tiers, progress.get(customerId) ?? 0).name;
-      const last = lastChanges.get(customerId);
+      const state = states.get(customerId);
+      const current = tierFor(this.settings.tiers, state?.progress ?? 0).name;
+      const last = state?.last;
       const previous = last?.to ?? startingTier(this.settings.tiers).name;
       if (previous === current) continue;
       // Changes must read back in order even when the clock has not moved between them.
@@ -531,9 +521,30 @@ class Stamps {
   }
 }
 
-/** Each order earns once: its entry carries this key. */
+/** Each order earns once: its entry carries this key (the loyalty repository's SQL builds the same). */
 function orderEarnKey(orderId: string): string {
   return `order:${orderId}`;
+}
+
+/** `Stamps` for each of several locked customers, from their newest entries. */
+class CustomerStamps {
+  private readonly stamps = new Map<string, Stamps>();
+
+  constructor(
+    private readonly now: Date,
+    private readonly latest: Map<string, Date | null>,
+  ) {}
+
+  next(customerId: string): Date {
+    let stamps = this.stamps.get(customerId);
+    if (!stamps) this.stamps.set(customerId, (stamps = new Stamps(this.now, this.latest.get(customerId) ?? null)));
+    return stamps.next();
+  }
+}
+
+function distinctByExternalId<T extends { externalId: string }>(orders: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return orders.filter((order) => !seen.has(order.externalId) && (seen.add(order.externalId), true));
 }
 
 function requireText(value: string, problem: string): string {

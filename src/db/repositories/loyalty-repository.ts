@@ -1,5 +1,5 @@
 import type { LoyaltyEntryKind, LoyaltyLedgerEntry, Order, Prisma, PrismaClient } from "../generated/client.ts";
-import { OrderRepository } from "./order-repository.ts";
+import type { NewOrder } from "./order-repository.ts";
 import { RewardRepository } from "./reward-repository.ts";
 
 export type { LoyaltyLedgerEntry };
@@ -22,6 +22,11 @@ export interface TierChangeRecord {
   occurredAt: Date;
 }
 
+/** An order to record, with its points when it earns any (`earn` null: it earns nothing). */
+export interface NewOrderWithPoints extends NewOrder {
+  earn: { points: number; createdAt: Date; expiresAt: Date | null } | null;
+}
+
 /** An order's points, as booked together with the order. */
 export interface NewEarnEntry {
   customerId: string;
@@ -30,6 +35,12 @@ export interface NewEarnEntry {
   idempotencyKey: string;
   createdAt: Date;
   expiresAt: Date | null;
+}
+
+/** Where a customer stands for tiers: see `LoyaltyLedger.tierStates`. */
+export interface TierState {
+  progress: number;
+  last: TierChangeRecord | null;
 }
 
 /** A recorded order that should have an earn entry and has none (see `ordersWithoutEarnEntry`). */
@@ -57,10 +68,6 @@ export class LoyaltyLedger {
     return new RewardRepository(this.db);
   }
 
-  /** Orders, written through the same connection: an order and its points commit together. */
-  get orders(): OrderRepository {
-    return new OrderRepository(this.db);
-  }
 
   async customerExists(customerId: string): Promise<boolean> {
     if (!uuidPattern.test(customerId)) return false;
@@ -107,13 +114,40 @@ export class LoyaltyLedger {
     });
   }
 
-  /** Each customer's newest entry time; customers without entries are left out. */
-  async latestEntriesAt(customerIds: readonly string[]): Promise<Map<string, Date>> {
-    if (!customerIds.length) return new Map();
-    const rows = await this.db.$queryRaw<{ customerId: string; at: Date }[]>`
-      SELECT "customerId"::text AS "customerId", max("createdAt") AS "at" FROM "LoyaltyLedgerEntry"
-      WHERE "customerId" = ANY(${[...customerIds]}::uuid[]) GROUP BY "customerId"`;
-    return new Map(rows.map((row) => [row.customerId, row.at]));
+  /**
+   * Records the orders whose external id is still free and books the earn entries of exactly
+   * those, in one statement, and returns the ids of the orders it recorded. Orders whose id is
+   * taken (recorded before, or meanwhile by a concurrent request) are skipped, never overwritten.
+   * External ids must be distinct. Inside the customers' lock, so the entries' times rise.
+   */
+  async recordOrdersWithEarnEntries(orders: readonly NewOrderWithPoints[]): Promise<{ id: string; externalId: string }[]> {
+    if (!orders.length) return [];
+    const column = <T>(pick: (order: NewOrderWithPoints) => T) => orders.map(pick);
+    return this.db.$queryRaw<{ id: string; externalId: string }[]>`
+      WITH t AS (
+        SELECT * FROM unnest(
+          ${column((o) => o.customerId)}::uuid[],
+          ${column((o) => o.externalId)}::text[],
+          ${column((o) => o.amount)}::numeric[],
+          ${column((o) => o.currency)}::text[],
+          ${column((o) => o.placedAt.toISOString())}::timestamp(3)[],
+          ${column((o) => o.createdAt.toISOString())}::timestamp(3)[],
+          ${column((o) => o.earn?.points ?? 0)}::int[],
+          ${column((o) => o.earn?.createdAt.toISOString() ?? null)}::timestamp(3)[],
+          ${column((o) => o.earn?.expiresAt?.toISOString() ?? null)}::timestamp(3)[]
+        ) AS t("customerId", "externalId", "amount", "currency", "placedAt", "createdAt", "points", "earnedAt", "expiresAt")
+      ), recorded AS (
+        INSERT INTO "Order" ("id", "customerId", "externalId", "amount", "currency", "placedAt", "createdAt")
+        SELECT gen_random_uuid(), t."customerId", t."externalId", t."amount", t."currency", t."placedAt", t."createdAt" FROM t
+        ON CONFLICT ("externalId") DO NOTHING
+        RETURNING "id", "customerId", "externalId"
+      ), earned AS (
+        INSERT INTO "LoyaltyLedgerEntry" ("id", "customerId", "kind", "points", "orderId", "idempotencyKey", "expiresAt", "createdAt")
+        SELECT gen_random_uuid(), r."customerId", 'earn', t."points", r."id", 'order:' || r."id"::text, t."expiresAt", t."earnedAt"
+        FROM recorded r JOIN t ON t."externalId" = r."externalId"
+        WHERE t."points" > 0
+      )
+      SELECT "id"::text AS "id", "externalId" FROM recorded`;
   }
 
   /** Books many orders' points in one statement. */
@@ -146,37 +180,34 @@ export class LoyaltyLedger {
         AND NOT EXISTS (SELECT 1 FROM "LoyaltyLedgerEntry" l WHERE l."idempotencyKey" = 'order:' || o."id"::text)`;
   }
 
-  /** What tiers are measured by, for many customers at once (see `pointsEarnedSince`, `spendSince`). */
-  async tierProgressOf(customerIds: readonly string[], basis: "points" | "spend", since: Date): Promise<Map<string, number>> {
-    if (!customerIds.length) return new Map();
-    const ids = [...customerIds];
-    const rows =
-      basis === "points"
-        ? await this.db.$queryRaw<{ customerId: string; total: string }[]>`
-            SELECT "customerId"::text AS "customerId", sum("points")::text AS "total" FROM "LoyaltyLedgerEntry"
-            WHERE "customerId" = ANY(${ids}::uuid[]) AND "kind" IN ('earn', 'bonus') AND "points" > 0 AND "createdAt" >= ${since.toISOString()}::timestamp(3)
-            GROUP BY "customerId"`
-        : await this.db.$queryRaw<{ customerId: string; total: string }[]>`
-            SELECT "customerId"::text AS "customerId", sum("amount")::text AS "total" FROM "Order"
-            WHERE "customerId" = ANY(${ids}::uuid[]) AND "placedAt" >= ${since.toISOString()}::timestamp(3)
-            GROUP BY "customerId"`;
-    return new Map(rows.map((row) => [row.customerId, Number(row.total)]));
-  }
-
   /**
-   * Each customer's last tier change on their timeline: it says which tier they were last told
-   * about. Customers never changed are left out.
+   * For each customer, in one statement: what tiers are measured by (points earned from orders and
+   * bonuses booked since `since`, or the amount of orders placed since then) and their last tier
+   * change on the timeline, which says which tier they were last told about (null when never).
    */
-  async lastTierChanges(customerIds: readonly string[]): Promise<Map<string, TierChangeRecord>> {
+  async tierStates(customerIds: readonly string[], basis: "points" | "spend", since: Date): Promise<Map<string, TierState>> {
     if (!customerIds.length) return new Map();
-    const rows = await this.db.$queryRaw<{ customerId: string; from: string | null; to: string | null; occurredAt: Date }[]>`
-      SELECT DISTINCT ON ("customerId") "customerId"::text AS "customerId", "metadata"->>'from' AS "from", "metadata"->>'to' AS "to", "occurredAt"
-      FROM "Interaction"
-      WHERE "customerId" = ANY(${[...customerIds]}::uuid[]) AND "kind" = 'system' AND "metadata"->>'event' = 'tier_changed'
-      ORDER BY "customerId", "occurredAt" DESC, "id" DESC`;
-    const changes = new Map<string, TierChangeRecord>();
-    for (const row of rows) if (row.to !== null) changes.set(row.customerId, { from: row.from, to: row.to, occurredAt: row.occurredAt });
-    return changes;
+    const at = since.toISOString();
+    const rows = await this.db.$queryRaw<{ customerId: string; progress: string | null; from: string | null; to: string | null; occurredAt: Date | null }[]>`
+      SELECT c."id"::text AS "customerId",
+        CASE WHEN ${basis}::text = 'points'
+          THEN (SELECT sum(l."points") FROM "LoyaltyLedgerEntry" l
+                WHERE l."customerId" = c."id" AND l."kind" IN ('earn', 'bonus') AND l."points" > 0 AND l."createdAt" >= ${at}::timestamp(3))
+          ELSE (SELECT sum(o."amount") FROM "Order" o WHERE o."customerId" = c."id" AND o."placedAt" >= ${at}::timestamp(3))
+        END::text AS "progress",
+        t."from", t."to", t."occurredAt"
+      FROM unnest(${[...customerIds]}::uuid[]) AS c("id")
+      LEFT JOIN LATERAL (
+        SELECT i."metadata"->>'from' AS "from", i."metadata"->>'to' AS "to", i."occurredAt" FROM "Interaction" i
+        WHERE i."customerId" = c."id" AND i."kind" = 'system' AND i."metadata"->>'event' = 'tier_changed'
+        ORDER BY i."occurredAt" DESC, i."id" DESC LIMIT 1
+      ) t ON true`;
+    return new Map(
+      rows.map((row) => [
+        row.customerId,
+        { progress: Number(row.progress ?? 0), last: row.to !== null && row.occurredAt ? { from: row.from, to: row.to, occurredAt: row.occurredAt } : null },
+      ]),
+    );
   }
 
   /** Puts each change on the customer's timeline, on the channel they used last (web when none). */
@@ -237,15 +268,18 @@ export class LoyaltyRepository extends LoyaltyLedger {
 
   /**
    * `withCustomerLock` for several customers: locks them in id order (as every multi-customer
-   * lock here does, so two such transactions cannot deadlock) and returns the ids that exist.
+   * lock here does, so two such transactions cannot deadlock). `work` gets the customers that
+   * exist, each with the time of their newest ledger entry (null when they have none).
    */
-  async withCustomersLock<T>(customerIds: readonly string[], work: (ledger: LoyaltyLedger, locked: Set<string>) => Promise<T>): Promise<T> {
+  async withCustomersLock<T>(customerIds: readonly string[], work: (ledger: LoyaltyLedger, locked: Map<string, Date | null>) => Promise<T>): Promise<T> {
     const ids = [...new Set(customerIds)].filter((id) => uuidPattern.test(id)).sort();
     return this.prisma.$transaction(async (tx) => {
       const locked = ids.length
-        ? await tx.$queryRaw<{ id: string }[]>`SELECT "id"::text AS "id" FROM "Customer" WHERE "id" = ANY(${ids}::uuid[]) ORDER BY "id" FOR UPDATE`
+        ? await tx.$queryRaw<{ id: string; latest: Date | null }[]>`
+            SELECT c."id"::text AS "id", (SELECT max(l."createdAt") FROM "LoyaltyLedgerEntry" l WHERE l."customerId" = c."id") AS "latest"
+            FROM "Customer" c WHERE c."id" = ANY(${ids}::uuid[]) ORDER BY c."id" FOR UPDATE`
         : [];
-      return work(new LoyaltyLedger(tx), new Set(locked.map((row) => row.id)));
+      return work(new LoyaltyLedger(tx), new Map(locked.map((row) => [row.id, row.latest])));
     }, transactionOptions);
   }
 

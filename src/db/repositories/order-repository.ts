@@ -44,19 +44,12 @@ export class OrderRepository {
 
   async findByExternalIds(externalIds: readonly string[]): Promise<StoredOrder[]> {
     if (!externalIds.length) return [];
-    const rows = await this.prisma.order.findMany({
-      where: { externalId: { in: [...new Set(externalIds)] } },
-      include: { customer: { select: { externalId: true } } },
-    });
-    return rows.map((row) => ({
-      id: row.id,
-      externalId: row.externalId,
-      customerId: row.customerId,
-      customerExternalId: row.customer.externalId,
-      amount: row.amount.toFixed(2),
-      currency: row.currency,
-      placedAt: row.placedAt,
-    }));
+    // One statement, not the client's include: imports ask this for every batch.
+    return this.prisma.$queryRaw<StoredOrder[]>`
+      SELECT o."id"::text AS "id", o."externalId", o."customerId"::text AS "customerId", c."externalId" AS "customerExternalId",
+             o."amount"::text AS "amount", o."currency", o."placedAt"
+      FROM "Order" o JOIN "Customer" c ON c."id" = o."customerId"
+      WHERE o."externalId" = ANY(${[...new Set(externalIds)]}::text[])`;
   }
 
   /**
@@ -68,44 +61,24 @@ export class OrderRepository {
     const wanted = [...new Set(externalIds)];
     const result = new Map<string, { id: string; created: boolean }>();
     if (!wanted.length) return result;
-    const known = await this.prisma.customer.findMany({ where: { externalId: { in: wanted } }, select: { id: true, externalId: true } });
-    for (const row of known) if (row.externalId) result.set(row.externalId, { id: row.id, created: false });
+    const known = await this.prisma.$queryRaw<{ id: string; externalId: string }[]>`
+      SELECT "id"::text AS "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${wanted}::text[])`;
+    for (const row of known) result.set(row.externalId, { id: row.id, created: false });
     const missing = wanted.filter((id) => !result.has(id));
     if (!missing.length) return result;
-    const made = await this.prisma.customer.createManyAndReturn({
-      data: missing.map((externalId) => ({ externalId, createdAt: now })),
-      skipDuplicates: true,
-      select: { id: true, externalId: true },
-    });
-    for (const row of made) if (row.externalId) result.set(row.externalId, { id: row.id, created: true });
-    const raced = missing.filter((id) => !result.has(id));
-    if (raced.length) {
-      const others = await this.prisma.customer.findMany({ where: { externalId: { in: raced } }, select: { id: true, externalId: true } });
-      for (const row of others) if (row.externalId) result.set(row.externalId, { id: row.id, created: false });
-    }
-    return result;
-  }
-
-  /**
-   * Inserts the orders whose external id is still free, in one statement, and returns the ids of
-   * those it inserted; the others (recorded meanwhile by a concurrent request) are skipped, never
-   * overwritten. Inside a transaction, the caller books their points in the same one.
-   */
-  async insertNew(orders: readonly NewOrder[]): Promise<{ id: string; externalId: string }[]> {
-    if (!orders.length) return [];
-    const column = <T>(pick: (order: NewOrder) => T) => orders.map(pick);
-    return this.prisma.$queryRaw<{ id: string; externalId: string }[]>`
-      INSERT INTO "Order" ("id", "customerId", "externalId", "amount", "currency", "placedAt", "createdAt")
-      SELECT gen_random_uuid(), t."customerId", t."externalId", t."amount", t."currency", t."placedAt", t."createdAt"
-      FROM unnest(
-        ${column((o) => o.customerId)}::uuid[],
-        ${column((o) => o.externalId)}::text[],
-        ${column((o) => o.amount)}::numeric[],
-        ${column((o) => o.currency)}::text[],
-        ${column((o) => o.placedAt.toISOString())}::timestamp(3)[],
-        ${column((o) => o.createdAt.toISOString())}::timestamp(3)[]
-      ) AS t("customerId", "externalId", "amount", "currency", "placedAt", "createdAt")
+    const at = now.toISOString();
+    const made = await this.prisma.$queryRaw<{ id: string; externalId: string }[]>`
+      INSERT INTO "Customer" ("id", "externalId", "createdAt", "updatedAt")
+      SELECT gen_random_uuid(), t."externalId", ${at}::timestamp(3), ${at}::timestamp(3) FROM unnest(${missing}::text[]) AS t("externalId")
       ON CONFLICT ("externalId") DO NOTHING
       RETURNING "id"::text AS "id", "externalId"`;
+    for (const row of made) result.set(row.externalId, { id: row.id, created: true });
+    const raced = missing.filter((id) => !result.has(id));
+    if (raced.length) {
+      const others = await this.prisma.$queryRaw<{ id: string; externalId: string }[]>`
+        SELECT "id"::text AS "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${raced}::text[])`;
+      for (const row of others) result.set(row.externalId, { id: row.id, created: false });
+    }
+    return result;
   }
 }
