@@ -21,10 +21,10 @@ describeEachDatabase("engine: duplicate and interrupted messages", (db) => {
   }
 
   /** What the web chat does with a message: the engine's answer, or for a copy, the original's answers. */
-  async function webDelivery(message: InboundMessage): Promise<OutboundMessage[]> {
-    const replies = await h.engine.handleInbound(message);
+  async function webDelivery(message: InboundMessage, engine = h.engine): Promise<OutboundMessage[]> {
+    const replies = await engine.handleInbound(message);
     if (replies.length > 0 || !message.platformMessageId) return replies;
-    return h.engine.previousReplies(message.platform, message.platformUserId, message.platformMessageId);
+    return engine.previousReplies(message.platform, message.platformUserId, message.platformMessageId);
   }
 
   async function repliesRecorded(platform: Platform, messageId: string) {
@@ -39,11 +39,13 @@ describeEachDatabase("engine: duplicate and interrupted messages", (db) => {
     throw new Error("condition never became true");
   }
 
-  it("handles 200 concurrent copies of one message once and gives every copy the same replies", async () => {
+  it("handles 200 concurrent copies of one message once and gives every copy the same replies, on two instances", async () => {
+    const other = await createEngineHarness(db(), { start: h.clock.now().toISOString() });
     const user = uniqueUser("copies");
     await h.say(user, "hello", { platform: "web" });
     const message = inbound(user, "points", `copies-${user}`);
-    const answers = await Promise.all(Array.from({ length: 200 }, () => webDelivery(message)));
+    // Copies on the second engine cannot wait on the first one's handling in memory: they watch the row.
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, index) => webDelivery(message, index % 4 === 3 ? other.engine : h.engine)));
     const first = only(answers[0]!);
     expect(first.text).toMatch(/^You have 0 points/);
     for (const answer of answers) expect(answer).toEqual([first]);
@@ -88,7 +90,9 @@ describeEachDatabase("engine: duplicate and interrupted messages", (db) => {
     }
   }, 60_000);
 
-  it("answers a retry of a message whose handling was cut off by a crash, once, even with concurrent retries", async () => {
+  it("answers a retry of a message whose handling was cut off by a crash, once, even with concurrent retries on two instances", async () => {
+    // A second engine on the same database: another instance, with its own in-process state.
+    const other = await createEngineHarness(db(), { start: h.clock.now().toISOString() });
     for (const platform of ["web", "telegram"] as const) {
       const user = uniqueUser(`crashed-${platform}`);
       await h.say(user, "hello", { platform });
@@ -108,8 +112,11 @@ describeEachDatabase("engine: duplicate and interrupted messages", (db) => {
         },
       });
       const message = inbound(user, "points", messageId, platform);
-      const deliver = platform === "web" ? webDelivery : h.engine.handleInbound;
-      const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(message)));
+      const deliver = (engine: EngineHarness["engine"]) =>
+        platform === "web"
+          ? webDelivery(message, engine)
+          : engine.handleInbound(message);
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => deliver(index % 2 ? other.engine : h.engine)));
       const answered = answers.filter((a) => a.length > 0);
       if (platform === "web") expect(answered).toHaveLength(20);
       else expect(answered).toHaveLength(1);
