@@ -93,3 +93,24 @@ describe("data folder lock", () => {
     expect(fs.existsSync(lock.socketPath)).toBe(false);
   });
 });
+
+describe("data folder lock on a path too long for a socket", () => {
+  it("meets at a private socket outside the folder, the same for every spelling of the folder", async () => {
+    const dir = path.join(folder(), "a-folder-name-long-enough".repeat(4));
+    fs.mkdirSync(dir, { recursive: true });
+    const link = path.join(tmp, `link-${folders}`);
+    fs.symlinkSync(dir, link);
+    const first = await lockDataDir(dir, "tend start");
+    try {
+      expect(first.socketPath.startsWith(dir)).toBe(false);
+      expect(fs.statSync(path.dirname(first.socketPath)).mode & 0o777).toBe(0o700);
+      const second = await lockDataDir(link, "tend start").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect((second as TendError).code).toBe("DATA_DIR_IN_USE");
+    } finally {
+      await first.release();
+    }
+  });
+});

@@ -13,15 +13,29 @@ import type { CommandContext } from "./main.ts";
  * its own open database: the embedded database allows one process, so this is how `tend db
  * status`, imports and reports work while Tend runs. One command at a time, as the CLI would.
  */
+export interface CommandService {
+  /** Refuses new commands and waits (up to `timeoutMs`) for those taken to finish, before the database closes. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
 export function serveCommands(
   db: Database,
   buildProgram: (context: CommandContext) => Command,
   loadConfig: (env: NodeJS.ProcessEnv) => Config,
   log: Logger,
-): void {
-  const lock = db.dataDirLock;
-  if (!lock) return;
+): CommandService {
   let queue: Promise<unknown> = Promise.resolve();
+  let draining = false;
+  const service: CommandService = {
+    async drain(timeoutMs) {
+      draining = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([queue, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+  };
+  const lock = db.dataDirLock;
+  if (!lock) return service;
   lock.acceptCommands((socket) => {
     const stop = readMessages(socket, (message) => {
       const request = message as CommandRequest;
@@ -36,6 +50,11 @@ export function serveCommands(
           },
         });
       const io = { stdout: stream("stdout"), stderr: stream("stderr") };
+      if (draining) {
+        io.stderr.write("tend: Tend is shutting down; run the command again once it has stopped\n");
+        send({ type: "exit", code: 1 });
+        return void socket.end();
+      }
       queue = queue.then(async () => {
         log.info({ command: request.args[0] }, "running a command sent by the CLI");
         let config: Config | undefined;
@@ -55,4 +74,5 @@ export function serveCommands(
       });
     });
   });
+  return service;
 }

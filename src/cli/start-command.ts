@@ -12,7 +12,7 @@ import type { CommandContext } from "./main.ts";
 export async function runStart(config: Config, buildProgram: (context: CommandContext) => Command): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const tend = await startTend({ config, logger });
-  serveCommands(tend.db, buildProgram, loadConfig, logger);
+  const commands = serveCommands(tend.db, buildProgram, loadConfig, logger);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -21,13 +21,17 @@ export async function runStart(config: Config, buildProgram: (context: CommandCo
       process.exit(130);
     }
     logger.info({ signal }, "signal received");
-    tend.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // A command a CLI sent (an import, say) finishes before the database it uses closes.
+    commands
+      .drain(config.SHUTDOWN_TIMEOUT_MS)
+      .then(() => tend.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -60,7 +60,8 @@ export function prepareDataDir(dataDir: string): void {
  * for a socket, in a private per-user folder under the system's temporary folder (as tmux does).
  */
 export function controlSocketPath(dataDir: string): string {
-  const absolute = path.resolve(dataDir);
+  // The real path, so that two spellings of one folder (a symbolic link) still meet at one socket.
+  const absolute = realPath(path.resolve(dataDir));
   const digest = crypto.createHash("sha256").update(absolute).digest("hex").slice(0, 24);
   if (process.platform === "win32") return `\\\\.\\pipe\\tend-${digest}`;
   const inFolder = path.join(absolute, SOCKET_NAME);
@@ -73,6 +74,14 @@ export function controlSocketPath(dataDir: string): string {
     throw new TendError("DATA_DIR_UNSAFE", `${privateDir} must be a folder only you can use (mode 700); remove it or choose a shorter TEND_DATA_DIR`);
   }
   return path.join(privateDir, `${digest}.sock`);
+}
+
+function realPath(folder: string): string {
+  try {
+    return fs.realpathSync(folder);
+  } catch {
+    return folder;
+  }
 }
 
 /** Connects to the process holding the data folder; null when none holds it. */
