@@ -10,8 +10,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const distDir = path.join(root, "dist");
 const sourceDirs = ["src", "adapters"];
 const entry = "main.js";
-/** Earlier builds kept beside the current one: a running `tend start` may still load their chunks. */
+/**
+ * Earlier builds are kept beside the current one for a while: a `tend start` begun before the
+ * sources changed still loads chunks from its own build when a command first needs them.
+ */
 const KEEP_PREVIOUS = 3;
+const KEEP_FOR_MS = 3_600_000;
 
 /** A digest of every source file's name, size and modification time: cheap enough for every start. */
 function sourceStamp() {
@@ -86,7 +90,9 @@ function prune(current) {
     .filter((item) => item.isDirectory() && !item.name.startsWith(".") && item.name !== current)
     .map((item) => ({ dir: path.join(distDir, item.name), time: fs.statSync(path.join(distDir, item.name)).mtimeMs }))
     .sort((a, b) => b.time - a.time);
-  for (const old of builds.slice(KEEP_PREVIOUS)) fs.rmSync(old.dir, { recursive: true, force: true });
+  for (const old of builds.slice(KEEP_PREVIOUS)) {
+    if (Date.now() - old.time > KEEP_FOR_MS) fs.rmSync(old.dir, { recursive: true, force: true });
+  }
   // A build cut off by a crash leaves its scratch folder behind; none takes anywhere near an hour.
   for (const item of fs.readdirSync(distDir)) {
     const dir = path.join(distDir, item);
