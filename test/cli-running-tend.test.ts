@@ -27,7 +27,9 @@ const outcome = (run: TendRun) => ({ code: run.code, stdout: run.stdout, stderr:
 
 async function writeCustomers(dir: string, ids: string[]): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, "customers.csv"), ["external_id,display_name", ...ids.map((id) => `${id},Customer ${id}`)].join("\n"));
+  // The last row has no id: rejected, so the import exits 2, an exit status the command sets itself.
+  const rows = [...ids.map((id) => `${id},Customer ${id}`), ",Nobody"];
+  await fs.writeFile(path.join(dir, "customers.csv"), ["external_id,display_name", ...rows].join("\n"));
 }
 
 describe("tend commands while Tend runs on the embedded database", () => {
@@ -49,8 +51,9 @@ describe("tend commands while Tend runs on the embedded database", () => {
 
       // A relative file name is read from the folder the command is run in.
       const importedStopped = await runTend(["import", "customers", "customers.csv"], env, undefined, first);
-      expect(importedStopped.code).toBe(0);
+      expect(importedStopped.code).toBe(2);
       expect(importedStopped.stdout).toMatch(/created: +3/);
+      expect(importedStopped.stdout).toMatch(/rejected: +1/);
       const refreshedStopped = await runTend(["analytics", "refresh"], env);
       expect(refreshedStopped.code).toBe(0);
       const stopped = [];
