@@ -4,7 +4,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.ts";
-import { EventBus } from "../src/core/events.ts";
+import { type DomainEvents, EventBus } from "../src/core/events.ts";
 import type { PrismaClient } from "../src/db/generated/client.ts";
 import { registerApiRoutes } from "../src/http/api-routes.ts";
 import { createHttpServer } from "../src/http/server.ts";
@@ -67,6 +67,30 @@ describeEachDatabase("orders and their points", (db) => {
       ["pts-2", 10],
     ]);
     expect(await ordersWithoutPoints(db().prisma, "pts-")).toBe(0);
+  });
+
+  it("announces a tier reached by a batch of orders once, after the commit, and puts it on the timeline once", async () => {
+    const changes: DomainEvents["loyalty.tier_changed"][] = [];
+    events.on("loyalty.tier_changed", (event) => {
+      changes.push(event);
+    });
+    const order = (n: number, amount: string) => ({ externalId: `tier-${n}`, customerExternalId: "tier-c", amount, currency: "CNY", placedAt: "2026-11-01" });
+    // 300 + 300 crosses Silver (500) inside one batch; 1,500 more reaches Gold in the next.
+    await ingest().recordOrders([order(1, "300.00"), order(2, "300.00"), order(3, "10.00")]);
+    await ingest().recordOrders([order(4, "1500.00"), order(1, "300.00")]);
+    const customer = await db().prisma.customer.findUniqueOrThrow({ where: { externalId: "tier-c" } });
+    expect(changes.filter((c) => c.customerId === customer.id).map((c) => [c.from, c.to])).toEqual([
+      ["Bronze", "Silver"],
+      ["Silver", "Gold"],
+    ]);
+    const timeline = await db().prisma.interaction.findMany({ where: { customerId: customer.id, kind: "system" }, orderBy: { occurredAt: "asc" } });
+    expect(timeline.map((i) => i.metadata)).toEqual([
+      { event: "tier_changed", from: "Bronze", to: "Silver" },
+      { event: "tier_changed", from: "Silver", to: "Gold" },
+    ]);
+    // Entries of one batch get rising times, so the ledger replays in booking order.
+    const entries = await db().prisma.loyaltyLedgerEntry.findMany({ where: { customerId: customer.id }, orderBy: { createdAt: "asc" } });
+    expect(new Set(entries.map((e) => e.createdAt.getTime())).size).toBe(entries.length);
   });
 
   it("books, when an order arrives again, the points an older Tend lost for it, once", async () => {
