@@ -68,7 +68,6 @@ export class LoyaltyLedger {
     return new RewardRepository(this.db);
   }
 
-
   async customerExists(customerId: string): Promise<boolean> {
     if (!uuidPattern.test(customerId)) return false;
     return (await this.db.customer.count({ where: { id: customerId } })) > 0;
