@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TendRun, runTend, startTendProcess, waitForExit } from "./support/run-tend.ts";
+import { expectOneClearLine } from "./support/cli-output.ts";
 
 // Each test starts whole Tend processes and runs a dozen commands: minutes on a busy 2-core machine.
 const E2E_TIMEOUT_MS = 900_000;
@@ -15,13 +16,6 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-/** One line on stderr, naming what to fix, and no stack trace. */
-function expectOneClearLine(stderr: string, pattern: RegExp) {
-  const lines = stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tend: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 const outcome = (run: TendRun) => ({ code: run.code, stdout: run.stdout, stderr: run.stderr });
 

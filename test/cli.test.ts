@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTend, startTendProcess, waitForExit } from "./support/run-tend.ts";
+import { expectOneClearLine } from "./support/cli-output.ts";
 
 let tmp: string;
 beforeAll(async () => {
@@ -14,14 +15,6 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-/** One line on stderr, naming what to fix, and no stack trace. */
-function expectOneClearLine(stderr: string, pattern: RegExp) {
-  const lines = stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tend: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(stderr).not.toMatch(/\n\s+at /);
-}
 
 // Every test here starts `tend` processes; on a busy 2-core machine one may take a minute to start.
 describe("tend command line", { timeout: 600_000 }, () => {
