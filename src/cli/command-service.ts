@@ -49,7 +49,7 @@ export function serveCommands(
             done();
           },
         });
-      const io = { stdout: stream("stdout"), stderr: stream("stderr") };
+      const io = { stdout: stream("stdout"), stderr: Object.assign(stream("stderr"), terminalOf(request)) };
       if (draining) {
         io.stderr.write("tend: Tend is shutting down; run the command again once it has stopped\n");
         send({ type: "exit", code: 1 });
@@ -75,4 +75,10 @@ export function serveCommands(
     });
   });
   return service;
+}
+
+/** A caller on a terminal gets its progress bars: the bar's cursor moves travel through the socket as text. */
+function terminalOf(request: CommandRequest): { isTTY?: true; columns?: number } {
+  const columns = request.terminal?.columns;
+  return typeof columns === "number" && Number.isInteger(columns) && columns > 0 ? { isTTY: true, columns } : {};
 }

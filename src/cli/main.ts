@@ -116,7 +116,8 @@ async function main(args: string[]): Promise<number> {
     if (!(error instanceof RunningTendFound)) throw error;
     const { configVariableNames } = env!;
     const variables = Object.fromEntries(configVariableNames.flatMap((name) => (process.env[name] !== undefined ? [[name, process.env[name]!]] : [])));
-    return runOnHolder(error.holder, { args, cwd: process.cwd(), env: variables }, process);
+    const terminal = process.stderr.isTTY ? { terminal: { columns: process.stderr.columns || 80 } } : {};
+    return runOnHolder(error.holder, { args, cwd: process.cwd(), env: variables, ...terminal }, process);
   }
 }
 

@@ -23,6 +23,8 @@ export interface CommandRequest {
   cwd: string;
   /** The caller's configuration variables (from its environment and its .env). */
   env: Record<string, string>;
+  /** Set when the caller's stderr is a terminal, so that progress bars are drawn there as they would be locally. */
+  terminal?: { columns: number };
 }
 
 export type CommandOutput = { type: "stdout"; text: string } | { type: "stderr"; text: string } | { type: "exit"; code: number };
