@@ -125,7 +125,8 @@ export class CustomerRepository {
     if (!found) return null;
     const identity = await this.prisma.channelIdentity.update({
       where,
-      data: { lastSeenAt: now, address: input.address, ...(input.displayName ? { displayName: input.displayName } : {}) },
+      // Writing to us again makes an identity a send found unreachable worth trying once more.
+      data: { lastSeenAt: now, unreachableAt: null, address: input.address, ...(input.displayName ? { displayName: input.displayName } : {}) },
       include: { customer: true },
     });
     const { customer, ...bare } = identity;

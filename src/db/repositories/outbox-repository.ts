@@ -1,0 +1,239 @@
+import type { OutboundMessage, Platform } from "../../core/channel.ts";
+import type { OutreachTopic } from "../../outreach/topics.ts";
+import type { ChannelIdentity, OutboxMessage, Prisma, PrismaClient } from "../generated/client.ts";
+import { OutboxStatus as OutboxStatusValues } from "../generated/enums.ts";
+
+type OutboxStatus = (typeof OutboxStatusValues)[keyof typeof OutboxStatusValues];
+
+export type { OutboxMessage, OutboxStatus };
+
+/** Works on the client or inside the caller's transaction (enqueue with the change that caused it). */
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** One message to queue. */
+export interface OutboxDraft {
+  customerId: string;
+  topic: OutreachTopic;
+  /** The plan or source that made it, e.g. "birthday", "case_followup", "survey_invitation". */
+  kind: string;
+  message: OutboundMessage;
+  /** One per customer, plan and occurrence ("birthday:<customer>:2027"): the same one is never queued twice. */
+  dedupeKey: string;
+  /** Not sent before then (the policy may move it later still). */
+  notBefore: Date;
+  /** Only on this platform; omitted: the customer's most recently active reachable channel. */
+  platform?: Platform | undefined;
+}
+
+/** A row the dispatcher holds a lease on. */
+export interface ClaimedOutbox {
+  id: string;
+  customerId: string;
+  platform: Platform | null;
+  topic: string;
+  kind: string;
+  message: OutboundMessage;
+  dedupeKey: string;
+  attempts: number;
+  notBefore: Date;
+}
+
+/** A row's end when it will not be sent: refused by the platform, out of retries, or refused by the policy. */
+export type OutboxEnd = "failed" | "dead" | "skipped";
+
+/**
+ * Queues messages; a draft whose dedupeKey is already queued (or was sent) is left out.
+ * Returns how many were new. Pass the transaction of the change that caused them, so the
+ * change and its messages are written together or not at all.
+ */
+export async function enqueue(db: Db, drafts: readonly OutboxDraft[]): Promise<number> {
+  if (!drafts.length) return 0;
+  for (const draft of drafts) {
+    if (!draft.dedupeKey.trim()) throw new Error(`an outbox message (${draft.kind} for ${draft.customerId}) needs a dedupeKey`);
+  }
+  // skipDuplicates is INSERT … ON CONFLICT DO NOTHING; dedupeKey is the only unique key a draft sets.
+  const { count } = await db.outboxMessage.createMany({
+    data: drafts.map((draft) => ({
+      customerId: draft.customerId,
+      topic: draft.topic,
+      kind: draft.kind,
+      payload: payloadOf(draft.message),
+      dedupeKey: draft.dedupeKey,
+      notBefore: draft.notBefore,
+      platform: draft.platform ?? null,
+    })),
+    skipDuplicates: true,
+  });
+  return count;
+}
+
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** See the module's `enqueue`: inside `db`'s transaction when it is one. */
+  enqueue(db: Db, drafts: readonly OutboxDraft[]): Promise<number> {
+    return enqueue(db, drafts);
+  }
+
+  /**
+   * Takes up to `limit` due rows for this instance until `leaseUntil`: pending ones whose time has
+   * come and rows whose sender's lease ran out (it died mid-send). Only rows this instance can
+   * send: on one of `platforms`, or with no platform and a customer reachable on one of them.
+   * SKIP LOCKED lets several dispatchers claim at once without waiting on or taking each other's rows.
+   */
+  async claim(input: { instanceId: string; platforms: readonly Platform[]; now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedOutbox[]> {
+    if (!input.platforms.length || input.limit <= 0) return [];
+    const now = input.now.toISOString();
+    const platforms = [...input.platforms];
+    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH due AS (
+        SELECT o."id" FROM "OutboxMessage" o
+        WHERE ((o."status" = 'pending' AND o."notBefore" <= ${now}::timestamp(3))
+               OR (o."status" = 'sending' AND o."lockedUntil" < ${now}::timestamp(3)))
+          AND (o."platform"::text = ANY(${platforms}::text[])
+               OR (o."platform" IS NULL AND EXISTS (
+                    SELECT 1 FROM "ChannelIdentity" c
+                    WHERE c."customerId" = o."customerId" AND c."unreachableAt" IS NULL
+                      AND c."platform"::text = ANY(${platforms}::text[]))))
+        ORDER BY o."notBefore"
+        LIMIT ${input.limit}
+        FOR UPDATE OF o SKIP LOCKED
+      )
+      UPDATE "OutboxMessage" m
+         SET "status" = 'sending', "lockedBy" = ${input.instanceId}, "lockedUntil" = ${input.leaseUntil.toISOString()}::timestamp(3)
+        FROM due WHERE m."id" = due."id"
+      RETURNING m."id"::text AS "id"`;
+    if (!claimed.length) return [];
+    const rows = await this.prisma.outboxMessage.findMany({
+      where: { id: { in: claimed.map((row) => row.id) }, lockedBy: input.instanceId },
+      orderBy: { notBefore: "asc" },
+    });
+    return rows.map(toClaimed);
+  }
+
+  /** The platform took it: the row is done, with the platform's receipt. */
+  async markSent(id: string, instanceId: string, receipt: { platform: Platform; platformMessageId: string | null; sentAt: Date }): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: instanceId },
+      data: {
+        status: "sent",
+        sentAt: receipt.sentAt,
+        sentPlatform: receipt.platform,
+        platformMessageId: receipt.platformMessageId,
+        deferReason: null,
+        lockedBy: null,
+        lockedUntil: null,
+      },
+    });
+  }
+
+  /**
+   * Puts a held row back to wait until `notBefore`: a policy defer (`deferReason`), a rate limit,
+   * or a transient failure (`failedAttempt`: counted towards dead-lettering, `error` kept).
+   */
+  async reschedule(
+    id: string,
+    instanceId: string,
+    change: { notBefore: Date; deferReason?: string | undefined; error?: string | undefined; failedAttempt?: boolean | undefined },
+  ): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: instanceId },
+      data: {
+        status: "pending",
+        notBefore: change.notBefore,
+        ...(change.deferReason !== undefined ? { deferReason: change.deferReason } : {}),
+        ...(change.error !== undefined ? { lastError: change.error } : {}),
+        ...(change.failedAttempt ? { attempts: { increment: 1 } } : {}),
+        lockedBy: null,
+        lockedUntil: null,
+      },
+    });
+  }
+
+  /** The row will not be sent; `reason` says why (kept in lastError). */
+  async finish(id: string, instanceId: string, end: OutboxEnd, reason: string, failedAttempt = false): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: instanceId },
+      data: { status: end, lastError: reason, ...(failedAttempt ? { attempts: { increment: 1 } } : {}), lockedBy: null, lockedUntil: null },
+    });
+  }
+
+  /** Gives back rows this instance holds and did not start sending (shutdown), due at once elsewhere. */
+  async release(ids: readonly string[], instanceId: string): Promise<void> {
+    if (!ids.length) return;
+    await this.prisma.outboxMessage.updateMany({
+      where: { id: { in: [...ids] }, lockedBy: instanceId, status: "sending" },
+      data: { status: "pending", lockedBy: null, lockedUntil: null },
+    });
+  }
+
+  /** Dead letters back in the queue, due now, with their retries counted afresh. Returns how many. */
+  async requeueDead(now: Date): Promise<number> {
+    const { count } = await this.prisma.outboxMessage.updateMany({
+      where: { status: "dead" },
+      data: { status: "pending", notBefore: now, attempts: 0 },
+    });
+    return count;
+  }
+
+  /** How many rows are in each status (every status listed, zero included). */
+  async depthByStatus(): Promise<Record<OutboxStatus, number>> {
+    const groups = await this.prisma.outboxMessage.groupBy({ by: ["status"], _count: { _all: true } });
+    const depth = Object.fromEntries(Object.values(OutboxStatusValues).map((status) => [status, 0])) as Record<OutboxStatus, number>;
+    for (const group of groups) depth[group.status] = group._count._all;
+    return depth;
+  }
+
+  /** A customer's identities a send may try, on these platforms, the most recently active first. */
+  reachableIdentities(customerId: string, platforms: readonly Platform[]): Promise<ChannelIdentity[]> {
+    return this.prisma.channelIdentity.findMany({
+      where: { customerId, unreachableAt: null, platform: { in: [...platforms] } },
+      orderBy: { lastSeenAt: "desc" },
+    });
+  }
+
+  /** A send found this identity unreachable: no more tries there until the person writes again. */
+  async markUnreachable(identityId: string, at: Date): Promise<void> {
+    await this.prisma.channelIdentity.updateMany({ where: { id: identityId }, data: { unreachableAt: at } });
+  }
+
+  findById(id: string): Promise<OutboxMessage | null> {
+    return this.prisma.outboxMessage.findUnique({ where: { id } });
+  }
+
+  listByCustomer(customerId: string): Promise<OutboxMessage[]> {
+    return this.prisma.outboxMessage.findMany({ where: { customerId }, orderBy: { createdAt: "asc" } });
+  }
+}
+
+/** The stored form of a message: what the adapter needs again, nothing else. */
+function payloadOf(message: OutboundMessage): Prisma.InputJsonObject {
+  return {
+    text: message.text,
+    ...(message.choices?.length ? { choices: message.choices.map((c) => ({ id: c.id, label: c.label })) } : {}),
+    ...(message.attachment ? { attachment: { ...message.attachment } } : {}),
+  };
+}
+
+function messageOf(payload: unknown): OutboundMessage {
+  const stored = (payload ?? {}) as { text?: unknown; choices?: unknown; attachment?: unknown };
+  return {
+    text: typeof stored.text === "string" ? stored.text : "",
+    ...(Array.isArray(stored.choices) ? { choices: stored.choices as OutboundMessage["choices"] } : {}),
+    ...(stored.attachment && typeof stored.attachment === "object" ? { attachment: stored.attachment as OutboundMessage["attachment"] } : {}),
+  };
+}
+
+function toClaimed(row: OutboxMessage): ClaimedOutbox {
+  return {
+    id: row.id,
+    customerId: row.customerId,
+    platform: row.platform,
+    topic: row.topic,
+    kind: row.kind,
+    message: messageOf(row.payload),
+    dedupeKey: row.dedupeKey,
+    attempts: row.attempts,
+    notBefore: row.notBefore,
+  };
+}
