@@ -1,0 +1,157 @@
+import type { LifecycleStage, PrismaClient } from "../generated/client.ts";
+
+/** What the care planner needs to address and greet one customer. */
+export interface PlanCustomer {
+  id: string;
+  displayName: string | null;
+  locale: string;
+  timeZone: string;
+}
+
+export interface BirthdayCustomer extends PlanCustomer {
+  /** "MM-DD" of the Gregorian birthday. */
+  birthday: string;
+}
+
+export interface JoinedCustomer extends PlanCustomer {
+  /** "YYYY-MM-DD" (UTC) the customer record was created: the membership's start. */
+  joinedOn: string;
+}
+
+export interface PlanOrder {
+  orderId: string;
+  placedAt: Date;
+  customer: PlanCustomer;
+}
+
+export interface LapsingCustomer extends PlanCustomer {
+  lastOrderAt: Date;
+  lifecycleStage: LifecycleStage;
+  rfmSegment: string | null;
+  recencyDays: number | null;
+  /** Days between the customer's first and last order divided by the gaps between them; null below two orders. */
+  usualGapDays: number | null;
+}
+
+/** An order keyset position: orders are read in (placedAt, id) order. */
+export interface OrderCursor {
+  placedAt: Date;
+  id: string;
+}
+
+const firstId = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The care planner's reads. Every list is one page of a keyset walk (by id, or by placedAt then id
+ * for orders) so that the planner holds one batch at a time, however many customers there are.
+ * Erased customers are never returned.
+ */
+export class CarePlanRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Customers whose Gregorian birthday falls on one of `monthDays` ("MM-DD"). */
+  birthdaysOn(monthDays: readonly string[], after: string | null, limit: number): Promise<BirthdayCustomer[]> {
+    return this.prisma.$queryRaw<BirthdayCustomer[]>`
+      SELECT id::text, "displayName", locale, "timeZone", to_char(birthday, 'MM-DD') AS birthday FROM "Customer"
+       WHERE birthday IS NOT NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${[...monthDays]})
+         AND id > ${after ?? firstId}::uuid
+       ORDER BY id LIMIT ${limit}`;
+  }
+
+  /** Customers whose membership began on one of `monthDays` ("MM-DD", UTC) in an earlier year than `beforeYear`. */
+  joinedOn(monthDays: readonly string[], beforeYear: number, after: string | null, limit: number): Promise<JoinedCustomer[]> {
+    return this.prisma.$queryRaw<JoinedCustomer[]>`
+      SELECT id::text, "displayName", locale, "timeZone", to_char("createdAt", 'YYYY-MM-DD') AS "joinedOn" FROM "Customer"
+       WHERE "erasedAt" IS NULL AND to_char("createdAt", 'MM-DD') = ANY(${[...monthDays]})
+         AND "createdAt" < make_date(${beforeYear}::int, 1, 1)
+         AND id > ${after ?? firstId}::uuid
+       ORDER BY id LIMIT ${limit}`;
+  }
+
+  /** Customers in a festival's audience: any of `locales`, or any of `tags`; both empty means everybody. */
+  audience(locales: readonly string[], tags: readonly string[], after: string | null, limit: number): Promise<PlanCustomer[]> {
+    const everybody = locales.length === 0 && tags.length === 0;
+    return this.prisma.$queryRaw<PlanCustomer[]>`
+      SELECT id::text, "displayName", locale, "timeZone" FROM "Customer"
+       WHERE "erasedAt" IS NULL AND id > ${after ?? firstId}::uuid
+         AND (${everybody} OR locale = ANY(${[...locales]}) OR tags && ${[...tags]}::text[])
+       ORDER BY id LIMIT ${limit}`;
+  }
+
+  /** Orders placed in [from, to), after the cursor, with their customers. */
+  async ordersPlaced(from: Date, to: Date, after: OrderCursor | null, limit: number): Promise<PlanOrder[]> {
+    const cursor = after ?? { placedAt: new Date(0), id: firstId };
+    const rows = await this.prisma.$queryRaw<(PlanCustomer & { orderId: string; placedAt: Date })[]>`
+      SELECT o.id::text AS "orderId", o."placedAt", c.id::text, c."displayName", c.locale, c."timeZone"
+        FROM "Order" o JOIN "Customer" c ON c.id = o."customerId"
+       WHERE o."placedAt" >= ${from} AND o."placedAt" < ${to} AND c."erasedAt" IS NULL
+         AND (o."placedAt", o.id) > (${cursor.placedAt}, ${cursor.id}::uuid)
+       ORDER BY o."placedAt", o.id LIMIT ${limit}`;
+    return rows.map(({ orderId, placedAt, ...customer }) => ({ orderId, placedAt, customer }));
+  }
+
+  /**
+   * Writes planned care messages to the outbox in one statement, skipping any whose dedupe key is
+   * already there, and returns how many were new. Control rows get status `control`: the
+   * dispatcher never claims them and they are never sent.
+   */
+  async enqueuePlanned(
+    rows: readonly { customerId: string; topic: string; kind: string; payload: unknown; dedupeKey: string; notBefore: Date; control: boolean }[],
+  ): Promise<number> {
+    if (rows.length === 0) return 0;
+    return this.prisma.$executeRaw`
+      INSERT INTO "OutboxMessage" (id, "customerId", kind, topic, payload, "dedupeKey", status, "notBefore")
+      SELECT gen_random_uuid(), r."customerId"::uuid, r.kind, r.topic, r.payload::jsonb, r."dedupeKey", r.status::"OutboxStatus", r."notBefore"
+        FROM unnest(${rows.map((r) => r.customerId)}::text[], ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => r.topic)}::text[],
+                    ${rows.map((r) => JSON.stringify(r.payload))}::text[], ${rows.map((r) => r.dedupeKey)}::text[],
+                    ${rows.map((r) => (r.control ? "control" : "pending"))}::text[], ${rows.map((r) => r.notBefore.toISOString())}::timestamp[])
+          AS r("customerId", kind, topic, payload, "dedupeKey", status, "notBefore")
+      ON CONFLICT ("dedupeKey") DO NOTHING`;
+  }
+
+  /** The rows of `kind` (to send or control, sent or not) of `customerIds` due in [from, to], by customer. */
+  async plannedOfKind(
+    kind: string,
+    customerIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, { dedupeKey: string; notBefore: Date }[]>> {
+    const result = new Map<string, { dedupeKey: string; notBefore: Date }[]>();
+    if (customerIds.length === 0) return result;
+    const rows = await this.prisma.outboxMessage.findMany({
+      where: { kind, customerId: { in: [...new Set(customerIds)] }, notBefore: { gte: from, lte: to } },
+      select: { customerId: true, dedupeKey: true, notBefore: true },
+    });
+    for (const row of rows) result.set(row.customerId, [...(result.get(row.customerId) ?? []), { dedupeKey: row.dedupeKey, notBefore: row.notBefore }]);
+    return result;
+  }
+
+  /**
+   * Customers whose last analytics refresh calls them lapsing: one of `stages` or `segments`, or no
+   * order for more than `gapFactor` times their own usual gap between orders.
+   */
+  lapsing(
+    criteria: { stages: readonly LifecycleStage[]; segments: readonly string[]; gapFactor: number },
+    after: string | null,
+    limit: number,
+  ): Promise<LapsingCustomer[]> {
+    return this.prisma.$queryRaw<LapsingCustomer[]>`
+      SELECT c.id::text, c."displayName", c.locale, c."timeZone", s."lastOrderAt", s."lifecycleStage"::text AS "lifecycleStage",
+             s."rfmSegment", s."recencyDays",
+             CASE WHEN s."orderCount" > 1
+                  THEN (EXTRACT(EPOCH FROM (s."lastOrderAt" - s."firstOrderAt")) / 86400.0 / (s."orderCount" - 1))::float8 END AS "usualGapDays"
+        FROM "CustomerScore" s JOIN "Customer" c ON c.id = s."customerId"
+       WHERE c."erasedAt" IS NULL AND s."lastOrderAt" IS NOT NULL AND c.id > ${after ?? firstId}::uuid
+         AND (s."lifecycleStage"::text = ANY(${[...criteria.stages]}) OR s."rfmSegment" = ANY(${[...criteria.segments]})
+              OR (s."orderCount" > 1 AND s."recencyDays" >
+                  ${criteria.gapFactor}::float8 * EXTRACT(EPOCH FROM (s."lastOrderAt" - s."firstOrderAt")) / 86400.0 / (s."orderCount" - 1)))
+       ORDER BY c.id LIMIT ${limit}`;
+  }
+
+  /** Of `customerIds`, those with an order placed after `since` (a lapse that has already ended). */
+  async orderedSince(customerIds: readonly string[], since: Map<string, Date>): Promise<Set<string>> {
+    if (customerIds.length === 0) return new Set();
+    const rows = await this.prisma.order.groupBy({ by: ["customerId"], where: { customerId: { in: [...customerIds] } }, _max: { placedAt: true } });
+    return new Set(rows.filter((row) => row._max.placedAt && row._max.placedAt > (since.get(row.customerId) ?? new Date(8.64e15))).map((row) => row.customerId));
+  }
+}

@@ -1,0 +1,41 @@
+import type { Clock } from "../core/clock.ts";
+import { withTryAdvisoryLock } from "../db/advisory-lock.ts";
+import type { Database } from "../db/database.ts";
+import { CarePlanRepository } from "../db/repositories/care-plan-repository.ts";
+import type { CarePlans } from "./care-plans-file.ts";
+import { CarePlanner, type PlannedMessage, type PlannerReport, type PlanWriter } from "./planner.ts";
+
+/** The key of the lock that keeps care planning to one instance per tick. */
+export const CARE_PLANNER_LOCK = "tend:care-planner";
+
+/** Planned messages into the outbox; a row's payload is the message as the dispatcher sends it. */
+export function outboxPlanWriter(repository: CarePlanRepository): PlanWriter {
+  return {
+    write: (rows: PlannedMessage[]) =>
+      repository.enqueuePlanned(rows.map(({ message, ...row }) => ({ ...row, payload: message }))),
+  };
+}
+
+/**
+ * One planner tick: on PostgreSQL only the instance that gets the advisory lock plans, the others
+ * skip this tick (every instance still dispatches). Re-running after a crash is safe: dedupe keys.
+ */
+export async function runCarePlanner(options: {
+  db: Database;
+  plans: CarePlans;
+  clock: Clock;
+  birthdayBonusPoints: number;
+  batchSize?: number;
+}): Promise<PlannerReport | { status: "skipped"; reason: string }> {
+  const repository = new CarePlanRepository(options.db.prisma);
+  const planner = new CarePlanner({
+    plans: options.plans,
+    repository,
+    writer: outboxPlanWriter(repository),
+    clock: options.clock,
+    birthdayBonusPoints: options.birthdayBonusPoints,
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
+  const report = await withTryAdvisoryLock(options.db, CARE_PLANNER_LOCK, () => planner.run());
+  return report ?? { status: "skipped", reason: "another instance is planning" };
+}

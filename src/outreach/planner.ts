@@ -1,0 +1,307 @@
+import { festivalDates as calendarFestivalDates, type FestivalDate, type FixedFestival } from "../calendar/index.ts";
+import type { OutboundMessage } from "../core/channel.ts";
+import type { Clock } from "../core/clock.ts";
+import type { CarePlanRepository, PlanCustomer } from "../db/repositories/care-plan-repository.ts";
+import type { CarePlans } from "./care-plans-file.ts";
+import { isControl } from "./planner-control.ts";
+import { addDays, localDate, localTimeToInstant, usableTimeZone, yearlyDate } from "./planner-time.ts";
+import { type LocalizedTemplate, type TemplateValues, renderTemplate } from "./templates.ts";
+import type { OutreachTopic } from "./topics.ts";
+
+const DAY_MS = 86_400_000;
+
+export type CarePlanKind = "birthday" | "festival" | "checkin" | "winback" | "anniversary";
+
+/** One planned care message: an outbox row to send, or (control) a row recorded and never sent. */
+export interface PlannedMessage {
+  customerId: string;
+  topic: OutreachTopic;
+  kind: CarePlanKind;
+  message: OutboundMessage;
+  /** Unique per customer, plan and occurrence: a second plan of the same occurrence writes nothing. */
+  dedupeKey: string;
+  /** The plan's local send time in the customer's zone; quiet hours and caps are the contact policy's, at send time. */
+  notBefore: Date;
+  /** Held out for the plan's control group (issue 14). */
+  control: boolean;
+}
+
+/** Where planned messages go: the outbox. Returns how many rows were new (the rest were planned before). */
+export interface PlanWriter {
+  write(rows: PlannedMessage[]): Promise<number>;
+}
+
+export interface PlanCounts {
+  /** Occurrences due in this run (today or tomorrow in the customer's zone). */
+  due: number;
+  /** Rows newly written (due minus those planned before). */
+  written: number;
+  /** Of the due occurrences, how many fell in the control group. */
+  control: number;
+}
+
+export type PlannerReport = Record<CarePlanKind, PlanCounts>;
+
+export interface CarePlannerOptions {
+  plans: CarePlans;
+  repository: CarePlanRepository;
+  writer: PlanWriter;
+  clock: Clock;
+  /** The birthday bonus the birthday job books (LOYALTY_BIRTHDAY_BONUS_POINTS), shown as {points}. */
+  birthdayBonusPoints: number;
+  /** Customers (or orders) read and written per round trip. */
+  batchSize?: number;
+  /** The festival calendar (src/calendar); replaceable in tests. */
+  festivalDates?: (year: number, extra: readonly FixedFestival[]) => FestivalDate[];
+}
+
+/**
+ * Plans care messages into the outbox. Each run looks at occasions falling today or tomorrow in
+ * each customer's own time zone, so an hourly run plans every occasion about a day ahead and the
+ * send time is the plan's local time. Customers are read in keyset pages of `batchSize`, rendered
+ * in their locale, and written per page; the dedupe key makes re-runs and concurrent planners
+ * harmless. An occasion whose day passed while Tend was down is not planned late.
+ */
+export class CarePlanner {
+  private readonly batchSize: number;
+  private readonly festivalDates: (year: number, extra: readonly FixedFestival[]) => FestivalDate[];
+
+  constructor(private readonly options: CarePlannerOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.festivalDates = options.festivalDates ?? calendarFestivalDates;
+  }
+
+  async run(): Promise<PlannerReport> {
+    const now = this.options.clock.now();
+    const plans = this.options.plans;
+    const report: PlannerReport = {
+      birthday: empty(),
+      festival: empty(),
+      checkin: empty(),
+      winback: empty(),
+      anniversary: empty(),
+    };
+    if (plans.birthday.enabled) report.birthday = await this.planBirthdays(now);
+    if (plans.festivals.enabled) report.festival = await this.planFestivals(now);
+    if (plans.checkin.enabled) report.checkin = await this.planCheckins(now);
+    if (plans.winback.enabled) report.winback = await this.planWinbacks(now);
+    if (plans.anniversary.enabled) report.anniversary = await this.planAnniversaries(now);
+    return report;
+  }
+
+  private async planBirthdays(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.birthday;
+    const counts = empty();
+    const monthDays = candidateMonthDays(now);
+    for (let after: string | null = null; ; ) {
+      const page = await this.options.repository.birthdaysOn(monthDays, after, this.batchSize);
+      const rows: PlannedMessage[] = [];
+      for (const customer of page) {
+        const occasion = dueOccasion(now, customer.timeZone, (year) => yearlyDate(year, customer.birthday));
+        if (!occasion) continue;
+        rows.push(
+          this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+            points: this.options.birthdayBonusPoints,
+          }),
+        );
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) return counts;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  private async planAnniversaries(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.anniversary;
+    const counts = empty();
+    const monthDays = candidateMonthDays(now);
+    for (let after: string | null = null; ; ) {
+      const page = await this.options.repository.joinedOn(monthDays, now.getUTCFullYear() + 1, after, this.batchSize);
+      const rows: PlannedMessage[] = [];
+      for (const customer of page) {
+        const occasion = dueOccasion(now, customer.timeZone, (year) => yearlyDate(year, customer.joinedOn.slice(5)));
+        if (!occasion || occasion.year <= Number(customer.joinedOn.slice(0, 4))) continue;
+        rows.push(this.planned(customer, "anniversary", `anniversary:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {}));
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) return counts;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  private async planFestivals(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.festivals;
+    const counts = empty();
+    const custom: FixedFestival[] = plan.custom
+      .filter((day) => day.enabled)
+      .map((day) => ({ key: day.key, name: { en: day.name.en, zhCN: day.name["zh-CN"] ?? day.name.en }, monthDay: day.date }));
+    const audiences = new Map<string, { locales: readonly string[]; tags: readonly string[] }>();
+    for (const [key, festival] of Object.entries(plan.festivals)) if (festival.enabled) audiences.set(key, festival);
+    for (const day of plan.custom) if (day.enabled) audiences.set(day.key, day);
+
+    // Somewhere on Earth it is between yesterday and the day after tomorrow (UTC) today or tomorrow.
+    const first = new Date(now.getTime() - DAY_MS).toISOString().slice(0, 10);
+    const last = new Date(now.getTime() + 2 * DAY_MS).toISOString().slice(0, 10);
+    const years = [...new Set([first, last].map((date) => Number(date.slice(0, 4))))];
+    const festivals = years
+      .flatMap((year) => this.festivalDates(year, custom))
+      .filter((festival) => audiences.has(festival.key) && festival.date >= first && festival.date <= last);
+
+    for (const festival of festivals) {
+      const audience = audiences.get(festival.key)!;
+      const year = festival.date.slice(0, 4);
+      for (let after: string | null = null; ; ) {
+        const page = await this.options.repository.audience(audience.locales, audience.tags, after, this.batchSize);
+        const rows: PlannedMessage[] = [];
+        for (const customer of page) {
+          const occasion = dueOccasion(now, customer.timeZone, () => festival.date);
+          if (!occasion) continue;
+          const name = isChinese(customer.locale) ? festival.name.zhCN : festival.name.en;
+          rows.push(
+            this.planned(customer, "festival", `festival:${festival.key}:${customer.id}:${year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+              festival: name,
+            }),
+          );
+        }
+        await this.write(rows, counts);
+        if (page.length < this.batchSize) break;
+        after = page[page.length - 1]!.id;
+      }
+    }
+    return counts;
+  }
+
+  private async planCheckins(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.checkin;
+    const counts = empty();
+    const cooldownMs = plan.cooldownDays * DAY_MS;
+    // Orders whose local date plus N days is today or tomorrow somewhere.
+    const from = new Date(now.getTime() - (plan.daysAfterOrder + 2) * DAY_MS);
+    const to = new Date(now.getTime() - (plan.daysAfterOrder - 2) * DAY_MS);
+    for (let after: { placedAt: Date; id: string } | null = null; ; ) {
+      const page = await this.options.repository.ordersPlaced(from, to, after, this.batchSize);
+      const due = page.flatMap((order) => {
+        const zone = usableTimeZone(order.customer.timeZone);
+        const dueDate = addDays(localDate(order.placedAt, zone), plan.daysAfterOrder);
+        const occasion = dueOccasion(now, zone, () => dueDate);
+        return occasion ? [this.planned(order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {})] : [];
+      });
+      const rows: PlannedMessage[] = [];
+      if (due.length > 0 && cooldownMs > 0) {
+        const times = due.map((row) => row.notBefore.getTime());
+        const earlier = await this.options.repository.plannedOfKind(
+          "checkin",
+          due.map((row) => row.customerId),
+          new Date(Math.min(...times) - cooldownMs),
+          new Date(Math.max(...times) + cooldownMs),
+        );
+        for (const row of due) {
+          const others = (earlier.get(row.customerId) ?? []).filter((other) => other.dedupeKey !== row.dedupeKey);
+          if (others.some((other) => Math.abs(other.notBefore.getTime() - row.notBefore.getTime()) < cooldownMs)) continue;
+          rows.push(row);
+          // A second order of the same customer in this page meets this one as "earlier".
+          earlier.set(row.customerId, [...(earlier.get(row.customerId) ?? []), { dedupeKey: row.dedupeKey, notBefore: row.notBefore }]);
+        }
+      } else {
+        rows.push(...due);
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) return counts;
+      const last = page[page.length - 1]!;
+      after = { placedAt: last.placedAt, id: last.orderId };
+    }
+  }
+
+  private async planWinbacks(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.winback;
+    const counts = empty();
+    for (let after: string | null = null; ; ) {
+      const page = await this.options.repository.lapsing(plan, after, this.batchSize);
+      // Scores are as of the last refresh: an order since then has already ended the lapse.
+      const lapseStart = new Map(page.map((customer) => [customer.id, customer.lastOrderAt]));
+      const returned = await this.options.repository.orderedSince(
+        page.map((customer) => customer.id),
+        lapseStart,
+      );
+      const rows: PlannedMessage[] = [];
+      for (const customer of page) {
+        if (returned.has(customer.id)) continue;
+        const zone = usableTimeZone(customer.timeZone);
+        const today = localDate(now, zone);
+        const sendToday = localTimeToInstant(today, plan.sendAt, zone) > now;
+        const date = sendToday ? today : addDays(today, 1);
+        const lapse = customer.lastOrderAt.toISOString().slice(0, 10);
+        const reward = renderTemplate(plan.reward, customer.locale, {});
+        rows.push(this.planned(customer, "winback", `winback:${customer.id}:${lapse}`, date, plan.sendAt, plan.control, plan.message, { reward }));
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) return counts;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  private planned(
+    customer: PlanCustomer,
+    kind: CarePlanKind,
+    dedupeKey: string,
+    date: string,
+    sendAt: string,
+    controlShare: number,
+    template: LocalizedTemplate,
+    values: TemplateValues,
+  ): PlannedMessage {
+    const text = renderTemplate(template, customer.locale, { name: nameOf(customer), ...values });
+    return {
+      customerId: customer.id,
+      topic: "care",
+      kind,
+      message: { text },
+      dedupeKey,
+      notBefore: localTimeToInstant(date, sendAt, usableTimeZone(customer.timeZone)),
+      control: isControl(customer.id, dedupeKey, controlShare),
+    };
+  }
+
+  private async write(rows: PlannedMessage[], counts: PlanCounts): Promise<void> {
+    if (rows.length === 0) return;
+    counts.due += rows.length;
+    counts.control += rows.filter((row) => row.control).length;
+    counts.written += await this.options.writer.write(rows);
+  }
+}
+
+function empty(): PlanCounts {
+  return { due: 0, written: 0, control: 0 };
+}
+
+/** "MM-DD" of every UTC day on which it can be today or tomorrow somewhere; 29 Feb joins 28 Feb in common years. */
+function candidateMonthDays(now: Date): string[] {
+  const days = [-1, 0, 1, 2].map((offset) => new Date(now.getTime() + offset * DAY_MS).toISOString().slice(0, 10));
+  const monthDays = new Set(days.map((day) => day.slice(5)));
+  if (monthDays.has("02-28")) monthDays.add("02-29");
+  return [...monthDays];
+}
+
+/**
+ * The occasion if it falls today or tomorrow in the customer's zone: its date and the year that
+ * keys it. `dateIn(year)` gives the occasion's date in a year.
+ */
+function dueOccasion(now: Date, timeZone: string, dateIn: (year: number) => string): { date: string; year: number } | null {
+  const today = localDate(now, usableTimeZone(timeZone));
+  const tomorrow = addDays(today, 1);
+  for (const day of [today, tomorrow]) {
+    const year = Number(day.slice(0, 4));
+    if (dateIn(year) === day) return { date: day, year };
+  }
+  return null;
+}
+
+function isChinese(locale: string): boolean {
+  return locale.toLowerCase().startsWith("zh");
+}
+
+function nameOf(customer: PlanCustomer): string {
+  const name = customer.displayName?.trim();
+  if (name) return name;
+  return isChinese(customer.locale) ? "朋友" : "friend";
+}

@@ -1,0 +1,208 @@
+import { expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
+import type { Database } from "../src/db/database.ts";
+import { CarePlanRepository } from "../src/db/repositories/care-plan-repository.ts";
+import { type CarePlans, loadCarePlans } from "../src/outreach/care-plans-file.ts";
+import { isControl } from "../src/outreach/planner-control.ts";
+import { CARE_PLANNER_LOCK, outboxPlanWriter, runCarePlanner } from "../src/outreach/planner-job.ts";
+import { CarePlanner } from "../src/outreach/planner.ts";
+import { describeEachDatabase } from "./support/databases.ts";
+
+const basePlans = loadCarePlans(undefined);
+
+/** The default plans with only `only` switched on (others stay quiet so each test sees its own rows). */
+function plansWith(only: keyof CarePlans, change: Partial<CarePlans> = {}): CarePlans {
+  const off = <T extends { enabled: boolean }>(plan: T): T => ({ ...plan, enabled: false });
+  const plans: CarePlans = {
+    birthday: off(basePlans.birthday),
+    festivals: off(basePlans.festivals),
+    checkin: off(basePlans.checkin),
+    winback: off(basePlans.winback),
+    anniversary: off(basePlans.anniversary),
+    tierUpgrade: basePlans.tierUpgrade,
+    campaigns: basePlans.campaigns,
+  };
+  (plans[only] as { enabled: boolean }).enabled = true;
+  return { ...plans, ...change };
+}
+
+function planner(db: Database, plans: CarePlans, clock: ManualClock, batchSize = 100) {
+  const repository = new CarePlanRepository(db.prisma);
+  return new CarePlanner({ plans, repository, writer: outboxPlanWriter(repository), clock, birthdayBonusPoints: 100, batchSize });
+}
+
+async function rowsOf(db: Database, kind: string, customerIds: string[]) {
+  return db.prisma.outboxMessage.findMany({ where: { kind, customerId: { in: customerIds } }, orderBy: { dedupeKey: "asc" } });
+}
+
+describeEachDatabase("care planner", (db) => {
+  it("plans each birthday once at 10:00 local, in Shanghai and New York on both sides of a DST change", async () => {
+    const prisma = db().prisma;
+    const make = (name: string, birthday: string, timeZone: string, locale = "en") =>
+      prisma.customer.create({ data: { displayName: name, birthday: new Date(`${birthday}T00:00:00Z`), timeZone, locale } });
+    // New York moves to daylight time on 14 March 2027 (second Sunday of March).
+    const beforeDst = await make("Ann", "1990-03-13", "America/New_York");
+    const afterDst = await make("Bob", "1985-03-15", "America/New_York");
+    const shanghai = await make("李雷", "1992-03-14", "Asia/Shanghai", "zh-CN");
+    const other = await make("Cy", "1992-06-01", "Asia/Shanghai");
+    const ids = [beforeDst.id, afterDst.id, shanghai.id, other.id];
+    const plans = plansWith("birthday");
+
+    // New York: 12 March 13:00, tomorrow is Ann's birthday; Shanghai: 13 March 02:00, tomorrow is Li Lei's.
+    const clock = new ManualClock("2027-03-12T18:00:00Z");
+    const first = await planner(db(), plans, clock).run();
+    expect(first.birthday).toMatchObject({ due: 2, written: 2 });
+
+    clock.set("2027-03-13T20:00:00Z"); // Shanghai: 14 March 04:00; New York: 13 March 16:00
+    await planner(db(), plans, clock).run();
+    clock.set("2027-03-14T20:00:00Z"); // New York: 14 March 16:00 EDT, Bob's birthday is tomorrow
+    await planner(db(), plans, clock).run();
+
+    const rows = await rowsOf(db(), "birthday", ids);
+    const byCustomer = new Map(rows.map((row) => [row.customerId, row]));
+    expect(rows).toHaveLength(3);
+    // 10:00 EST is 15:00 UTC, 10:00 EDT is 14:00 UTC, 10:00 in Shanghai (UTC+8) is 02:00 UTC.
+    expect(byCustomer.get(beforeDst.id)!.notBefore.toISOString()).toBe("2027-03-13T15:00:00.000Z");
+    expect(byCustomer.get(afterDst.id)!.notBefore.toISOString()).toBe("2027-03-15T14:00:00.000Z");
+    expect(byCustomer.get(shanghai.id)!.notBefore.toISOString()).toBe("2027-03-14T02:00:00.000Z");
+    expect(byCustomer.get(beforeDst.id)!.dedupeKey).toBe(`birthday:${beforeDst.id}:2027`);
+    expect(byCustomer.get(shanghai.id)!.payload).toEqual({ text: "李雷，生日快乐！我们已为您的账户送上 100 积分，祝您度过美好的一天。" });
+    expect(byCustomer.get(beforeDst.id)!.payload).toEqual({ text: "Happy birthday, Ann! We've added 100 bonus points to your account. Have a wonderful day." });
+    expect(rows.every((row) => row.status === "pending" && row.topic === "care")).toBe(true);
+
+    // A re-run, and a second planner (another instance), plan nothing new.
+    const again = await planner(db(), plans, clock).run();
+    const second = await planner(db(), plans, clock).run();
+    expect(again.birthday.written + second.birthday.written).toBe(0);
+    expect(await rowsOf(db(), "birthday", ids)).toHaveLength(3);
+  });
+
+  it("greets a festival only the configured locales and tags, with the festival's name in the customer's language", async () => {
+    const prisma = db().prisma;
+    const zh = await prisma.customer.create({ data: { displayName: "王芳", locale: "zh-CN", timeZone: "Asia/Shanghai" } });
+    const vip = await prisma.customer.create({ data: { displayName: "Vic", locale: "en", timeZone: "Europe/London", tags: ["vip"] } });
+    const en = await prisma.customer.create({ data: { displayName: "Eve", locale: "en", timeZone: "Europe/London" } });
+    const erased = await prisma.customer.create({ data: { locale: "zh-CN", timeZone: "Asia/Shanghai", erasedAt: new Date() } });
+    const plans = plansWith("festivals");
+    plans.festivals = { ...plans.festivals, festivals: { "mid-autumn": { enabled: true, locales: ["zh-CN"], tags: ["vip"] } } };
+
+    // Mid-Autumn 2027 is 15 September (lunar 8-15; Hong Kong Observatory calendar).
+    const clock = new ManualClock("2027-09-14T12:00:00Z");
+    await planner(db(), plans, clock).run();
+    const rows = await rowsOf(db(), "festival", [zh.id, vip.id, en.id, erased.id]);
+    expect(rows.map((row) => row.customerId).sort()).toEqual([zh.id, vip.id].sort());
+    const zhRow = rows.find((row) => row.customerId === zh.id)!;
+    expect(zhRow.dedupeKey).toBe(`festival:mid-autumn:${zh.id}:2027`);
+    expect(zhRow.payload).toEqual({ text: "王芳，中秋节快乐！感谢您一直以来的支持。" });
+    expect(zhRow.notBefore.toISOString()).toBe("2027-09-15T02:00:00.000Z");
+    expect(rows.find((row) => row.customerId === vip.id)!.payload).toEqual({ text: "Happy Mid-Autumn Festival, Vic! Thank you for being with us." });
+
+    // A day with no configured festival plans nothing.
+    clock.set("2027-09-20T12:00:00Z");
+    expect((await planner(db(), plans, clock).run()).festival.due).toBe(0);
+  });
+
+  it("checks in 7 days after an order, and not again within the cooldown", async () => {
+    const prisma = db().prisma;
+    const customer = await prisma.customer.create({ data: { displayName: "Lin", locale: "en", timeZone: "Asia/Shanghai" } });
+    const order = (externalId: string, placedAt: string) =>
+      prisma.order.create({ data: { customerId: customer.id, externalId: `${externalId}-${customer.id}`, amount: 10, currency: "CNY", placedAt: new Date(placedAt) } });
+    const plans = plansWith("checkin", {});
+    plans.checkin = { ...plans.checkin, control: 0 };
+    // Placed 1 May 2027 at 17:00 in Shanghai: the check-in is due 8 May at 11:00 Shanghai time.
+    const first = await order("o1", "2027-05-01T09:00:00Z");
+    const clock = new ManualClock("2027-05-06T12:00:00Z"); // Shanghai 6 May 20:00: not yet
+    expect((await planner(db(), plans, clock).run()).checkin.due).toBe(0);
+    clock.set("2027-05-07T12:00:00Z"); // Shanghai 7 May 20:00: tomorrow is the day
+    expect((await planner(db(), plans, clock).run()).checkin).toMatchObject({ due: 1, written: 1 });
+    let rows = await rowsOf(db(), "checkin", [customer.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.dedupeKey).toBe(`checkin:${first.id}`);
+    expect(rows[0]!.notBefore.toISOString()).toBe("2027-05-08T03:00:00.000Z");
+
+    // A second order 10 days later falls inside the 30-day cooldown: no second check-in.
+    await order("o2", "2027-05-11T09:00:00Z");
+    clock.set("2027-05-17T12:00:00Z");
+    expect((await planner(db(), plans, clock).run()).checkin.written).toBe(0);
+    // An order 40 days after the first gets its check-in.
+    const third = await order("o3", "2027-06-10T09:00:00Z");
+    clock.set("2027-06-16T12:00:00Z");
+    expect((await planner(db(), plans, clock).run()).checkin.written).toBe(1);
+    rows = await rowsOf(db(), "checkin", [customer.id]);
+    expect(rows.map((row) => row.dedupeKey).sort()).toEqual([`checkin:${first.id}`, `checkin:${third.id}`].sort());
+  });
+
+  it("holds out the control share as control rows, the same customers on every run", async () => {
+    const prisma = db().prisma;
+    const data = Array.from({ length: 200 }, (_, i) => ({ displayName: `c${i}`, birthday: new Date("1990-08-20T00:00:00Z"), timeZone: "UTC", tags: ["control-test"] }));
+    await prisma.customer.createMany({ data });
+    const customers = await prisma.customer.findMany({ where: { tags: { has: "control-test" } }, select: { id: true } });
+    const ids = customers.map((c) => c.id);
+    const plans = plansWith("birthday");
+    plans.birthday = { ...plans.birthday, control: 0.3 };
+    const clock = new ManualClock("2027-08-20T01:00:00Z");
+
+    const report = await planner(db(), plans, clock, 37).run();
+    const rows = await rowsOf(db(), "birthday", ids);
+    expect(rows).toHaveLength(200);
+    const control = rows.filter((row) => row.status === "control").map((row) => row.customerId).sort();
+    expect(report.birthday.control).toBe(control.length);
+    // Binomial(200, 0.3): mean 60, standard deviation 6.5.
+    expect(control.length).toBeGreaterThan(35);
+    expect(control.length).toBeLessThan(85);
+    expect(control).toEqual(ids.filter((id) => isControl(id, `birthday:${id}:2027`, 0.3)).sort());
+    expect(rows.filter((row) => row.status !== "control").every((row) => row.status === "pending")).toBe(true);
+
+    // Re-run from scratch (the rows gone): the same customers are held out.
+    await prisma.outboxMessage.deleteMany({ where: { customerId: { in: ids } } });
+    const rerun = await planner(db(), plans, clock, 200).run();
+    expect(rerun.birthday.control).toBe(control.length);
+    const again = await rowsOf(db(), "birthday", ids);
+    expect(again.filter((row) => row.status === "control").map((row) => row.customerId).sort()).toEqual(control);
+  });
+
+  it("reads customers a batch at a time (keyset pages of batchSize), never all of them", async () => {
+    const prisma = db().prisma;
+    await prisma.customer.createMany({
+      data: Array.from({ length: 30 }, (_, i) => ({ displayName: `b${i}`, birthday: new Date("1991-11-02T00:00:00Z"), timeZone: "UTC" })),
+    });
+    const repository = new CarePlanRepository(prisma);
+    const calls: { limit: number; returned: number }[] = [];
+    const original = repository.birthdaysOn.bind(repository);
+    repository.birthdaysOn = async (monthDays, after, limit) => {
+      const page = await original(monthDays, after, limit);
+      calls.push({ limit, returned: page.length });
+      return page;
+    };
+    const written: number[] = [];
+    const writer = outboxPlanWriter(repository);
+    const report = await new CarePlanner({
+      plans: plansWith("birthday"),
+      repository,
+      writer: { write: async (rows) => (written.push(rows.length), writer.write(rows)) },
+      clock: new ManualClock("2027-11-02T01:00:00Z"),
+      birthdayBonusPoints: 100,
+      batchSize: 7,
+    }).run();
+    expect(report.birthday.written).toBe(30);
+    expect(calls.every((call) => call.limit === 7 && call.returned <= 7)).toBe(true);
+    expect(calls.map((call) => call.returned)).toEqual([7, 7, 7, 7, 2]);
+    expect(Math.max(...written)).toBeLessThanOrEqual(7);
+  });
+
+  it("on PostgreSQL, plans on one instance per tick: the advisory lock makes a second one skip", async () => {
+    if (db().kind !== "postgres") return;
+    const clock = new ManualClock("2027-01-10T00:00:00Z");
+    const options = { db: db(), plans: plansWith("birthday"), clock, birthdayBonusPoints: 100 };
+    const skipped = await db().sql.withSession(async (session) => {
+      await session.query("SELECT pg_advisory_lock(hashtext($1))", [CARE_PLANNER_LOCK]);
+      try {
+        return await runCarePlanner(options);
+      } finally {
+        await session.query("SELECT pg_advisory_unlock(hashtext($1))", [CARE_PLANNER_LOCK]);
+      }
+    });
+    expect(skipped).toEqual({ status: "skipped", reason: "another instance is planning" });
+    expect(await runCarePlanner(options)).toHaveProperty("birthday");
+  });
+});
