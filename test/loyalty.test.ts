@@ -57,7 +57,9 @@ describeEachDatabase("loyalty points", (db) => {
     expect(first.entry.kind).toBe("earn");
     expect(first.entry.idempotencyKey).toBe(`order:${orderId}`);
     expect(first.entry.orderId).toBe(orderId);
-    expect(first.entry.expiresAt?.toISOString()).toBe("2027-03-01T10:00:00.000Z");
+    // Earned when the order was placed, not when it was booked (issue 13), and lapsing from then.
+    expect(first.entry.createdAt.toISOString()).toBe("2026-03-01T09:00:00.000Z");
+    expect(first.entry.expiresAt?.toISOString()).toBe("2027-03-01T09:00:00.000Z");
     expect(first.balance).toBe(123);
 
     const again = await loyalty.earnForOrder(orderId);

@@ -88,9 +88,12 @@ describeEachDatabase("orders and their points", (db) => {
       { event: "tier_changed", from: "Bronze", to: "Silver" },
       { event: "tier_changed", from: "Silver", to: "Gold" },
     ]);
-    // Entries of one batch get rising times, so the ledger replays in booking order.
+    // Entries are dated by their orders (issue 13), whichever batch booked them.
     const entries = await db().prisma.loyaltyLedgerEntry.findMany({ where: { customerId: customer.id }, orderBy: { createdAt: "asc" } });
-    expect(new Set(entries.map((e) => e.createdAt.getTime())).size).toBe(entries.length);
+    expect(entries.map((e) => [e.points, e.createdAt.toISOString()])).toEqual(
+      expect.arrayContaining([300, 300, 10, 1500].map((points) => [points, "2026-11-01T00:00:00.000Z"])),
+    );
+    expect(entries).toHaveLength(4);
   });
 
   it("books, when an order arrives again, the points an older Tend lost for it, once", async () => {

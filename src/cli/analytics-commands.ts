@@ -54,13 +54,19 @@ export function registerAnalyticsCommands(
     .option("--recent <n>", "how many recent interactions to list", parseRecent, 10)
     .action(async (id: string, flags: { json?: boolean; lang: Lang; recent: number }) => {
       // Imported here, not at the top: `tend --help` should not load the database client.
-      const { AnalyticsRepository } = await import("../db/repositories/analytics-repository.ts");
+      const [{ AnalyticsRepository }, { LoyaltyService }] = await Promise.all([
+        import("../db/repositories/analytics-repository.ts"),
+        import("../loyalty/loyalty-service.ts"),
+      ]);
       const db = await openDb();
       try {
         const repo = new AnalyticsRepository(db.prisma);
         const customerId = await repo.findCustomerId(id);
-        const overview = customerId ? await repo.customerOverview(customerId, flags.recent) : null;
-        if (!overview) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id or external id ${JSON.stringify(id)}`);
+        const found = customerId ? await repo.customerOverview(customerId, flags.recent) : null;
+        if (!customerId || !found) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id or external id ${JSON.stringify(id)}`);
+        // The balance as the chat and the API tell it: the loyalty service's one rule.
+        const loyalty = new LoyaltyService({ prisma: db.prisma, clock: options.clock ?? systemClock });
+        const overview: CustomerOverview = { ...found, loyaltyBalance: await loyalty.balance(customerId) };
         out(flags.json ? `${JSON.stringify(overview, null, 2)}\n` : formatCustomerOverview(overview, flags.lang));
       } finally {
         await db.close();

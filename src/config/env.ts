@@ -2,6 +2,7 @@ import os from "node:os";
 import cron from "node-cron";
 import { z } from "zod";
 import { TendError } from "../errors.ts";
+import { parseEarnFrom } from "../loyalty/earn-from.ts";
 
 /**
  * Every environment variable Tend reads, with what it expects. `.env.example` lists the same
@@ -98,6 +99,14 @@ const variables = {
   LOYALTY_TIER_WINDOW_MONTHS: {
     expect: "months of history a tier is based on, from 1 to 120",
     schema: z.coerce.number().int().min(1).max(120).default(12),
+  },
+  LOYALTY_EARN_FROM: {
+    expect: "a date such as 2025-01-01 (midnight UTC) or a date-time with offset: orders placed before it earn no points",
+    schema: z
+      .string()
+      .trim()
+      .refine((value) => parseEarnFrom(value) !== null)
+      .optional(),
   },
   LOYALTY_REWARDS_FILE: {
     expect: "a path to a JSON file holding an array of rewards {code,name,nameZh?,description?,cost,active?}",

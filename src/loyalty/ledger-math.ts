@@ -20,9 +20,10 @@ export interface Lot {
 /**
  * Replays a customer's ledger to see which positive entries still hold unspent points.
  * Redemptions and downward adjustments use up the oldest points first; an expiry entry uses up
- * the points that had lapsed when it was booked (that is what it was booked for). Because the
- * service books a customer's entries one at a time under a row lock with rising timestamps, the
- * replay order is the booking order, so the same ledger always gives the same lots.
+ * the points that had lapsed when it was booked (that is what it was booked for). Entries replay
+ * by the time they take effect: an order's points from the day it was placed (even when booked
+ * later, by a history import), everything else from when it was booked, with rising timestamps
+ * under the customer's row lock; so the same ledger always gives the same lots.
  */
 export function openLots(entries: readonly LedgerEntryLike[]): Lot[] {
   const ordered = [...entries].sort(compareEntries);
@@ -54,6 +55,38 @@ export function pointsExpiringBetween(lots: readonly Lot[], from: Date, until: D
     if (!earliestAt || lot.expiresAt < earliestAt) earliestAt = lot.expiresAt;
   }
   return { points, earliestAt };
+}
+
+/**
+ * The one balance rule, for every place that reports a balance (chat, API, `tend customer show`,
+ * the data export): the ledger's sum, less points lapsed by `at` that no expiry entry has taken yet.
+ */
+export function balanceAt(entries: readonly LedgerEntryLike[], at: Date): number {
+  return sumPoints(entries) - lapsedPoints(openLots(entries), at);
+}
+
+/**
+ * The expiry entries that points booked late, for orders placed long ago, would have had by `now`:
+ * for each date on which some of the new entries (`newIds`) lapsed, the points of theirs still
+ * unspent then, replaying the ledger as it stands with them in it. Booked with those entries, they
+ * let the ledger explain the balance ("earned 300 on 2024-06-01, lapsed 2025-06-01"). Only the new
+ * entries' unspent points are counted, so expiries already booked for older points still find theirs.
+ */
+export function lapsesOfNewEntries(entries: readonly LedgerEntryLike[], newIds: ReadonlySet<string>, now: Date): { at: Date; points: number }[] {
+  const dates = [
+    ...new Set(entries.filter((e) => newIds.has(e.id) && e.points > 0 && e.expiresAt && e.expiresAt <= now).map((e) => e.expiresAt!.getTime())),
+  ].sort((a, b) => a - b);
+  const replayed: LedgerEntryLike[] = [...entries];
+  const lapses: { at: Date; points: number }[] = [];
+  for (const time of dates) {
+    const at = new Date(time);
+    const lots = openLots(replayed.filter((e) => e.createdAt <= at));
+    const points = lots.filter((lot) => newIds.has(lot.entryId) && lot.expiresAt?.getTime() === time).reduce((sum, lot) => sum + lot.remaining, 0);
+    if (points <= 0) continue;
+    replayed.push({ id: `lapse:${time}`, kind: "expire", points: -points, createdAt: at, expiresAt: null });
+    lapses.push({ at, points });
+  }
+  return lapses;
 }
 
 export function sumPoints(entries: readonly { points: number }[]): number {

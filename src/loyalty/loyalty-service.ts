@@ -6,6 +6,7 @@ import {
   type LoyaltyLedgerEntry,
   LoyaltyRepository,
   type NewEarnEntry,
+  type NewLapseEntry,
   type TierChangeRecord,
 } from "../db/repositories/loyalty-repository.ts";
 import type { NewOrder } from "../db/repositories/order-repository.ts";
@@ -13,7 +14,7 @@ import { type Reward, type RewardPatch, RewardRepository } from "../db/repositor
 import { isUniqueViolation } from "../db/prisma-errors.ts";
 import { TendError } from "../errors.ts";
 import { DAY_MS, addMonths } from "./dates.ts";
-import { lapsedPoints, openLots, pointsExpiringBetween, sumPoints } from "./ledger-math.ts";
+import { balanceAt, lapsedPoints, lapsesOfNewEntries, openLots, pointsExpiringBetween, sumPoints } from "./ledger-math.ts";
 import type { AdjustResult, BonusResult, EarnResult, ExpiryRun, LoyaltySummary, RedeemResult } from "./results.ts";
 import { type RewardDefinition, defaultRewards, loadRewardsFile, validateRewardDefinition } from "./rewards-file.ts";
 import { type LoyaltySettings, defaultLoyaltySettings } from "./settings.ts";
@@ -102,21 +103,25 @@ export class LoyaltyService {
 
   // --- Earning ---
 
-  /** Books the points for an order once, however often it is called (key `order:<orderId>`). */
+  /**
+   * Books the points for an order once, however often it is called (key `order:<orderId>`), dated
+   * by the order (see `earnDates`); points that have lapsed since are booked as expired with them.
+   */
   async earnForOrder(orderId: string): Promise<EarnResult> {
     const order = await this.ledger.findOrder(orderId);
     if (!order) throw new TendError("LOYALTY_UNKNOWN_ORDER", `no order with id ${orderId}`);
     const idempotencyKey = orderEarnKey(order.id);
-    const points = this.pointsForAmount(order.amount);
+    const points = this.earnsPoints(order.placedAt) ? this.pointsForAmount(order.amount) : 0;
     return this.withKeyFallback<EarnResult>(
       () =>
-        this.book<EarnResult>(order.customerId, async ({ ledger, now, balance, stamp }) => {
+        this.book<EarnResult>(order.customerId, async ({ ledger, now, balance }) => {
           const existing = await ledger.findByIdempotencyKey(idempotencyKey);
           if (existing) return { result: { status: "already_earned", entry: existing }, booked: false };
           // Spend-based tiers move with the order even when it earns no points.
           if (points <= 0) return { result: { status: "no_points" }, booked: this.settings.tierBasis === "spend" };
-          const entry = await ledger.append({ customerId: order.customerId, kind: "earn", points, orderId: order.id, idempotencyKey, ...this.earnDates(stamp, now) });
-          return { result: { status: "earned", entry, balance: balance + points }, booked: true };
+          const entry = await ledger.append({ customerId: order.customerId, kind: "earn", points, orderId: order.id, idempotencyKey, ...this.earnDates(order.placedAt, now) });
+          const lapsed = await this.bookHistoryLapses(ledger, [entry], now);
+          return { result: { status: "earned", entry, balance: balance + points - lapsed }, booked: true };
         }),
       idempotencyKey,
       (entry) => (entry.kind === "earn" && entry.orderId === order.id ? { status: "already_earned", entry } : null),
@@ -156,9 +161,7 @@ export class LoyaltyService {
     if (!orders.length && !unbooked.length) return new Map();
     const customerIds = [...orders.map((order) => order.customerId), ...unbooked.map((order) => order.customerId)];
     const { inserted, tierChanges } = await this.ledger.withCustomersLock(customerIds, async (ledger, latest) => {
-      // Dated before the insert: an order skipped as already recorded only leaves a gap in the times.
-      const stamps = new CustomerStamps(now, latest);
-      const toRecord = distinctByExternalId(orders).map((order) => ({ ...order, earn: this.earnFor(order.amount, order.customerId, stamps, now) }));
+      const toRecord = distinctByExternalId(orders).map((order) => ({ ...order, earn: this.earnFor(order.amount, order.placedAt, now) }));
       const rows = await ledger.recordOrdersWithEarnEntries(toRecord);
       const inserted = new Map(rows.map((row) => [row.externalId, row.id]));
       const booked = toRecord.filter((order) => order.earn && inserted.has(order.externalId));
@@ -166,11 +169,16 @@ export class LoyaltyService {
       const healed: NewEarnEntry[] = [];
       if (unbooked.length) {
         for (const order of await ledger.ordersWithoutEarnEntry(unbooked.map((order) => order.id))) {
-          const earn = latest.has(order.customerId) ? this.earnFor(order.amount, order.customerId, stamps, now) : null;
+          const earn = latest.has(order.customerId) ? this.earnFor(order.amount, order.placedAt, now) : null;
           if (earn) healed.push({ customerId: order.customerId, orderId: order.id, idempotencyKey: orderEarnKey(order.id), ...earn });
         }
         await ledger.appendEarnEntries(healed);
       }
+      const newEarns = [
+        ...booked.map((order) => ({ customerId: order.customerId, idempotencyKey: orderEarnKey(inserted.get(order.externalId)!), expiresAt: order.earn!.expiresAt })),
+        ...healed,
+      ];
+      await this.bookHistoryLapses(ledger, newEarns, now);
       // Spend-based tiers move with every order, point-based ones only with booked points.
       const moved =
         this.settings.tierBasis === "spend"
@@ -306,8 +314,7 @@ export class LoyaltyService {
 
   /** Points the customer can spend now (see LoyaltySummary.balance). */
   async balance(customerId: string): Promise<number> {
-    const entries = await this.ledger.entries(customerId);
-    return sumPoints(entries) - lapsedPoints(openLots(entries), this.clock.now());
+    return balanceAt(await this.ledger.entries(customerId), this.clock.now());
   }
 
   async summary(customerId: string): Promise<LoyaltySummary> {
@@ -322,7 +329,7 @@ export class LoyaltyService {
     const next = nextTierAfter(this.settings.tiers, tier);
     return {
       customerId,
-      balance: sumPoints(entries) - lapsedPoints(lots, now),
+      balance: balanceAt(entries, now),
       tier: tier.name,
       tierBasis: this.settings.tierBasis,
       tierProgress: progress,
@@ -424,21 +431,56 @@ export class LoyaltyService {
     return { result, lapsed };
   }
 
-  /** An order's earn entry (points and dates), or null when it earns nothing. Under the customer's lock. */
-  private earnFor(amount: string, customerId: string, stamps: CustomerStamps, now: Date): { points: number; createdAt: Date; expiresAt: Date | null } | null {
+  /** An order's earn entry (points and dates), or null when it earns nothing. */
+  private earnFor(amount: string, placedAt: Date, now: Date): { points: number; createdAt: Date; expiresAt: Date | null } | null {
+    if (!this.earnsPoints(placedAt)) return null;
     const points = this.bookablePoints(amount);
     // Unbookable amounts are refused before they are stored; one stored by an older Tend stays without points.
     if (!points.ok || points.points <= 0) return null;
-    return { points: points.points, ...this.earnDates(() => stamps.next(customerId), now) };
+    return { points: points.points, ...this.earnDates(placedAt, now) };
+  }
+
+  /** LOYALTY_EARN_FROM: orders placed before it earn nothing. */
+  private earnsPoints(placedAt: Date): boolean {
+    return !this.settings.earnFrom || placedAt >= this.settings.earnFrom;
   }
 
   /**
-   * When an order's points are booked and when they lapse: the one place that dates an earn
-   * entry, for single bookings and batches alike. Booked now, after the customer's newest entry
-   * (`stamp`), so the ledger replays in booking order.
+   * When an order's points count as earned and when they lapse: the one place that dates an earn
+   * entry, for single bookings, batches and history imports alike. Earned when the order was
+   * placed (an order dated ahead of the clock earns now), so a history import gives the balance
+   * and the tier the customer would have had; they lapse `expireMonths` after that.
    */
-  private earnDates(stamp: () => Date, now: Date): { createdAt: Date; expiresAt: Date | null } {
-    return { createdAt: stamp(), expiresAt: this.expiryFor(now) };
+  private earnDates(placedAt: Date, now: Date): { createdAt: Date; expiresAt: Date | null } {
+    const earnedAt = placedAt < now ? placedAt : now;
+    return { createdAt: earnedAt, expiresAt: this.expiryFor(earnedAt) };
+  }
+
+  /**
+   * Books, with newly earned points that had already lapsed (an old order recorded late), the
+   * expiry they would have had, dated the day they lapsed, so the ledger says why they are not in
+   * the balance and the expiry job finds nothing left. Under the customers' locks. Returns the
+   * points booked as lapsed.
+   */
+  private async bookHistoryLapses(
+    ledger: LoyaltyLedger,
+    earned: readonly { customerId: string; idempotencyKey: string | null; expiresAt: Date | null }[],
+    now: Date,
+  ): Promise<number> {
+    const lapsing = earned.filter((entry) => entry.expiresAt && entry.expiresAt <= now && entry.idempotencyKey);
+    if (!lapsing.length) return 0;
+    const keys = new Set(lapsing.map((entry) => entry.idempotencyKey!));
+    const byCustomer = new Map<string, LoyaltyLedgerEntry[]>();
+    for (const entry of await ledger.entriesOf([...new Set(lapsing.map((entry) => entry.customerId))])) {
+      byCustomer.set(entry.customerId, [...(byCustomer.get(entry.customerId) ?? []), entry]);
+    }
+    const lapses: NewLapseEntry[] = [];
+    for (const [customerId, entries] of byCustomer) {
+      const newIds = new Set(entries.filter((entry) => entry.idempotencyKey && keys.has(entry.idempotencyKey)).map((entry) => entry.id));
+      for (const lapse of lapsesOfNewEntries(entries, newIds, now)) lapses.push({ customerId, points: lapse.points, createdAt: lapse.at });
+    }
+    await ledger.appendLapses(lapses);
+    return lapses.reduce((sum, lapse) => sum + lapse.points, 0);
   }
 
   /**
@@ -524,22 +566,6 @@ class Stamps {
 /** Each order earns once: its entry carries this key (the loyalty repository's SQL builds the same). */
 function orderEarnKey(orderId: string): string {
   return `order:${orderId}`;
-}
-
-/** `Stamps` for each of several locked customers, from their newest entries. */
-class CustomerStamps {
-  private readonly stamps = new Map<string, Stamps>();
-
-  constructor(
-    private readonly now: Date,
-    private readonly latest: Map<string, Date | null>,
-  ) {}
-
-  next(customerId: string): Date {
-    let stamps = this.stamps.get(customerId);
-    if (!stamps) this.stamps.set(customerId, (stamps = new Stamps(this.now, this.latest.get(customerId) ?? null)));
-    return stamps.next();
-  }
 }
 
 function distinctByExternalId<T extends { externalId: string }>(orders: readonly T[]): T[] {

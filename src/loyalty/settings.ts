@@ -1,11 +1,14 @@
 import { TendError } from "../errors.ts";
+import { parseEarnFrom } from "./earn-from.ts";
 import { type Tier, type TierBasis, defaultTiers } from "./tiers.ts";
 
 export interface LoyaltySettings {
   /** Points per unit of order amount; each order's points are rounded down. */
   pointsPerUnit: number;
-  /** Earned and bonus points lapse this many months after booking; 0 = never. */
+  /** Earned points lapse this many months after the order was placed, bonus points after booking; 0 = never. */
   expireMonths: number;
+  /** Orders placed before this earn no points (history a business does not want to reward); undefined = all earn. */
+  earnFrom: Date | undefined;
   tierBasis: TierBasis;
   /** Rising thresholds, the first at 0. */
   tiers: readonly Tier[];
@@ -19,6 +22,7 @@ export interface LoyaltySettings {
 export const defaultLoyaltySettings: LoyaltySettings = {
   pointsPerUnit: 1,
   expireMonths: 12,
+  earnFrom: undefined,
   tierBasis: "points",
   tiers: defaultTiers,
   tierWindowMonths: 12,
@@ -33,6 +37,7 @@ export interface LoyaltyConfig {
   LOYALTY_TIERS: string;
   LOYALTY_TIER_WINDOW_MONTHS: number;
   LOYALTY_REWARDS_FILE?: string | undefined;
+  LOYALTY_EARN_FROM?: string | undefined;
 }
 
 export function loyaltySettingsFromConfig(config: LoyaltyConfig): LoyaltySettings {
@@ -40,6 +45,7 @@ export function loyaltySettingsFromConfig(config: LoyaltyConfig): LoyaltySetting
     ...defaultLoyaltySettings,
     pointsPerUnit: config.LOYALTY_POINTS_PER_UNIT,
     expireMonths: config.LOYALTY_POINTS_EXPIRE_MONTHS,
+    earnFrom: config.LOYALTY_EARN_FROM ? (parseEarnFrom(config.LOYALTY_EARN_FROM) ?? undefined) : undefined,
     tierBasis: config.LOYALTY_TIER_BASIS,
     tiers: parseTiers(config.LOYALTY_TIERS),
     tierWindowMonths: config.LOYALTY_TIER_WINDOW_MONTHS,

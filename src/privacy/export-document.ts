@@ -1,6 +1,7 @@
 import type { Customer, Prisma } from "../db/generated/client.ts";
 import type { CustomerTable } from "../db/repositories/customer-tables.ts";
 import type { CustomerExportData } from "../db/repositories/privacy-repository.ts";
+import { balanceAt } from "../loyalty/ledger-math.ts";
 
 export const EXPORT_FORMAT = "tend.customer-export";
 /** Raised when a field changes meaning or goes away; new fields alone do not raise it. */
@@ -189,7 +190,8 @@ export function buildExportDocument(data: CustomerExportData, exportedAt: Date):
       recordedAt: iso(o.createdAt),
     })),
     loyalty: {
-      balance: data.loyaltyEntries.reduce((sum, e) => sum + e.points, 0),
+      // The rule the chat, the API and `tend customer show` use: lapsed points are not in it.
+      balance: balanceAt(data.loyaltyEntries, exportedAt),
       entries: data.loyaltyEntries.map((e) => ({
         createdAt: iso(e.createdAt),
         kind: e.kind,

@@ -57,6 +57,7 @@ const uuidList = (ids: readonly string[]) => Prisma.join(ids.map((id) => Prisma.
 export interface CustomerOverview {
   customer: Prisma.CustomerGetPayload<{ include: { identities: true } }>;
   consentChanges: Prisma.ConsentChangeGetPayload<object>[];
+  /** From the loyalty service's balance rule (`LoyaltyService.balance`), not a sum of the ledger. */
   loyaltyBalance: number;
   orders: { count: number; total: string; lastPlacedAt: Date | null };
   interactionCounts: { kind: string; direction: string; count: number }[];
@@ -268,16 +269,16 @@ export class AnalyticsRepository {
     return (await new CustomerRepository(this.prisma).findByIdOrExternalId(idOrExternalId))?.id ?? null;
   }
 
-  async customerOverview(customerId: string, recent = 10): Promise<CustomerOverview | null> {
+  /** All of the overview but the points balance, which only the loyalty service computes. */
+  async customerOverview(customerId: string, recent = 10): Promise<Omit<CustomerOverview, "loyaltyBalance"> | null> {
     const customer = await this.prisma.customer.findUnique({
       where: { id: customerId },
       include: { identities: { orderBy: { createdAt: "asc" } } },
     });
     if (!customer) return null;
     const where = { customerId };
-    const [consentChanges, balance, orders, counts, recentInteractions, openCases, score] = await Promise.all([
+    const [consentChanges, orders, counts, recentInteractions, openCases, score] = await Promise.all([
       this.prisma.consentChange.findMany({ where, orderBy: [{ changedAt: "desc" }, { id: "desc" }], take: recent }),
-      this.prisma.loyaltyLedgerEntry.aggregate({ where, _sum: { points: true } }),
       this.prisma.order.aggregate({ where: { customerId, amount: { gte: 0 } }, _count: { _all: true }, _sum: { amount: true }, _max: { placedAt: true } }),
       this.prisma.interaction.groupBy({ by: ["kind", "direction"], where, _count: { _all: true } }),
       this.prisma.interaction.findMany({ where, orderBy: [{ occurredAt: "desc" }, { id: "desc" }], take: recent }),
@@ -287,7 +288,6 @@ export class AnalyticsRepository {
     return {
       customer,
       consentChanges,
-      loyaltyBalance: balance._sum.points ?? 0,
       orders: { count: orders._count._all, total: (orders._sum.amount ?? new Prisma.Decimal(0)).toFixed(2), lastPlacedAt: orders._max.placedAt },
       interactionCounts: counts
         .map((c) => ({ kind: c.kind as string, direction: c.direction as string, count: c._count._all }))

@@ -49,6 +49,15 @@ export interface UnbookedOrder {
   customerId: string;
   /** Decimal text, e.g. "12.50". */
   amount: string;
+  placedAt: Date;
+}
+
+/** Points that lapsed on `createdAt`, booked as an expiry entry (see `LoyaltyLedger.appendLapses`). */
+export interface NewLapseEntry {
+  customerId: string;
+  /** Positive: how many points lapsed. */
+  points: number;
+  createdAt: Date;
 }
 
 /** Works on the client or inside a transaction. */
@@ -76,6 +85,12 @@ export class LoyaltyLedger {
   /** Oldest first. */
   entries(customerId: string): Promise<LoyaltyLedgerEntry[]> {
     return this.db.loyaltyLedgerEntry.findMany({ where: { customerId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  }
+
+  /** Several customers' entries, oldest first. */
+  entriesOf(customerIds: readonly string[]): Promise<LoyaltyLedgerEntry[]> {
+    if (!customerIds.length) return Promise.resolve([]);
+    return this.db.loyaltyLedgerEntry.findMany({ where: { customerId: { in: [...customerIds] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   }
 
   findByIdempotencyKey(idempotencyKey: string): Promise<LoyaltyLedgerEntry | null> {
@@ -166,6 +181,19 @@ export class LoyaltyLedger {
       ) AS t("customerId", "points", "orderId", "idempotencyKey", "expiresAt", "createdAt")`;
   }
 
+  /** Books expiry entries for points that lapsed in the past, in one statement. */
+  async appendLapses(lapses: readonly NewLapseEntry[]): Promise<void> {
+    if (!lapses.length) return;
+    await this.db.$executeRaw`
+      INSERT INTO "LoyaltyLedgerEntry" ("id", "customerId", "kind", "points", "reason", "createdAt")
+      SELECT gen_random_uuid(), t."customerId", 'expire', -t."points", 'points lapsed', t."createdAt"
+      FROM unnest(
+        ${lapses.map((l) => l.customerId)}::uuid[],
+        ${lapses.map((l) => l.points)}::int[],
+        ${lapses.map((l) => l.createdAt.toISOString())}::timestamp(3)[]
+      ) AS t("customerId", "points", "createdAt")`;
+  }
+
   /**
    * Of these orders, those without the earn entry booked under their key (`order:<id>`): orders
    * recorded before orders and points were written together, whose booking was lost. Those
@@ -174,7 +202,7 @@ export class LoyaltyLedger {
   async ordersWithoutEarnEntry(orderIds: readonly string[]): Promise<UnbookedOrder[]> {
     if (!orderIds.length) return [];
     return this.db.$queryRaw<UnbookedOrder[]>`
-      SELECT o."id"::text AS "id", o."customerId"::text AS "customerId", o."amount"::text AS "amount" FROM "Order" o
+      SELECT o."id"::text AS "id", o."customerId"::text AS "customerId", o."amount"::text AS "amount", o."placedAt" FROM "Order" o
       WHERE o."id" = ANY(${[...orderIds]}::uuid[])
         AND NOT EXISTS (SELECT 1 FROM "LoyaltyLedgerEntry" l WHERE l."idempotencyKey" = 'order:' || o."id"::text)`;
   }
