@@ -12,6 +12,8 @@ import { registerStaffRoutes } from "./http/staff-routes.ts";
 import { analyticsSettingsFromConfig, refreshAnalytics } from "./analytics/refresh.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
 import { awardBirthdayBonuses } from "./loyalty/birthday-bonus.ts";
+import { loadCarePlans } from "./outreach/care-plans-file.ts";
+import { runCarePlanner } from "./outreach/planner-job.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
@@ -48,6 +50,8 @@ export async function startTend({
   channelFactories = installedChannels,
 }: StartOptions): Promise<RunningTend> {
   const log = logger.child({ instance: config.TEND_INSTANCE_ID });
+  // Checked before anything opens: a bad plans file stops Tend with its file and line.
+  const carePlans = loadCarePlans(config.CARE_PLANS_FILE);
   const db = await openDatabase(databaseOptionsFromConfig(config));
   log.info({ database: db.description }, "database open");
 
@@ -130,6 +134,11 @@ export async function startTend({
       name: "birthday-bonus",
       schedule: "5 * * * *",
       run: () => awardBirthdayBonuses({ ...services, clock, points: config.LOYALTY_BIRTHDAY_BONUS_POINTS }),
+    });
+    jobs.add({
+      name: "care-planner",
+      schedule: config.CARE_PLANNER_CRON,
+      run: () => runCarePlanner({ db, plans: carePlans, clock, birthdayBonusPoints: config.LOYALTY_BIRTHDAY_BONUS_POINTS }),
     });
 
     let stopped: Promise<void> | undefined;

@@ -28,7 +28,7 @@ function plansWith(only: keyof CarePlans, change: Partial<CarePlans> = {}): Care
 
 function planner(db: Database, plans: CarePlans, clock: ManualClock, batchSize = 100) {
   const repository = new CarePlanRepository(db.prisma);
-  return new CarePlanner({ plans, repository, writer: outboxPlanWriter(repository), clock, birthdayBonusPoints: 100, batchSize });
+  return new CarePlanner({ plans, repository, writer: outboxPlanWriter(repository, db.prisma), clock, birthdayBonusPoints: 100, batchSize });
 }
 
 async function rowsOf(db: Database, kind: string, customerIds: string[]) {
@@ -175,7 +175,7 @@ describeEachDatabase("care planner", (db) => {
       return page;
     };
     const written: number[] = [];
-    const writer = outboxPlanWriter(repository);
+    const writer = outboxPlanWriter(repository, prisma);
     const report = await new CarePlanner({
       plans: plansWith("birthday"),
       repository,

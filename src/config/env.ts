@@ -140,6 +140,14 @@ const variables = {
     expect: 'a cron expression (UTC) for the analytics refresh job, e.g. "30 2 * * *" for 02:30 daily',
     schema: z.string().refine((value) => cron.validate(value)).default("30 2 * * *"),
   },
+  CARE_PLANS_FILE: {
+    expect: "a path to a care plans JSON file (README: Care plans); unset = the plans shipped with Tend",
+    schema: z.string().min(1).optional(),
+  },
+  CARE_PLANNER_CRON: {
+    expect: 'a cron expression (UTC) for the care planner, e.g. "10 * * * *" for hourly at :10',
+    schema: z.string().refine((value) => cron.validate(value)).default("10 * * * *"),
+  },
   TELEGRAM_BOT_TOKEN: {
     expect: "the bot token from @BotFather, like 123456789:AA…",
     secret: true,

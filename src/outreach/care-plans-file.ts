@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { festivalDates } from "../calendar/index.ts";
 import { TendError } from "../errors.ts";
 import { JsonSyntaxError, type JsonPath, type LocatedJson, lineOf, parseLocatedJson } from "./care-plans-json.ts";
 import { type LocalizedTemplate, type Placeholder, unknownPlaceholders } from "./templates.ts";
@@ -88,11 +89,16 @@ export type CarePlans = z.output<typeof plansSchema>;
  * `care-plans.json:14: plans.birthday.message.en: unknown placeholder {nmae}`; plans the file leaves
  * out come from the default file. `knownFestivals` (the calendar's keys) makes an unknown festival key an error.
  */
-export function loadCarePlans(file: string | undefined, options: { knownFestivals?: readonly string[] } = {}): CarePlans {
+export function loadCarePlans(file: string | undefined, options: { knownFestivals?: readonly string[] } = { knownFestivals: calendarFestivalKeys() }): CarePlans {
   const defaults = readPlansFile(defaultCarePlansFile, options);
   if (!file) return complete(defaults, defaultCarePlansFile);
   const own = readPlansFile(file, options);
   return complete({ ...defaults, ...own }, file);
+}
+
+/** The festival keys the calendar knows (every default festival occurs in 2028, a leap year). */
+export function calendarFestivalKeys(): string[] {
+  return festivalDates(2028).map((festival) => festival.key);
 }
 
 function complete(plans: Partial<CarePlans>, file: string): CarePlans {

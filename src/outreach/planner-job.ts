@@ -1,18 +1,27 @@
 import type { Clock } from "../core/clock.ts";
 import { withTryAdvisoryLock } from "../db/advisory-lock.ts";
 import type { Database } from "../db/database.ts";
+import type { PrismaClient } from "../db/generated/client.ts";
 import { CarePlanRepository } from "../db/repositories/care-plan-repository.ts";
+import { enqueue } from "../db/repositories/outbox-repository.ts";
 import type { CarePlans } from "./care-plans-file.ts";
 import { CarePlanner, type PlannedMessage, type PlannerReport, type PlanWriter } from "./planner.ts";
 
 /** The key of the lock that keeps care planning to one instance per tick. */
 export const CARE_PLANNER_LOCK = "tend:care-planner";
 
-/** Planned messages into the outbox; a row's payload is the message as the dispatcher sends it. */
-export function outboxPlanWriter(repository: CarePlanRepository): PlanWriter {
+/**
+ * Planned messages into the outbox: those to send through the outbox's own enqueue, control rows
+ * (which the outbox's drafts have no status for) with the care plans repository, in the same
+ * payload shape. Returns how many rows were new.
+ */
+export function outboxPlanWriter(repository: CarePlanRepository, prisma: PrismaClient): PlanWriter {
   return {
-    write: (rows: PlannedMessage[]) =>
-      repository.enqueuePlanned(rows.map(({ message, ...row }) => ({ ...row, payload: message }))),
+    async write(rows: PlannedMessage[]) {
+      const toSend = rows.filter((row) => !row.control).map(({ control: _, ...draft }) => draft);
+      const held = rows.filter((row) => row.control).map(({ message, ...row }) => ({ ...row, payload: { text: message.text } }));
+      return (await enqueue(prisma, toSend)) + (await repository.enqueuePlanned(held));
+    },
   };
 }
 
@@ -31,7 +40,7 @@ export async function runCarePlanner(options: {
   const planner = new CarePlanner({
     plans: options.plans,
     repository,
-    writer: outboxPlanWriter(repository),
+    writer: outboxPlanWriter(repository, options.db.prisma),
     clock: options.clock,
     birthdayBonusPoints: options.birthdayBonusPoints,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
