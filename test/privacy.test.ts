@@ -39,6 +39,7 @@ describeEachDatabase("privacy: export and erasure", (db) => {
       displayName: `Name ${tag}`,
       email: `${tag}@example.com`,
       birthday: "1990-05-12",
+      lunarBirthday: "4-18",
       externalId: `crm-${tag}`,
       tags: ["vip", `tag-${tag}`],
       createdAt: BASE.toISOString(),
@@ -110,7 +111,7 @@ describeEachDatabase("privacy: export and erasure", (db) => {
     const result = await service.eraseCustomer(customer.id, { requestedVia: "api" });
     expect(result.alreadyErased).toBe(false);
     expect(result.counts).toEqual({
-      profileFieldsCleared: 8, // name, email, phone, birthday, shop id, tags, time zone, quiet hours
+      profileFieldsCleared: 9, // name, email, phone, birthday, lunar birthday, shop id, tags, time zone, quiet hours
       consentsWithdrawn: 2, // care and surveys were on; marketing is off by default
       interactionsScrubbed: 2,
       surveyReasonsErased: 1,
@@ -132,6 +133,8 @@ describeEachDatabase("privacy: export and erasure", (db) => {
       email: null,
       phone: null,
       birthday: null,
+      lunarBirthMonth: null,
+      lunarBirthDay: null,
       externalId: null,
       tags: [],
       timeZone: "UTC",

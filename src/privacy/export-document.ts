@@ -24,6 +24,8 @@ export interface CustomerExport {
     email: string | null;
     phone: string | null;
     birthday: string | null;
+    /** A lunar (农历) birthday as "M-D", e.g. "8-15"; when set it is the birthday celebrated. */
+    lunarBirthday: string | null;
     tags: string[];
     createdAt: Iso;
     updatedAt: Iso;
@@ -143,6 +145,7 @@ export function buildExportDocument(data: CustomerExportData, exportedAt: Date):
       email: data.email,
       phone: data.phone,
       birthday: data.birthday ? data.birthday.toISOString().slice(0, 10) : null,
+      lunarBirthday: data.lunarBirthMonth !== null && data.lunarBirthDay !== null ? `${data.lunarBirthMonth}-${data.lunarBirthDay}` : null,
       tags: [...data.tags],
       createdAt: iso(data.createdAt),
       updatedAt: iso(data.updatedAt),

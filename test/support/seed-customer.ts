@@ -13,6 +13,8 @@ export async function seedCustomer(prisma: PrismaClient, tag: string, base: Date
       email: `${tag}@example.com`,
       phone: `+86 138 0000 ${tag.length}`,
       birthday: new Date("1990-05-12T00:00:00Z"),
+      lunarBirthMonth: 4,
+      lunarBirthDay: 18,
       externalId: `crm-${tag}`,
       timeZone: "Asia/Shanghai",
       quietHoursStart: 22 * 60,

@@ -30,6 +30,8 @@ export type ProfilePatch = Partial<
     | "email"
     | "phone"
     | "birthday"
+    | "lunarBirthMonth"
+    | "lunarBirthDay"
     | "timeZone"
     | "locale"
     | "quietHoursStart"
@@ -157,11 +159,22 @@ export class CustomerRepository {
     return customer;
   }
 
-  /** Customers (not erased) whose birthday falls on one of these month-days ("MM-DD"). */
+  /**
+   * Customers (not erased) whose Gregorian birthday falls on one of these month-days ("MM-DD"); those who
+   * gave a lunar birthday celebrate that one instead (withLunarBirthdayOn).
+   */
   withBirthdayOn(monthDays: string[]): Promise<Pick<Customer, "id" | "birthday" | "timeZone">[]> {
     return this.prisma.$queryRaw<Pick<Customer, "id" | "birthday" | "timeZone">[]>`
       SELECT id, birthday, "timeZone" FROM "Customer"
-       WHERE birthday IS NOT NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${monthDays})`;
+       WHERE birthday IS NOT NULL AND "lunarBirthMonth" IS NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${monthDays})`;
+  }
+
+  /** Customers (not erased) whose lunar birthday is one of these lunar month-days ("M-D", e.g. "8-15"). */
+  withLunarBirthdayOn(lunarMonthDays: string[]): Promise<Pick<Customer, "id" | "lunarBirthMonth" | "lunarBirthDay" | "timeZone">[]> {
+    return this.prisma.$queryRaw<Pick<Customer, "id" | "lunarBirthMonth" | "lunarBirthDay" | "timeZone">[]>`
+      SELECT id, "lunarBirthMonth", "lunarBirthDay", "timeZone" FROM "Customer"
+       WHERE "lunarBirthMonth" IS NOT NULL AND "erasedAt" IS NULL
+         AND ("lunarBirthMonth"::text || '-' || "lunarBirthDay"::text) = ANY(${lunarMonthDays})`;
   }
 
   consentHistory(customerId: string) {

@@ -30,7 +30,7 @@ const exportInclude = {
 export type CustomerExportData = Prisma.CustomerGetPayload<{ include: typeof exportInclude }>;
 
 export interface ErasureCounts {
-  /** Profile fields that held a value (name, email, phone, birthday, shop id, tags, time zone, quiet hours). */
+  /** Profile fields that held a value (name, email, phone, birthday, lunar birthday, shop id, tags, time zone, quiet hours). */
   profileFieldsCleared: number;
   consentsWithdrawn: number;
   interactionsScrubbed: number;
@@ -156,7 +156,7 @@ export class PrivacyRepository {
     if (withdrawn.length > 0) await this.db.consentChange.createMany({ data: withdrawn });
 
     const profileFieldsCleared =
-      [customer.displayName, customer.email, customer.phone, customer.birthday, customer.externalId, customer.quietHoursStart, customer.handedOverAt].filter(
+      [customer.displayName, customer.email, customer.phone, customer.birthday, customer.lunarBirthMonth, customer.externalId, customer.quietHoursStart, customer.handedOverAt].filter(
         (value) => value !== null,
       ).length +
       (customer.tags.length > 0 ? 1 : 0) +
@@ -169,6 +169,8 @@ export class PrivacyRepository {
         email: null,
         phone: null,
         birthday: null,
+        lunarBirthMonth: null,
+        lunarBirthDay: null,
         externalId: null,
         tags: [],
         // Where someone lives and sleeps is personal too.

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Customer" ADD COLUMN     "lunarBirthDay" SMALLINT,
+ADD COLUMN     "lunarBirthMonth" SMALLINT;
