@@ -147,6 +147,21 @@ describeEachDatabase("points dated by the order: history gives true balances and
     expect(await h.services.loyalty.expirePoints()).toEqual({ customers: 0, points: 0 });
   });
 
+  it("settles older points lapsed but not yet booked when history lapsing later is imported, so the expiry job still has nothing to do", async () => {
+    const h = await createEngineHarness(db(), { start: "2025-12-01T09:00:00.000Z", env: { LOYALTY_POINTS_EXPIRE_MONTHS: "12" } });
+    const customer = await chatCustomer(h, "hist-settle");
+    const order = (ref: string, amount: string, placedAt: string) => ({ externalId: `${customer.externalId}-${ref}`, customerExternalId: customer.externalId, amount, currency: "CNY", placedAt });
+    await h.services.ingest.recordOrder(order("a", "100.00", "2025-11-01"));
+    // A year on, the 100 points lapsed on 2026-11-01 and no expiry job has run since.
+    h.clock.set(new Date(NOW));
+    await h.services.ingest.recordOrders([order("b", "50.00", "2025-11-20")]);
+    const entries = await db().prisma.loyaltyLedgerEntry.findMany({ where: { customerId: customer.id } });
+    expect(await h.services.loyalty.balance(customer.id)).toBe(0);
+    // The ledger adds up to the balance on its own: every lapse is booked.
+    expect(entries.reduce((sum, e) => sum + e.points, 0)).toBe(0);
+    expect(await h.services.loyalty.expirePoints()).toEqual({ customers: 0, points: 0 });
+  });
+
   it("books an order dated ahead of the clock (within the accepted skew) as earned now, lapsing from now", async () => {
     const h = await harness();
     const customer = await chatCustomer(h, "hist-future");

@@ -477,7 +477,13 @@ export class LoyaltyService {
     const lapses: NewLapseEntry[] = [];
     for (const [customerId, entries] of byCustomer) {
       const newIds = new Set(entries.filter((entry) => entry.idempotencyKey && keys.has(entry.idempotencyKey)).map((entry) => entry.id));
-      for (const lapse of lapsesOfNewEntries(entries, newIds, now)) lapses.push({ customerId, points: lapse.points, createdAt: lapse.at });
+      const history = lapsesOfNewEntries(entries, newIds, now).map((lapse) => ({ customerId, points: lapse.points, createdAt: lapse.at }));
+      lapses.push(...history);
+      // Older points lapsed and not yet booked may now sit before a lapse dated later; the expiry
+      // job only looks past a customer's newest expiry entry, so they are settled here, now.
+      const replayed = [...entries, ...history.map((lapse, index) => ({ id: `lapse:${index}`, kind: "expire" as const, points: -lapse.points, createdAt: lapse.createdAt, expiresAt: null }))];
+      const rest = lapsedPoints(openLots(replayed), now);
+      if (rest > 0) lapses.push({ customerId, points: rest, createdAt: new Stamps(now, latestOf(entries)).next() });
     }
     await ledger.appendLapses(lapses);
     return lapses.reduce((sum, lapse) => sum + lapse.points, 0);
@@ -561,6 +567,10 @@ class Stamps {
     this.last = Math.max(this.now.getTime(), this.last + 1);
     return new Date(this.last);
   }
+}
+
+function latestOf(entries: readonly { createdAt: Date }[]): Date | null {
+  return entries.reduce<Date | null>((latest, entry) => (!latest || entry.createdAt > latest ? entry.createdAt : latest), null);
 }
 
 /** Each order earns once: its entry carries this key (the loyalty repository's SQL builds the same). */
