@@ -206,3 +206,117 @@ describeEachDatabase("care planner", (db) => {
     expect(await runCarePlanner(options)).toHaveProperty("birthday");
   });
 });
+
+describeEachDatabase("care planner: lunar birthdays, win-back, anniversaries, control rows and the dispatcher", (db) => {
+  it("greets a lunar birthday on that lunar day's Gregorian date each year, instead of the Gregorian birthday", async () => {
+    const prisma = db().prisma;
+    const customer = await prisma.customer.create({
+      data: { displayName: "月娥", locale: "zh-CN", timeZone: "Asia/Shanghai", birthday: new Date("1990-09-15T00:00:00Z") },
+    });
+    await prisma.$executeRaw`UPDATE "Customer" SET "lunarBirthMonth" = 8, "lunarBirthDay" = 15 WHERE id = ${customer.id}::uuid`;
+    const plans = plansWith("birthday");
+    // Lunar 8-15 (Mid-Autumn): 2027-09-15 and 2028-10-03 (Hong Kong Observatory calendar).
+    const clock = new ManualClock("2027-09-14T12:00:00Z");
+    await planner(db(), plans, clock).run();
+    clock.set("2028-09-14T12:00:00Z"); // her Gregorian birthday is tomorrow: not celebrated
+    await planner(db(), plans, clock).run();
+    clock.set("2028-10-02T12:00:00Z");
+    await planner(db(), plans, clock).run();
+    const rows = await rowsOf(db(), "birthday", [customer.id]);
+    expect(rows.map((row) => [row.dedupeKey, row.notBefore.toISOString()])).toEqual([
+      [`birthday:${customer.id}:2027`, "2027-09-15T02:00:00.000Z"],
+      [`birthday:${customer.id}:2028`, "2028-10-03T02:00:00.000Z"],
+    ]);
+  });
+
+  it("offers a win-back once per lapse to declining customers and those past twice their usual gap, not to one who ordered since", async () => {
+    const prisma = db().prisma;
+    const now = new Date("2027-04-01T06:00:00Z");
+    const score = async (name: string, fields: { lifecycleStage: "declining" | "mature"; rfmSegment?: string; orderCount: number; first: string; last: string }) => {
+      const customer = await prisma.customer.create({ data: { displayName: name, locale: "en", timeZone: "Europe/London", tags: ["winback-test"] } });
+      const lastOrderAt = new Date(fields.last);
+      await prisma.customerScore.create({
+        data: {
+          customerId: customer.id,
+          computedAt: now,
+          windowStart: new Date("2025-04-01T00:00:00Z"),
+          windowMonths: 24,
+          orderCount: fields.orderCount,
+          firstOrderAt: new Date(fields.first),
+          lastOrderAt,
+          recencyDays: Math.floor((now.getTime() - lastOrderAt.getTime()) / 86_400_000),
+          frequency: fields.orderCount,
+          monetary: 100,
+          rfmSegment: fields.rfmSegment ?? null,
+          lifecycleStage: fields.lifecycleStage,
+          relationshipLevel: "basic",
+          historicClv: 100,
+          explanation: {},
+        },
+      });
+      return customer;
+    };
+    const declining = await score("Dee", { lifecycleStage: "declining", orderCount: 3, first: "2026-01-01T00:00:00Z", last: "2026-12-01T00:00:00Z" });
+    // Ordered every 10 days, silent for 60: past twice the usual gap.
+    const overdue = await score("Gus", { lifecycleStage: "mature", orderCount: 5, first: "2026-12-20T00:00:00Z", last: "2027-01-29T00:00:00Z" });
+    const regular = await score("Reg", { lifecycleStage: "mature", orderCount: 5, first: "2026-01-01T00:00:00Z", last: "2027-03-20T00:00:00Z" });
+    const returned = await score("Ria", { lifecycleStage: "declining", orderCount: 2, first: "2026-01-01T00:00:00Z", last: "2026-10-01T00:00:00Z" });
+    await prisma.order.create({ data: { customerId: returned.id, externalId: `ria-${returned.id}`, amount: 5, currency: "GBP", placedAt: new Date("2027-03-30T00:00:00Z") } });
+
+    const plans = plansWith("winback");
+    plans.winback = { ...plans.winback, control: 0 };
+    const clock = new ManualClock(now);
+    await planner(db(), plans, clock).run();
+    clock.advance(3 * 86_400_000);
+    await planner(db(), plans, clock).run(); // the same lapse: nothing new
+    const rows = await rowsOf(db(), "winback", [declining.id, overdue.id, regular.id, returned.id]);
+    expect(rows.map((row) => row.dedupeKey).sort()).toEqual([`winback:${declining.id}:2026-12-01`, `winback:${overdue.id}:2027-01-29`].sort());
+    const dee = rows.find((row) => row.customerId === declining.id)!;
+    expect(dee.payload).toEqual({ text: "We miss you, Dee! Here is something to welcome you back: 10% off your next order." });
+    // 06:00 UTC is 07:00 in London (summer time from 28 March): 10:00 today is still ahead.
+    expect(dee.notBefore.toISOString()).toBe("2027-04-01T09:00:00.000Z");
+  });
+
+  it("greets membership anniversaries from the second year on", async () => {
+    const prisma = db().prisma;
+    const old = await prisma.customer.create({ data: { displayName: "Ola", timeZone: "UTC", createdAt: new Date("2024-06-10T08:00:00Z") } });
+    const fresh = await prisma.customer.create({ data: { displayName: "Neu", timeZone: "UTC", createdAt: new Date("2027-06-10T01:00:00Z") } });
+    const clock = new ManualClock("2027-06-10T02:00:00Z");
+    await planner(db(), plansWith("anniversary"), clock).run();
+    const rows = await rowsOf(db(), "anniversary", [old.id, fresh.id]);
+    expect(rows.map((row) => [row.dedupeKey, row.notBefore.toISOString()])).toEqual([[`anniversary:${old.id}:2027`, "2027-06-10T10:00:00.000Z"]]);
+  });
+
+  it("control rows are never claimed by the dispatcher's outbox", async () => {
+    const prisma = db().prisma;
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const customer = await prisma.customer.create({
+        data: {
+          displayName: `d${i}`,
+          timeZone: "UTC",
+          birthday: new Date("1990-12-01T00:00:00Z"),
+          identities: { create: { platform: "telegram", platformUserId: `ctl-${i}-${Date.now()}`, address: `${i}` } },
+        },
+      });
+      ids.push(customer.id);
+    }
+    const plans = plansWith("birthday");
+    plans.birthday = { ...plans.birthday, control: 0.5 };
+    await planner(db(), plans, new ManualClock("2027-11-30T12:00:00Z")).run();
+    const rows = await rowsOf(db(), "birthday", ids);
+    const control = new Set(rows.filter((row) => row.status === "control").map((row) => row.id));
+    expect(control.size).toBeGreaterThan(0);
+    const { OutboxRepository } = await import("../src/db/repositories/outbox-repository.ts");
+    const claimed = await new OutboxRepository(prisma).claim({
+      instanceId: "test",
+      platforms: ["telegram"],
+      now: new Date("2027-12-02T00:00:00Z"),
+      leaseUntil: new Date("2027-12-02T00:05:00Z"),
+      limit: 1000,
+    });
+    const mine = claimed.filter((row) => ids.includes(row.customerId));
+    expect(mine).toHaveLength(rows.length - control.size);
+    expect(mine.some((row) => control.has(row.id))).toBe(false);
+  });
+});

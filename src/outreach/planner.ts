@@ -1,4 +1,4 @@
-import { festivalDates as calendarFestivalDates, type FestivalDate, type FixedFestival } from "../calendar/index.ts";
+import { festivalDates as calendarFestivalDates, type FestivalDate, type FixedFestival, lunarBirthdayIn } from "../calendar/index.ts";
 import type { OutboundMessage } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { CarePlanRepository, PlanCustomer } from "../db/repositories/care-plan-repository.ts";
@@ -98,6 +98,25 @@ export class CarePlanner {
       const rows: PlannedMessage[] = [];
       for (const customer of page) {
         const occasion = dueOccasion(now, customer.timeZone, (year) => yearlyDate(year, customer.birthday));
+        if (!occasion) continue;
+        rows.push(
+          this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+            points: this.options.birthdayBonusPoints,
+          }),
+        );
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) break;
+      after = page[page.length - 1]!.id;
+    }
+    // Lunar (农历) birthdays fall on the Gregorian date of that lunar day each year (src/calendar decides
+    // leap months and short months); the key is the Gregorian year of the celebration, as for the bonus.
+    const lunarMonthDays = lunarMonthDaysOn(candidateDates(now));
+    for (let after: string | null = null; ; ) {
+      const page = await this.options.repository.lunarBirthdaysOn(lunarMonthDays, after, this.batchSize);
+      const rows: PlannedMessage[] = [];
+      for (const customer of page) {
+        const occasion = dueOccasion(now, customer.timeZone, (year) => lunarBirthdayIn(year, customer.lunarMonth, customer.lunarDay) ?? "");
         if (!occasion) continue;
         rows.push(
           this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
@@ -274,9 +293,26 @@ function empty(): PlanCounts {
   return { due: 0, written: 0, control: 0 };
 }
 
+/** Every UTC date ("YYYY-MM-DD") that is today or tomorrow somewhere on Earth. */
+function candidateDates(now: Date): string[] {
+  return [-1, 0, 1, 2].map((offset) => new Date(now.getTime() + offset * DAY_MS).toISOString().slice(0, 10));
+}
+
+/** The lunar [month, day] birthdays celebrated on any of `dates`. */
+function lunarMonthDaysOn(dates: readonly string[]): [number, number][] {
+  const found: [number, number][] = [];
+  for (let month = 1; month <= 12; month++) {
+    for (let day = 1; day <= 30; day++) {
+      const years = new Set(dates.map((date) => Number(date.slice(0, 4))));
+      if ([...years].some((year) => dates.includes(lunarBirthdayIn(year, month, day) ?? ""))) found.push([month, day]);
+    }
+  }
+  return found;
+}
+
 /** "MM-DD" of every UTC day on which it can be today or tomorrow somewhere; 29 Feb joins 28 Feb in common years. */
 function candidateMonthDays(now: Date): string[] {
-  const days = [-1, 0, 1, 2].map((offset) => new Date(now.getTime() + offset * DAY_MS).toISOString().slice(0, 10));
+  const days = candidateDates(now);
   const monthDays = new Set(days.map((day) => day.slice(5)));
   if (monthDays.has("02-28")) monthDays.add("02-29");
   return [...monthDays];

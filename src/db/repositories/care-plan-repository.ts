@@ -13,6 +13,12 @@ export interface BirthdayCustomer extends PlanCustomer {
   birthday: string;
 }
 
+export interface LunarBirthdayCustomer extends PlanCustomer {
+  /** The lunar (农历) birthday: regular month 1-12 and day 1-30. */
+  lunarMonth: number;
+  lunarDay: number;
+}
+
 export interface JoinedCustomer extends PlanCustomer {
   /** "YYYY-MM-DD" (UTC) the customer record was created: the membership's start. */
   joinedOn: string;
@@ -53,7 +59,18 @@ export class CarePlanRepository {
   birthdaysOn(monthDays: readonly string[], after: string | null, limit: number): Promise<BirthdayCustomer[]> {
     return this.prisma.$queryRaw<BirthdayCustomer[]>`
       SELECT id::text, "displayName", locale, "timeZone", to_char(birthday, 'MM-DD') AS birthday FROM "Customer"
-       WHERE birthday IS NOT NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${[...monthDays]})
+       WHERE birthday IS NOT NULL AND "lunarBirthMonth" IS NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${[...monthDays]})
+         AND id > ${after ?? firstId}::uuid
+       ORDER BY id LIMIT ${limit}`;
+  }
+
+  /** Customers who celebrate a lunar birthday on one of the lunar month-days `monthDays` ([month, day]). */
+  async lunarBirthdaysOn(monthDays: readonly (readonly [number, number])[], after: string | null, limit: number): Promise<LunarBirthdayCustomer[]> {
+    if (monthDays.length === 0) return [];
+    return this.prisma.$queryRaw<LunarBirthdayCustomer[]>`
+      SELECT id::text, "displayName", locale, "timeZone", "lunarBirthMonth" AS "lunarMonth", "lunarBirthDay" AS "lunarDay" FROM "Customer"
+       WHERE "lunarBirthMonth" IS NOT NULL AND "erasedAt" IS NULL
+         AND ("lunarBirthMonth"::int * 100 + "lunarBirthDay"::int) = ANY(${monthDays.map(([m, d]) => m * 100 + d)}::int[])
          AND id > ${after ?? firstId}::uuid
        ORDER BY id LIMIT ${limit}`;
   }
