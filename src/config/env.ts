@@ -2,6 +2,7 @@ import os from "node:os";
 import cron from "node-cron";
 import { z } from "zod";
 import { TendError } from "../errors.ts";
+import { parseQuietWindow } from "../outreach/contact-policy-settings.ts";
 import { parseEarnFrom } from "../loyalty/earn-from.ts";
 
 /**
@@ -147,6 +148,25 @@ const variables = {
   CARE_PLANNER_CRON: {
     expect: 'a cron expression (UTC) for the care planner, e.g. "10 * * * *" for hourly at :10',
     schema: z.string().refine((value) => cron.validate(value)).default("10 * * * *"),
+  },
+  OUTREACH_DEFAULT_QUIET_HOURS: {
+    expect: 'local hours when outreach (care, marketing, surveys, case follow-ups) waits, for customers who set none of their own, e.g. "21:00-09:00" (may wrap midnight), or "off"',
+    schema: z
+      .string()
+      .trim()
+      .refine((value) => {
+        try {
+          parseQuietWindow(value);
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .default("21:00-09:00"),
+  },
+  OUTREACH_POOR_RATING_PAUSE_DAYS: {
+    expect: "days a poor rating (CSAT 1-2, NPS 0-6) holds care, marketing and surveys back, from 0 (not at all) to 365",
+    schema: z.coerce.number().int().min(0).max(365).default(14),
   },
   TELEGRAM_BOT_TOKEN: {
     expect: "the bot token from @BotFather, like 123456789:AA…",
