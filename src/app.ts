@@ -14,6 +14,7 @@ import { JobScheduler } from "./jobs/scheduler.ts";
 import { awardBirthdayBonuses } from "./loyalty/birthday-bonus.ts";
 import { loadCarePlans } from "./outreach/care-plans-file.ts";
 import { runCarePlanner } from "./outreach/planner-job.ts";
+import { loyaltySettingsFromConfig } from "./loyalty/settings.ts";
 import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
@@ -138,7 +139,14 @@ export async function startTend({
     jobs.add({
       name: "care-planner",
       schedule: config.CARE_PLANNER_CRON,
-      run: () => runCarePlanner({ db, plans: carePlans, clock, birthdayBonusPoints: config.LOYALTY_BIRTHDAY_BONUS_POINTS }),
+      run: () =>
+        runCarePlanner({
+          db,
+          plans: carePlans,
+          clock,
+          birthdayBonusPoints: config.LOYALTY_BIRTHDAY_BONUS_POINTS,
+          tiers: loyaltySettingsFromConfig(config).tiers,
+        }),
     });
 
     let stopped: Promise<void> | undefined;

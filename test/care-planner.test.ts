@@ -287,6 +287,27 @@ describeEachDatabase("care planner: lunar birthdays, win-back, anniversaries, co
     expect(rows.map((row) => [row.dedupeKey, row.notBefore.toISOString()])).toEqual([[`anniversary:${old.id}:2027`, "2027-06-10T10:00:00.000Z"]]);
   });
 
+  it("congratulates a tier upgrade recorded on the timeline once, in the customer's language, and not a downgrade", async () => {
+    const prisma = db().prisma;
+    const up = await prisma.customer.create({ data: { displayName: "高飞", locale: "zh-CN", timeZone: "Asia/Shanghai" } });
+    const down = await prisma.customer.create({ data: { displayName: "Dan", locale: "en", timeZone: "UTC" } });
+    const change = (customerId: string, from: string, to: string, at: string) =>
+      prisma.interaction.create({
+        data: { customerId, platform: "web", direction: "out", kind: "system", metadata: { event: "tier_changed", from, to }, occurredAt: new Date(at) },
+      });
+    const upgrade = await change(up.id, "Bronze", "Gold", "2027-07-01T08:00:00Z");
+    await change(down.id, "Gold", "Silver", "2027-07-01T08:30:00Z");
+    const clock = new ManualClock("2027-07-01T09:00:00Z");
+    const first = await planner(db(), plansWith("tierUpgrade"), clock).run();
+    const second = await planner(db(), plansWith("tierUpgrade"), clock).run();
+    expect(second.tier_upgrade.written).toBe(0);
+    expect(first.tier_upgrade.written).toBeGreaterThanOrEqual(1);
+    const rows = await rowsOf(db(), "tier_upgrade", [up.id, down.id]);
+    expect(rows.map((row) => [row.dedupeKey, row.notBefore.toISOString(), row.payload])).toEqual([
+      [`tier-upgrade:${up.id}:${upgrade.id}`, "2027-07-01T08:00:00.000Z", { text: "恭喜您，高飞！您已升级为黄金会员。" }],
+    ]);
+  });
+
   it("control rows are never claimed by the dispatcher's outbox", async () => {
     const prisma = db().prisma;
     const ids: string[] = [];

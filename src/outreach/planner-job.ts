@@ -4,6 +4,7 @@ import type { Database } from "../db/database.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import { CarePlanRepository } from "../db/repositories/care-plan-repository.ts";
 import { enqueue } from "../db/repositories/outbox-repository.ts";
+import type { Tier } from "../loyalty/tiers.ts";
 import type { CarePlans } from "./care-plans-file.ts";
 import { CarePlanner, type PlannedMessage, type PlannerReport, type PlanWriter } from "./planner.ts";
 
@@ -34,6 +35,7 @@ export async function runCarePlanner(options: {
   plans: CarePlans;
   clock: Clock;
   birthdayBonusPoints: number;
+  tiers?: readonly Tier[];
   batchSize?: number;
 }): Promise<PlannerReport | { status: "skipped"; reason: string }> {
   const repository = new CarePlanRepository(options.db.prisma);
@@ -43,6 +45,7 @@ export async function runCarePlanner(options: {
     writer: outboxPlanWriter(repository, options.db.prisma),
     clock: options.clock,
     birthdayBonusPoints: options.birthdayBonusPoints,
+    ...(options.tiers ? { tiers: options.tiers } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
   });
   const report = await withTryAdvisoryLock(options.db, CARE_PLANNER_LOCK, () => planner.run());

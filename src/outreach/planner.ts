@@ -2,6 +2,7 @@ import { festivalDates as calendarFestivalDates, type FestivalDate, type FixedFe
 import type { OutboundMessage } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { CarePlanRepository, PlanCustomer } from "../db/repositories/care-plan-repository.ts";
+import { type Tier, defaultTiers, tierNameIn } from "../loyalty/tiers.ts";
 import type { CarePlans } from "./care-plans-file.ts";
 import { isControl } from "./planner-control.ts";
 import { addDays, localDate, localTimeToInstant, usableTimeZone, yearlyDate } from "./planner-time.ts";
@@ -10,7 +11,7 @@ import type { OutreachTopic } from "./topics.ts";
 
 const DAY_MS = 86_400_000;
 
-export type CarePlanKind = "birthday" | "festival" | "checkin" | "winback" | "anniversary";
+export type CarePlanKind = "birthday" | "festival" | "checkin" | "winback" | "anniversary" | "tier_upgrade";
 
 /** One planned care message: an outbox row to send, or (control) a row recorded and never sent. */
 export interface PlannedMessage {
@@ -49,6 +50,8 @@ export interface CarePlannerOptions {
   clock: Clock;
   /** The birthday bonus the birthday job books (LOYALTY_BIRTHDAY_BONUS_POINTS), shown as {points}. */
   birthdayBonusPoints: number;
+  /** The loyalty tiers in rising order (LOYALTY_TIERS): which change is an upgrade, and the tier's names. */
+  tiers?: readonly Tier[];
   /** Customers (or orders) read and written per round trip. */
   batchSize?: number;
   /** The festival calendar (src/calendar); replaceable in tests. */
@@ -80,12 +83,14 @@ export class CarePlanner {
       checkin: empty(),
       winback: empty(),
       anniversary: empty(),
+      tier_upgrade: empty(),
     };
     if (plans.birthday.enabled) report.birthday = await this.planBirthdays(now);
     if (plans.festivals.enabled) report.festival = await this.planFestivals(now);
     if (plans.checkin.enabled) report.checkin = await this.planCheckins(now);
     if (plans.winback.enabled) report.winback = await this.planWinbacks(now);
     if (plans.anniversary.enabled) report.anniversary = await this.planAnniversaries(now);
+    if (plans.tierUpgrade.enabled) report.tier_upgrade = await this.planTierUpgrades(now);
     return report;
   }
 
@@ -256,6 +261,42 @@ export class CarePlanner {
       await this.write(rows, counts);
       if (page.length < this.batchSize) return counts;
       after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Congratulates each tier upgrade the loyalty service recorded on the timeline (written in the
+   * same transaction as the order or bonus that caused it, so none is lost to a crash) within the
+   * last two days, once per change, to be sent at once (the contact policy still decides when).
+   */
+  private async planTierUpgrades(now: Date): Promise<PlanCounts> {
+    const plan = this.options.plans.tierUpgrade;
+    const tiers = this.options.tiers ?? defaultTiers;
+    const rank = (name: string | null) => (name === null ? 0 : tiers.findIndex((tier) => tier.name === name));
+    const counts = empty();
+    const since = new Date(now.getTime() - 2 * DAY_MS);
+    for (let after: { occurredAt: Date; id: string } | null = null; ; ) {
+      const page = await this.options.repository.tierChangesSince(since, after, this.batchSize);
+      const rows: PlannedMessage[] = [];
+      for (const change of page) {
+        if (change.occurredAt > now || rank(change.to) <= rank(change.from)) continue;
+        const dedupeKey = `tier-upgrade:${change.customer.id}:${change.interactionId}`;
+        const tier = tierNameIn(tiers, change.to, isChinese(change.customer.locale) ? "zh-CN" : "en");
+        const text = renderTemplate(plan.message, change.customer.locale, { name: nameOf(change.customer), tier });
+        rows.push({
+          customerId: change.customer.id,
+          topic: "care",
+          kind: "tier_upgrade",
+          message: { text },
+          dedupeKey,
+          notBefore: change.occurredAt,
+          control: isControl(change.customer.id, dedupeKey, plan.control),
+        });
+      }
+      await this.write(rows, counts);
+      if (page.length < this.batchSize) return counts;
+      const last = page[page.length - 1]!;
+      after = { occurredAt: last.occurredAt, id: last.interactionId };
     }
   }
 

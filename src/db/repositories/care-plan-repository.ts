@@ -19,6 +19,15 @@ export interface LunarBirthdayCustomer extends PlanCustomer {
   lunarDay: number;
 }
 
+/** A tier change as the loyalty service records it on the timeline, in the transaction of its cause. */
+export interface TierChange {
+  interactionId: string;
+  from: string | null;
+  to: string;
+  occurredAt: Date;
+  customer: PlanCustomer;
+}
+
 export interface JoinedCustomer extends PlanCustomer {
   /** "YYYY-MM-DD" (UTC) the customer record was created: the membership's start. */
   joinedOn: string;
@@ -83,6 +92,23 @@ export class CarePlanRepository {
          AND "createdAt" < make_date(${beforeYear}::int, 1, 1)
          AND id > ${after ?? firstId}::uuid
        ORDER BY id LIMIT ${limit}`;
+  }
+
+  /**
+   * Tier changes recorded on the timeline at or after `since`, after the cursor (occurredAt, id).
+   * Interaction has no index on occurredAt alone, so this reads the system rows of the period.
+   */
+  async tierChangesSince(since: Date, after: { occurredAt: Date; id: string } | null, limit: number): Promise<TierChange[]> {
+    const cursor = after ?? { occurredAt: new Date(0), id: firstId };
+    const rows = await this.prisma.$queryRaw<(PlanCustomer & { interactionId: string; from: string | null; to: string; occurredAt: Date })[]>`
+      SELECT i.id::text AS "interactionId", i.metadata->>'from' AS "from", i.metadata->>'to' AS "to", i."occurredAt",
+             c.id::text, c."displayName", c.locale, c."timeZone"
+        FROM "Interaction" i JOIN "Customer" c ON c.id = i."customerId"
+       WHERE i.kind = 'system' AND i.metadata->>'event' = 'tier_changed' AND i."occurredAt" >= ${since.toISOString()}::timestamp(3)
+         AND c."erasedAt" IS NULL
+         AND (i."occurredAt", i.id) > (${cursor.occurredAt.toISOString()}::timestamp(3), ${cursor.id}::uuid)
+       ORDER BY i."occurredAt", i.id LIMIT ${limit}`;
+    return rows.map(({ interactionId, from, to, occurredAt, ...customer }) => ({ interactionId, from, to, occurredAt, customer }));
   }
 
   /** Customers in a festival's audience: any of `locales`, or any of `tags`; both empty means everybody. */
