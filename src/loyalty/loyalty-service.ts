@@ -472,7 +472,9 @@ export class LoyaltyService {
     const keys = new Set(lapsing.map((entry) => entry.idempotencyKey!));
     const byCustomer = new Map<string, LoyaltyLedgerEntry[]>();
     for (const entry of await ledger.entriesOf([...new Set(lapsing.map((entry) => entry.customerId))])) {
-      byCustomer.set(entry.customerId, [...(byCustomer.get(entry.customerId) ?? []), entry]);
+      const entries = byCustomer.get(entry.customerId);
+      if (entries) entries.push(entry);
+      else byCustomer.set(entry.customerId, [entry]);
     }
     const lapses: NewLapseEntry[] = [];
     for (const [customerId, entries] of byCustomer) {

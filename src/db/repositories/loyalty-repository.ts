@@ -209,7 +209,7 @@ export class LoyaltyLedger {
 
   /**
    * For each customer, in one statement: what tiers are measured by (points earned from orders and
-   * bonuses booked since `since`, or the amount of orders placed since then) and their last tier
+   * bonuses since `since`, an order's dated by the order, or the amount of orders placed since then) and their last tier
    * change on the timeline, which says which tier they were last told about (null when never).
    */
   async tierStates(customerIds: readonly string[], basis: "points" | "spend", since: Date): Promise<Map<string, TierState>> {
@@ -253,7 +253,7 @@ export class LoyaltyLedger {
       ) AS t("customerId", "from", "to", "occurredAt")`;
   }
 
-  /** Points earned (orders and bonuses, not adjustments) booked at or after `since`. */
+  /** Points earned (orders and bonuses, not adjustments) at or after `since`: an order's on the day it was placed. */
   async pointsEarnedSince(customerId: string, since: Date): Promise<number> {
     const { _sum } = await this.db.loyaltyLedgerEntry.aggregate({
       where: { customerId, kind: { in: ["earn", "bonus"] }, points: { gt: 0 }, createdAt: { gte: since } },
