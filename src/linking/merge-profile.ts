@@ -45,6 +45,10 @@ export function mergeProfiles(target: Customer, source: Customer, at: Date): Pro
   const tags = [...new Set([...target.tags, ...source.tags])];
   if (tags.length !== target.tags.length) patch.tags = tags;
   if (target.handedOverAt === null && source.handedOverAt !== null) patch.handedOverAt = source.handedOverAt;
+  // A staff pause on either holds for the person: the later end wins.
+  if (source.outreachPausedUntil !== null && (target.outreachPausedUntil === null || source.outreachPausedUntil > target.outreachPausedUntil)) {
+    patch.outreachPausedUntil = source.outreachPausedUntil;
+  }
   if (source.createdAt < target.createdAt) patch.createdAt = source.createdAt;
 
   const consentChanges: ConsentChangeDraft[] = [];

@@ -38,6 +38,8 @@ export interface CustomerExport {
     quietHours: { start: string; end: string } | null;
     maxCareMessagesPerWeek: number;
     handedOverToStaffAt: Iso | null;
+    /** Staff held care, marketing and survey messages back until then. */
+    outreachPausedUntil: Iso | null;
   };
   consent: {
     care: { granted: boolean; changedAt: Iso | null };
@@ -160,6 +162,7 @@ export function buildExportDocument(data: CustomerExportData, exportedAt: Date):
           : null,
       maxCareMessagesPerWeek: data.maxCareMessagesPerWeek,
       handedOverToStaffAt: isoOrNull(data.handedOverAt),
+      outreachPausedUntil: isoOrNull(data.outreachPausedUntil),
     },
     consent: {
       care: { granted: data.careConsent, changedAt: isoOrNull(data.careConsentAt) },

@@ -1,6 +1,7 @@
 import type { ConsentTopic, Platform, Prisma } from "../generated/client.ts";
 import type { ChannelIdentity, Customer } from "../generated/client.ts";
 import type { PrismaClient } from "../generated/client.ts";
+import { TendError } from "../../errors.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
 export type { ChannelIdentity, Customer };
@@ -143,6 +144,37 @@ export class CustomerRepository {
   async endHandover(id: string): Promise<boolean> {
     const { count } = await this.prisma.customer.updateMany({ where: { id, handedOverAt: { not: null } }, data: { handedOverAt: null } });
     return count > 0;
+  }
+
+  /**
+   * Staff hold care, marketing and survey messages to a customer back until `until` (the contact
+   * policy defers them), or lift the hold with null. The customer's timeline records who did it.
+   * Null when there is no such customer; a time not after `at` is refused, since it would pause nothing.
+   */
+  async pauseOutreach(customerId: string, until: Date | null, by: string, at: Date = new Date()): Promise<Customer | null> {
+    const staff = by.trim();
+    if (staff === "") throw new TendError("OUTREACH_PAUSE_INVALID", "say who pauses the customer's outreach (by)");
+    if (until !== null && !(until.getTime() > at.getTime())) {
+      throw new TendError("OUTREACH_PAUSE_INVALID", `a pause must end in the future (got ${Number.isNaN(until.getTime()) ? "an invalid date" : until.toISOString()})`);
+    }
+    if (!uuidPattern.test(customerId)) return null;
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.customer.updateMany({ where: { id: customerId }, data: { outreachPausedUntil: until } });
+      if (count === 0) return null;
+      const lastSeen = await tx.channelIdentity.findFirst({ where: { customerId }, orderBy: { lastSeenAt: "desc" }, select: { platform: true } });
+      await tx.interaction.create({
+        data: {
+          customerId,
+          platform: lastSeen?.platform ?? "web",
+          direction: "in",
+          kind: "system",
+          text: null,
+          metadata: until ? { event: "outreach_paused", until: until.toISOString(), by: staff } : { event: "outreach_resumed", by: staff },
+          occurredAt: at,
+        },
+      });
+      return tx.customer.findUnique({ where: { id: customerId } });
+    });
   }
 
   update(id: string, patch: ProfilePatch): Promise<Customer> {
