@@ -297,7 +297,7 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     expect(only(await h.say(user, "profile")).text).toBe(
       [
         "Your settings:",
-        "• Birthday: 1990-05-12 (birthday YYYY-MM-DD)",
+        "• Birthday: 1990-05-12 (birthday YYYY-MM-DD, or: birthday lunar M-D)",
         "• Time zone: Asia/Shanghai (timezone Area/City)",
         "• Quiet hours: 22:00-08:00 (quiet 22:00-08:00)",
         "• Care messages: at most 2 a week (frequency N)",
@@ -313,7 +313,7 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
   it("sets the profile in Chinese: 生日, 时区, 免打扰, 频率, 设置", async () => {
     const user = uniqueUser("profile-zh");
     expect(only(await h.say(user, "设置")).text).toBe(
-      ["您的设置：", "• 生日：未设置（生日 YYYY-MM-DD）", "• 时区：UTC（时区 Asia/Shanghai）", "• 免打扰：无（免打扰 22:00-08:00）", "• 关怀消息：每周最多 2 条（频率 N）"].join(
+      ["您的设置：", "• 生日：未设置（生日 YYYY-MM-DD，或：农历生日 八月十五）", "• 时区：UTC（时区 Asia/Shanghai）", "• 免打扰：无（免打扰 22:00-08:00）", "• 关怀消息：每周最多 2 条（频率 N）"].join(
         "\n",
       ),
     );
@@ -330,7 +330,7 @@ describeEachDatabase("engine conversation: menu, loyalty, profile, consent", (db
     expect(only(await h.say(user, "设置")).text).toBe(
       [
         "您的设置：",
-        "• 生日：1991-06-01（生日 YYYY-MM-DD）",
+        "• 生日：1991-06-01（生日 YYYY-MM-DD，或：农历生日 八月十五）",
         "• 时区：Asia/Shanghai（时区 Asia/Shanghai）",
         "• 免打扰：22:00-08:00（免打扰 22:00-08:00）",
         "• 关怀消息：每周最多 3 条（频率 N）",

@@ -2,3 +2,4 @@ export { festivalDates, CHINESE_FESTIVALS, DEFAULT_FIXED_FESTIVALS, NEW_YEARS_EV
 export type { FestivalDate, FestivalName, FixedFestival } from "./festivals.ts";
 export { lunarBirthdayIn, lunarBirthdayOccurrencesIn } from "./lunar-birthday.ts";
 export { gregorianToLunar, lunarDateToGregorian, lunarMonthLength, type IsoDate } from "./lunar-dates.ts";
+export { lunarDayNameZh, lunarMonthDayZh, lunarMonthNameZh, parseLunarDayZh, parseLunarMonthZh } from "./lunar-names.ts";

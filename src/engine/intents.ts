@@ -15,6 +15,7 @@ export type Intent =
   | { kind: "erase" }
   | { kind: "profile" }
   | { kind: "birthday"; value: string }
+  | { kind: "lunarBirthday"; value: string }
   | { kind: "timezone"; value: string }
   | { kind: "quiet"; value: string }
   | { kind: "frequency"; value: string }
@@ -47,6 +48,11 @@ const exact: Array<[RegExp, Intent]> = [
 // still counts, so its handler can answer with the hint.
 const withValue: Array<[RegExp, (value: string) => Intent]> = [
   [/^(?:redeem(?![a-z])|兑换)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "redeem", reward: v || null })],
+  // Before the plain birthday: "birthday lunar 8-15", "my lunar birthday is 八月十五", "农历生日 八月十五", "生日 农历8-15".
+  [
+    /^(?:birthday lunar(?![a-z])|(?:my )?lunar birthday(?: is)?(?![a-z])|(?:农历|阴历|農曆|陰曆)生日|生日\s*(?=农历|阴历))\s*[:：]?\s*(.*)$/i,
+    (v) => ({ kind: "lunarBirthday", value: v }),
+  ],
   [/^(?:my birthday is(?![a-z])|birthday(?![a-z])|生日)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "birthday", value: v })],
   [/^(?:time ?zone(?![a-z])|tz(?![a-z])|时区)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "timezone", value: v })],
   [/^(?:quiet(?: hours)?(?![a-z])|免打扰)\s*[:：]?\s*(.*)$/i, (v) => ({ kind: "quiet", value: v })],

@@ -1,3 +1,5 @@
+import { parseLunarDayZh, parseLunarMonthZh } from "../calendar/lunar-names.ts";
+
 /**
  * Parsing what customers type about themselves. Each returns null when the input is not valid,
  * so the caller can answer with the right hint.
@@ -12,6 +14,38 @@ export function parseBirthday(text: string, today: Date): Date | null {
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
   if (year < 1900 || date.getTime() > today.getTime()) return null;
   return date;
+}
+
+export interface LunarBirthdayInput {
+  month: number;
+  day: number;
+  /** Said to be in a leap month (闰月): stored as the month's number, celebrated in the regular month. */
+  leap: boolean;
+}
+
+/**
+ * A lunar birthday: "8-15", "08/15", "8月15日", "leap 6-10", "八月十五", "正月初一", "腊月三十", "冬月廿三",
+ * "闰六月初十"; an optional "lunar"/"农历"/"阴历" in front. Month 1–12, day 1–30.
+ */
+export function parseLunarBirthday(text: string): LunarBirthdayInput | null {
+  let clean = text.trim().replace(/^(?:lunar|农历|阴历|陰曆|農曆)\s*/i, "");
+  const leap = /^(?:leap\s*|闰|閏)/i.test(clean);
+  clean = clean.replace(/^(?:leap\s*|闰|閏)/i, "").replace(/\s+/g, "");
+  let month: number | null = null;
+  let day: number | null = null;
+  const numeric = /^(\d{1,2})(?:[-/.月])(\d{1,2})[日号]?$/.exec(clean);
+  if (numeric) {
+    month = Number(numeric[1]);
+    day = Number(numeric[2]);
+  } else {
+    const named = /^(.+?月)(.+)$/.exec(clean);
+    if (named) {
+      month = parseLunarMonthZh(named[1]!);
+      day = parseLunarDayZh(named[2]!);
+    }
+  }
+  if (month === null || day === null || month < 1 || month > 12 || day < 1 || day > 30) return null;
+  return { month, day, leap };
 }
 
 export function isValidTimeZone(zone: string): boolean {

@@ -7,7 +7,7 @@ import { startMessages, stopMessages } from "./handlers/consent.ts";
 import { handOver } from "./handlers/handover.ts";
 import { issueLinkCode, redeemLinkCode } from "./handlers/linking.ts";
 import { completeRedeem, refuseCancelAfterRedeem, showPoints, showRewards, startRedeem } from "./handlers/loyalty.ts";
-import { setBirthday, setFrequency, setLanguage, setQuietHours, setTimeZone, showProfile } from "./handlers/profile.ts";
+import { setBirthday, setFrequency, setLanguage, setLunarBirthday, setQuietHours, setTimeZone, showProfile } from "./handlers/profile.ts";
 import { answerSurvey, inviteCsat, replyToAnswer } from "./handlers/surveys.ts";
 import { type Intent, normalise, recogniseIntent } from "./intents.ts";
 
@@ -180,6 +180,9 @@ async function runIntent(ctx: ConversationContext, intent: Intent): Promise<Rout
       break;
     case "birthday":
       await setBirthday(ctx, intent.value);
+      break;
+    case "lunarBirthday":
+      await setLunarBirthday(ctx, intent.value);
       break;
     case "timezone":
       await setTimeZone(ctx, intent.value);

@@ -1,9 +1,23 @@
+import { lunarMonthDayZh, lunarMonthNameZh } from "../calendar/index.ts";
 import type { CustomerLanguage } from "../feedback/locale.ts";
 
 /**
  * Everything the conversation says, in both languages. Functions take the values they show;
  * names shown here come from customers and are plain text (adapters escape them for markup).
  */
+/** A lunar birthday as the profile shows it: its Gregorian date this year, or the next one when this year has none. */
+export interface LunarBirthdayShown {
+  month: number;
+  day: number;
+  thisYear: string | null;
+  next: string | null;
+}
+
+const lunarEn = (l: LunarBirthdayShown) =>
+  `lunar ${l.month}-${l.day} (${l.thisYear ? `this year: ${l.thisYear}` : `none this year; next: ${l.next ?? "-"}`})`;
+const lunarZh = (l: LunarBirthdayShown) =>
+  `农历${lunarMonthDayZh(l.month, l.day)}（${l.thisYear ? `今年：${l.thisYear}` : `今年没有；下次：${l.next ?? "-"}`}）`;
+
 const en = {
   welcome: (name: string | null) => `Hi${name ? ` ${name}` : ""}! I can show your points and rewards, take your feedback, or get you a person.`,
   menuHint: "What would you like to do?",
@@ -41,6 +55,11 @@ const en = {
   confirmationExpired: "That confirmation has expired or was already used. Nothing was changed.",
   birthdaySet: (date: string) => `Saved: your birthday is ${date}.`,
   birthdayInvalid: "Please give your birthday as YYYY-MM-DD, for example: birthday 1990-05-12",
+  lunarBirthdaySet: (lunar: LunarBirthdayShown, leap: boolean) =>
+    `Saved: your birthday is ${lunarEn(lunar)}.` +
+    (leap ? ` A leap-month birthday is celebrated in the regular month ${lunar.month}.` : "") +
+    (lunar.day === 30 ? " In years when that month has 29 days, it falls on the 29th." : ""),
+  lunarBirthdayInvalid: "Please give your lunar birthday as month-day, for example: birthday lunar 8-15 (or: 农历生日 八月十五)",
   timeZoneSet: (zone: string) => `Saved: your time zone is ${zone}.`,
   timeZoneInvalid: "I don't know that time zone. Please use a name like Europe/London or Asia/Shanghai.",
   quietSet: (from: string, to: string) => `Saved: no care messages between ${from} and ${to} your time.`,
@@ -49,10 +68,10 @@ const en = {
   frequencySet: (n: number) => (n === 0 ? "Saved: no care messages." : `Saved: at most ${n} care message${n === 1 ? "" : "s"} a week.`),
   frequencyInvalid: "Please give a number from 0 to 14, for example: frequency 2",
   languageSet: "Saved: I will write in English.",
-  profile: (p: { birthday: string | null; timeZone: string; quiet: string | null; perWeek: number; care: boolean }) =>
+  profile: (p: { birthday: string | null; lunarBirthday: LunarBirthdayShown | null; timeZone: string; quiet: string | null; perWeek: number; care: boolean }) =>
     [
       "Your settings:",
-      `• Birthday: ${p.birthday ?? "not set"} (birthday YYYY-MM-DD)`,
+      `• Birthday: ${p.lunarBirthday ? `${lunarEn(p.lunarBirthday)} (birthday lunar M-D)` : `${p.birthday ?? "not set"} (birthday YYYY-MM-DD, or: birthday lunar M-D)`}`,
       `• Time zone: ${p.timeZone} (timezone Area/City)`,
       `• Quiet hours: ${p.quiet ?? "none"} (quiet 22:00-08:00)`,
       `• Care messages: ${p.care ? `at most ${p.perWeek} a week (frequency N)` : "off (send START to resume)"}`,
@@ -112,6 +131,11 @@ const zh: Texts = {
   confirmationExpired: "该确认已过期或已使用，没有做任何更改。",
   birthdaySet: (date) => `已保存：您的生日是 ${date}。`,
   birthdayInvalid: "请按 YYYY-MM-DD 格式输入生日，例如：生日 1990-05-12",
+  lunarBirthdaySet: (lunar, leap) =>
+    `已保存：您的生日是${lunarZh(lunar)}。` +
+    (leap ? `闰月生日在当年的（非闰）${lunarMonthNameZh(lunar.month)}庆祝。` : "") +
+    (lunar.day === 30 ? "该月只有二十九天的年份，在二十九日庆祝。" : ""),
+  lunarBirthdayInvalid: "请按月-日输入农历生日，例如：农历生日 八月十五（或：农历生日 8-15）",
   timeZoneSet: (zone) => `已保存：您的时区是 ${zone}。`,
   timeZoneInvalid: "无法识别该时区，请使用如 Asia/Shanghai 的名称。",
   quietSet: (from, to) => `已保存：每天 ${from} 至 ${to}（您当地时间）不发送关怀消息。`,
@@ -123,7 +147,7 @@ const zh: Texts = {
   profile: (p) =>
     [
       "您的设置：",
-      `• 生日：${p.birthday ?? "未设置"}（生日 YYYY-MM-DD）`,
+      `• 生日：${p.lunarBirthday ? `${lunarZh(p.lunarBirthday)}（农历生日 八月十五）` : `${p.birthday ?? "未设置"}（生日 YYYY-MM-DD，或：农历生日 八月十五）`}`,
       `• 时区：${p.timeZone}（时区 Asia/Shanghai）`,
       `• 免打扰：${p.quiet ?? "无"}（免打扰 22:00-08:00）`,
       `• 关怀消息：${p.care ? `每周最多 ${p.perWeek} 条（频率 N）` : "已关闭（发送“订阅”恢复）"}`,

@@ -33,6 +33,11 @@ export function mergeProfiles(target: Customer, source: Customer, at: Date): Pro
   if (target.email === null && source.email !== null) patch.email = source.email;
   if (target.phone === null && source.phone !== null) patch.phone = source.phone;
   if (target.birthday === null && source.birthday !== null) patch.birthday = source.birthday;
+  // A lunar birthday moves as a pair (month and day), never half of it.
+  if (target.lunarBirthMonth === null && source.lunarBirthMonth !== null) {
+    patch.lunarBirthMonth = source.lunarBirthMonth;
+    patch.lunarBirthDay = source.lunarBirthDay;
+  }
   // Keeps the shop's id reachable: imports and the API find the customer by it.
   if (target.externalId === null && source.externalId !== null) patch.externalId = source.externalId;
   if (target.timeZone === DEFAULT_TIME_ZONE && source.timeZone !== DEFAULT_TIME_ZONE) patch.timeZone = source.timeZone;
