@@ -4,6 +4,7 @@ import { z } from "zod";
 import { TendError } from "../errors.ts";
 import { parseQuietWindow } from "../outreach/contact-policy-settings.ts";
 import { parseEarnFrom } from "../loyalty/earn-from.ts";
+import { defaultSendRateSettings, parseSendRates, sendRateFormat } from "../outreach/send-rates.ts";
 
 /**
  * Every environment variable Tend reads, with what it expects. `.env.example` lists the same
@@ -47,6 +48,10 @@ const variables = {
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/)
       .default(`${os.hostname().slice(0, 40)}-${process.pid}`),
+  },
+  TEND_INSTANCE_HEARTBEAT_SECONDS: {
+    expect: "seconds between this instance's heartbeats on a shared PostgreSQL, from 1 to 60 (instances split send budgets by who is alive)",
+    schema: z.coerce.number().int().min(1).max(60).default(5),
   },
   LOG_LEVEL: {
     expect: "one of fatal, error, warn, info, debug, trace, silent",
@@ -213,6 +218,22 @@ const variables = {
   SLACK_API_URL: {
     expect: "the Slack Web API base URL ending in /api/, e.g. https://slack.com/api/",
     schema: z.url({ protocol: /^https?$/ }).default("https://slack.com/api/"),
+  },
+  OUTREACH_RATE_TELEGRAM: {
+    expect: `the pace of sends to Telegram, ${sendRateFormat}`,
+    schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.telegram),
+  },
+  OUTREACH_RATE_DISCORD: {
+    expect: `the pace of sends to Discord, ${sendRateFormat}`,
+    schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.discord),
+  },
+  OUTREACH_RATE_SLACK: {
+    expect: `the pace of sends to Slack, ${sendRateFormat}`,
+    schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.slack),
+  },
+  OUTREACH_RATE_WEB: {
+    expect: `the pace of sends to the web chat, ${sendRateFormat}`,
+    schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.web),
   },
   WEBCHAT_RATE_LIMIT_PER_MINUTE: {
     expect: "messages one web chat visitor may send a minute, from 1 to 600",

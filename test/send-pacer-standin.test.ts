@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { Platform } from "../src/core/channel.ts";
+import { ManualClock } from "../src/core/clock.ts";
+import { SendPacer } from "../src/outreach/send-pacer.ts";
+import { defaultSendRates } from "../src/outreach/send-rates.ts";
+import { FakeSleep } from "./support/fake-sleep.ts";
+
+/** The platforms' published limits (Telegram Bot API FAQ, Discord rate limits, Slack chat.postMessage), as fixed data. */
+const limits: Record<"telegram" | "discord" | "slack", { overall?: [number, number]; perChat: [number, number] }> = {
+  telegram: { overall: [30, 1000], perChat: [1, 1000] },
+  discord: { overall: [50, 1000], perChat: [5, 5000] },
+  slack: { perChat: [1, 1000] },
+};
+
+/** A stand-in platform that only counts: the time of every send, per chat. */
+class CountingStandIn {
+  readonly sends: { at: number; chat: string }[] = [];
+  constructor(private readonly clock: ManualClock) {}
+  send(chat: string): void {
+    this.sends.push({ at: this.clock.now().getTime(), chat });
+  }
+}
+
+/** The most sends found in any span of `periodMs` (a sliding window, half-open). */
+function busiestWindow(times: number[], periodMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let lo = 0, hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= periodMs) lo++;
+    most = Math.max(most, hi - lo + 1);
+  }
+  return most;
+}
+
+async function drive(platform: Platform, messages: number, chats: number, workers: number) {
+  const clock = new ManualClock("2027-01-01T00:00:00Z");
+  const timers = new FakeSleep(clock);
+  const pacer = new SendPacer({ rates: defaultSendRates(), clock, sleep: timers.sleep });
+  const standIn = new CountingStandIn(clock);
+  // A fixed pseudo-random spread of chats, some with many messages, as a dispatcher's queue would have.
+  let seed = 7;
+  const queue = Array.from({ length: messages }, () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return `chat-${Math.floor((seed / 2 ** 31) ** 2 * chats)}`;
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const chat = queue[next++]!;
+      await pacer.acquire(platform, chat);
+      standIn.send(chat);
+    }
+  };
+  await timers.runUntil(Promise.all(Array.from({ length: workers }, worker)));
+  return standIn.sends;
+}
+
+describe("send pacer against a counting stand-in", () => {
+  for (const platform of ["telegram", "discord", "slack"] as const) {
+    it(`${platform}: no span of the platform's period holds more sends than its limits, overall or in one chat`, async () => {
+      const sends = await drive(platform, 3000, 2000, 64);
+      expect(sends).toHaveLength(3000);
+      const { overall, perChat } = limits[platform];
+      if (overall) expect(busiestWindow(sends.map((s) => s.at), overall[1])).toBeLessThanOrEqual(overall[0]);
+      const byChat = new Map<string, number[]>();
+      for (const s of sends) byChat.set(s.chat, [...(byChat.get(s.chat) ?? []), s.at]);
+      let busiestChat = 0;
+      for (const times of byChat.values()) busiestChat = Math.max(busiestChat, busiestWindow(times, perChat[1]));
+      expect(busiestChat).toBeLessThanOrEqual(perChat[0]);
+      if (overall) {
+        // The achieved rate against the limit: the pacer should not leave the budget unused.
+        const span = sends.at(-1)!.at - sends[0]!.at;
+        const ratio = (sends.length / (span + overall[1])) * (overall[1] / overall[0]);
+        console.log(`${platform}: ${sends.length} sends over ${span} ms of fake time, ${byChat.size} chats: ${(ratio * 100).toFixed(1)} % of the platform-wide limit`);
+      }
+    });
+  }
+});

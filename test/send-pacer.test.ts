@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import type { Platform } from "../src/core/channel.ts";
+import { ManualClock } from "../src/core/clock.ts";
+import { SendPacer } from "../src/outreach/send-pacer.ts";
+import { type SendRates, defaultSendRates, parseSendRates } from "../src/outreach/send-rates.ts";
+import { FakeSleep, settle } from "./support/fake-sleep.ts";
+
+const start = new Date("2027-01-01T00:00:00.000Z");
+
+/** The platforms' published limits, written out here rather than read from the code under test. */
+const published = {
+  telegram: { overall: { count: 30, periodMs: 1000 }, perChat: { count: 1, periodMs: 1000 } },
+  discord: { overall: { count: 50, periodMs: 1000 }, perChat: { count: 5, periodMs: 5000 } },
+  slack: { perChat: { count: 1, periodMs: 1000 } },
+};
+
+function rig(rates: SendRates = defaultSendRates()) {
+  const clock = new ManualClock(start);
+  const timers = new FakeSleep(clock);
+  const pacer = new SendPacer({ rates, clock, sleep: timers.sleep });
+  const elapsed = () => clock.now().getTime() - start.getTime();
+  /** acquire(), recording the clock's time (ms since start) when it was granted. */
+  const timed = (platform: Platform, chat: string, signal?: AbortSignal) => pacer.acquire(platform, chat, signal).then(elapsed);
+  return { clock, timers, pacer, elapsed, timed };
+}
+
+function withRates(text: Partial<Record<Platform, string>>): SendRates {
+  const rates = defaultSendRates();
+  for (const [platform, value] of Object.entries(text) as [Platform, string][]) {
+    const parsed = parseSendRates(value);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    rates[platform] = parsed.rates;
+  }
+  return rates;
+}
+
+/** How many of `times` fall in each consecutive period from 0. */
+function perPeriod(times: number[], periodMs: number): number[] {
+  const counts: number[] = [];
+  for (const t of times) counts[Math.floor(t / periodMs)] = (counts[Math.floor(t / periodMs)] ?? 0) + 1;
+  return Array.from(counts, (c) => c ?? 0);
+}
+
+describe("send pacer: the platforms' published limits by default", () => {
+  it("Telegram: a burst of 30, then 30 a second, to different chats", async () => {
+    const { timers, timed } = rig();
+    const grants = Array.from({ length: 100 }, (_, i) => timed("telegram", `chat-${i}`));
+    const times = await timers.runUntil(Promise.all(grants));
+    expect(perPeriod(times, published.telegram.overall.periodMs)).toEqual([30, 30, 30, 10]);
+    expect(times.slice(0, 30).every((t) => t === 0)).toBe(true);
+    expect(times.slice(30, 60).every((t) => t === 1000)).toBe(true);
+  });
+
+  it("Telegram: one message a second in one chat", async () => {
+    const { timers, timed } = rig();
+    const times = await timers.runUntil(Promise.all(Array.from({ length: 5 }, () => timed("telegram", "42"))));
+    expect(times).toEqual([0, 1000, 2000, 3000, 4000]);
+  });
+
+  it("Discord: 50 a second overall and 5 per 5 seconds in one channel", async () => {
+    const { timers, timed } = rig();
+    const spread = await timers.runUntil(Promise.all(Array.from({ length: 120 }, (_, i) => timed("discord", `channel-${i}`))));
+    expect(perPeriod(spread, published.discord.overall.periodMs)).toEqual([50, 50, 20]);
+    const { timers: timers2, timed: timed2 } = rig();
+    const one = await timers2.runUntil(Promise.all(Array.from({ length: 12 }, () => timed2("discord", "channel-1"))));
+    expect(perPeriod(one, published.discord.perChat.periodMs)).toEqual([5, 5, 2]);
+    expect(one).toEqual([0, 0, 0, 0, 0, 5000, 5000, 5000, 5000, 5000, 10_000, 10_000]);
+  });
+
+  it("Slack: one message a second per channel; the web chat: no wait at all", async () => {
+    const { timers, timed, pacer } = rig();
+    const slack = await timers.runUntil(Promise.all(Array.from({ length: 3 }, () => timed("slack", "C1"))));
+    expect(slack).toEqual([0, 1000, 2000]);
+    const web = await Promise.all(Array.from({ length: 1000 }, (_, i) => timed("web", `visitor-${i % 3}`)));
+    expect(new Set(web)).toEqual(new Set([2000]));
+    expect(pacer.stats("web")).toEqual({ waiting: 0, chats: 0 });
+  });
+
+  it("never lets more than the limit through in any span of one period (not only per calendar period)", async () => {
+    const { timers, timed, clock } = rig();
+    // Half a period in: a burst now and the refills must not add up to 2 × 30 within one second.
+    clock.advance(500);
+    const times = await timers.runUntil(Promise.all(Array.from({ length: 90 }, (_, i) => timed("telegram", `c${i}`))));
+    for (let i = 30; i < times.length; i++) expect(times[i]! - times[i - 30]!).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("send pacer: a 429 pauses for its retry-after", () => {
+  it("pauses one chat: its next send waits for the retry-after, other chats do not", async () => {
+    const { timers, timed, pacer } = rig();
+    await timers.runUntil(timed("telegram", "A"));
+    pacer.pause("telegram", 7000, "A");
+    const a = timed("telegram", "A");
+    const b = timed("telegram", "B");
+    expect(await timers.runUntil(b)).toBe(0);
+    expect(await timers.runUntil(a)).toBe(7000);
+  });
+
+  it("pauses the whole platform without a chat; other platforms go on", async () => {
+    const { timers, timed, pacer } = rig();
+    pacer.pause("telegram", 3000);
+    const tg = [timed("telegram", "A"), timed("telegram", "B")];
+    expect(await timers.runUntil(timed("discord", "A"))).toBe(0);
+    expect(await timers.runUntil(Promise.all(tg))).toEqual([3000, 3000]);
+  });
+
+  it("a pause that arrives while sends are waiting holds them too, and a shorter one never shortens it", async () => {
+    const { timers, timed, pacer } = rig(withRates({ telegram: "2/1s, 1/1s per chat" }));
+    const grants = ["A", "B", "C", "D"].map((chat) => timed("telegram", chat));
+    await timers.runUntil(Promise.all(grants.slice(0, 2)));
+    pacer.pause("telegram", 10_000);
+    pacer.pause("telegram", 2000);
+    expect(await timers.runUntil(Promise.all(grants.slice(2)))).toEqual([10_000, 10_000]);
+  });
+});
+
+describe("send pacer: fairness and shutdown", () => {
+  it("serves waiters in arrival order per platform", async () => {
+    const { timers, pacer } = rig(withRates({ telegram: "1/1s, 1/1s per chat" }));
+    const order: string[] = [];
+    const chats = ["e", "b", "d", "a", "c"];
+    const grants = chats.map((chat) => pacer.acquire("telegram", chat).then(() => order.push(chat)));
+    await timers.runUntil(Promise.all(grants));
+    expect(order).toEqual(chats);
+  });
+
+  it("a waiter whose own chat must wait does not hold up other chats, and one chat's sends keep their order", async () => {
+    const { timers, pacer, elapsed } = rig();
+    const order: string[] = [];
+    const send = (chat: string, label: string) => pacer.acquire("telegram", chat).then(() => order.push(`${label}@${elapsed()}`));
+    await timers.runUntil(Promise.all([send("A", "A1"), send("A", "A2"), send("A", "A3"), send("B", "B1")]));
+    expect(order).toEqual(["A1@0", "B1@0", "A2@1000", "A3@2000"]);
+  });
+
+  it("an aborted wait rejects, takes no turn, and the next waiter moves up", async () => {
+    const { timers, timed, pacer } = rig(withRates({ telegram: "1/1s, 1/1s per chat" }));
+    const first = timed("telegram", "A");
+    const abort = new AbortController();
+    const second = timed("telegram", "B", abort.signal);
+    const third = timed("telegram", "C");
+    expect(await timers.runUntil(first)).toBe(0);
+    abort.abort(new Error("the dispatcher gave this one up"));
+    await expect(second).rejects.toThrow("gave this one up");
+    expect(await timers.runUntil(third)).toBe(1000);
+    expect(pacer.stats("telegram").waiting).toBe(0);
+  });
+
+  it("shutdown rejects every waiter and every later acquire, and leaves no timer", async () => {
+    const clock = new ManualClock(start);
+    const timers = new FakeSleep(clock);
+    const shutdown = new AbortController();
+    const pacer = new SendPacer({ rates: defaultSendRates(), clock, sleep: timers.sleep, signal: shutdown.signal });
+    const grants = Array.from({ length: 40 }, (_, i) => pacer.acquire("telegram", `c${i}`));
+    await Promise.all(grants.slice(0, 30));
+    expect(timers.pending).toBe(1);
+    shutdown.abort(new Error("shutting down"));
+    const outcomes = await Promise.allSettled(grants.slice(30));
+    expect(outcomes.every((o) => o.status === "rejected" && String(o.reason).includes("shutting down"))).toBe(true);
+    await expect(pacer.acquire("telegram", "late")).rejects.toThrow("shutting down");
+    await settle();
+    expect(timers.pending).toBe(0);
+  });
+});
+
+describe("send pacer: memory", () => {
+  it("holds a bounded number of chats while 100,000 chats each get a message", async () => {
+    const { clock, pacer } = rig(withRates({ telegram: "unlimited, 1/1s per chat" }));
+    // One chat paused by a 429 must be remembered however many others pass.
+    pacer.pause("telegram", 600_000, "paused");
+    let most = 0;
+    for (let i = 0; i < 100_000; i++) {
+      await pacer.acquire("telegram", `chat-${i}`);
+      most = Math.max(most, pacer.stats("telegram").chats);
+      // 10 new chats per millisecond: 10,000 chats' windows are busy at any moment.
+      if (i % 10 === 9) clock.advance(1);
+    }
+    expect(most).toBeLessThanOrEqual(2 * 10_000 + 2);
+    expect(pacer.stats("telegram").chats).toBeLessThanOrEqual(2 * 10_000 + 2);
+    const timers = new FakeSleep(clock);
+    const paused = new SendPacer({ rates: withRates({ telegram: "unlimited, 1/1s per chat" }), clock, sleep: timers.sleep });
+    paused.pause("telegram", 600_000, "paused");
+    for (let i = 0; i < 5_000; i++) {
+      await paused.acquire("telegram", `chat-${i}`);
+      clock.advance(1);
+    }
+    const stillPaused = paused.acquire("telegram", "paused").then(() => clock.now().getTime() - start.getTime());
+    expect(await timers.runUntil(stillPaused)).toBe(10_000 + 600_000);
+  });
+});
+
+describe("send pacer: instances sharing a platform", () => {
+  it("keeps to its share of the platform-wide rate, and to the whole rate again when alone", async () => {
+    const { timers, timed, pacer } = rig();
+    pacer.shareAmong("telegram", 3);
+    expect(pacer.overallRate("telegram")).toEqual({ count: 10, periodMs: 1000 });
+    const shared = await timers.runUntil(Promise.all(Array.from({ length: 30 }, (_, i) => timed("telegram", `a${i}`))));
+    expect(perPeriod(shared, 1000)).toEqual([10, 10, 10]);
+    pacer.shareAmong("telegram", 1);
+    expect(pacer.overallRate("telegram")).toEqual(published.telegram.overall);
+    const alone = await timers.runUntil(Promise.all(Array.from({ length: 60 }, (_, i) => timed("telegram", `b${i}`))));
+    // The 10 sent at 2000 ms under the share still count in that second: 20 more then, 30 a second after.
+    expect(alone).toEqual([...Array(20).fill(2000), ...Array(30).fill(3000), ...Array(10).fill(4000)]);
+  });
+});
