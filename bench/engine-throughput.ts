@@ -20,7 +20,7 @@ async function run(name: string, db: Database) {
   await applyMigrations(db.sql);
   const config = loadConfig({ LOG_LEVEL: "silent" });
   const logger = createLogger("silent");
-  const services = buildServices(db, config, systemClock, logger, async () => {});
+  const services = buildServices(db, config, systemClock, logger);
   await services.loyalty.syncRewardCatalogue();
   const engine = new Engine({ services, logger });
   const latencies: number[] = [];

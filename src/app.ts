@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { channelFactories as installedChannels } from "../adapters/index.ts";
 import type { Config } from "./config/env.ts";
@@ -7,6 +8,9 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import { type BuiltServices, buildServices } from "./engine/build-services.ts";
 import { ConversationHistory } from "./engine/conversation-history.ts";
 import { Engine } from "./engine/engine.ts";
+import { caseOfFollowUp } from "./feedback/feedback-service.ts";
+import { Dispatcher } from "./outreach/dispatcher.ts";
+import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
 import { analyticsSettingsFromConfig, refreshAnalytics } from "./analytics/refresh.ts";
@@ -61,16 +65,13 @@ export async function startTend({
     const applied = await applyMigrations(db.sql);
     log.info({ applied }, applied.length ? "migrations applied" : "database schema is up to date");
 
-    let engine: Engine | undefined;
-    const services = buildServices(db, config, clock, log, (customerId, message) => {
-      if (!engine) throw new Error("the engine is not running yet");
-      return engine.notify(customerId, message);
-    });
-    engine = new Engine({ services, logger: log, clock });
+    const services = buildServices(db, config, clock, log);
+    const engine = new Engine({ services, logger: log, clock });
     const catalogue = await services.loyalty.syncRewardCatalogue();
     log.info({ source: catalogue.source, written: catalogue.written }, "reward catalogue ready");
 
     const metrics = createMetrics();
+    metrics.watchOutboxDepth(() => services.outbox.depthByStatus());
     let stopping = false;
     http = createHttpServer({ logger: log, metrics });
     registerHealthRoutes(http, { db, metrics, isStopping: () => stopping });
@@ -122,6 +123,22 @@ export async function startTend({
     }
     log.info({ on: channels.map((c) => c.platform), off }, "channels");
 
+    // Every instance dispatches, for the channels it runs; claims keep instances off each other's rows.
+    const dispatcher = new Dispatcher({
+      outbox: services.outbox,
+      channels: engine,
+      clock,
+      logger: log,
+      instanceId: `${config.TEND_INSTANCE_ID}:${randomUUID()}`,
+      observer: outboxMetrics(metrics),
+      afterSent: async (row, sentAt) => {
+        const caseId = caseOfFollowUp(row.dedupeKey);
+        if (caseId) await services.feedback.followUpSent(caseId, sentAt);
+      },
+    });
+    services.outbox.onQueued(() => dispatcher.wake());
+    dispatcher.start();
+
     // Started last, so that a failed start leaves no timers behind.
     const jobs = new JobScheduler(log);
     jobs.add({ name: "loyalty-expiry", schedule: config.LOYALTY_EXPIRY_CRON, run: () => services.loyalty.expirePoints() });
@@ -159,6 +176,8 @@ export async function startTend({
           log.warn({ err: describeError(error) }, "shutdown did not finish cleanly"),
         );
         await jobs.stop();
+        // Before the channels: the send in flight finishes through its adapter; unstarted claims go back.
+        await dispatcher.stop();
         for (const channel of channels) {
           await channel.stop().catch((error) => log.warn({ platform: channel.platform, err: describeError(error) }, "channel did not stop cleanly"));
         }

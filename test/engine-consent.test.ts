@@ -18,11 +18,13 @@ describeEachDatabase("STOP and START cover surveys", (db) => {
       const sentBefore = h.sent.length;
       expect(await h.engine.inviteToSurvey(customer.id, "csat")).toMatchObject({ status: "refused", reason: "no_consent" });
       expect(await h.engine.inviteToSurvey(customer.id, "nps")).toMatchObject({ status: "refused", reason: "no_consent" });
+      await h.dispatch();
       expect(h.sent.length).toBe(sentBefore);
 
       await h.say(user, start);
       expect(await h.requireCustomer(user)).toMatchObject({ careConsent: true, marketingConsent: false, surveyConsent: true });
       expect(await h.engine.inviteToSurvey(customer.id, "csat")).toMatchObject({ status: "invited" });
+      await h.dispatch();
       expect(h.sent.length).toBe(sentBefore + 1);
     }
   });

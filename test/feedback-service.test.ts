@@ -3,7 +3,8 @@ import { ManualClock } from "../src/core/clock.ts";
 import { type DomainEvents, EventBus } from "../src/core/events.ts";
 import { TendError } from "../src/errors.ts";
 import { complaintWordsIn } from "../src/feedback/complaint-words.ts";
-import { FeedbackService, type NotifyCustomer } from "../src/feedback/feedback-service.ts";
+import { enqueue } from "../src/db/repositories/outbox-repository.ts";
+import { type EnqueueOutbox, FeedbackService, followUpKey } from "../src/feedback/feedback-service.ts";
 import { describeEachDatabase } from "./support/databases.ts";
 
 const T0 = "2026-04-01T08:00:00.000Z";
@@ -21,23 +22,26 @@ describe("complaint words", () => {
 });
 
 describeEachDatabase("feedback service", (db) => {
-  function setup(notify?: NotifyCustomer) {
+  function setup(queue: EnqueueOutbox = enqueue) {
     const clock = new ManualClock(T0);
     const events = new EventBus();
     const opened: DomainEvents["feedback.case_opened"][] = [];
     const closed: DomainEvents["feedback.case_closed"][] = [];
     events.on("feedback.case_opened", (e) => void opened.push(e));
     events.on("feedback.case_closed", (e) => void closed.push(e));
-    const sent: { customerId: string; text: string }[] = [];
     const errors: [string, unknown][] = [];
-    const notifier: NotifyCustomer =
-      notify ??
-      (async (customerId, message) => {
-        sent.push({ customerId, text: message.text });
-      });
-    const service = new FeedbackService({ prisma: db().prisma, clock, events, notifier, onError: (w, e) => void errors.push([w, e]) });
-    return { clock, service, opened, closed, sent, errors };
+    const service = new FeedbackService({ prisma: db().prisma, clock, events, enqueue: queue, onError: (w, e) => void errors.push([w, e]) });
+    return { clock, service, opened, closed, errors };
   }
+  /** The follow-ups queued for these customers (what the dispatcher will send), oldest first. */
+  const queued = async (...customerIds: string[]) =>
+    (await db().prisma.outboxMessage.findMany({ where: { customerId: { in: customerIds } }, orderBy: { createdAt: "asc" } })).map((row) => ({
+      customerId: row.customerId,
+      text: (row.payload as { text: string }).text,
+      topic: row.topic,
+      dedupeKey: row.dedupeKey,
+      status: row.status,
+    }));
   const customer = (data: { locale?: string; erasedAt?: Date } = {}) => db().prisma.customer.create({ data });
 
   async function rejection(promise: Promise<unknown>): Promise<TendError> {
@@ -76,8 +80,8 @@ describeEachDatabase("feedback service", (db) => {
     expect((await rejection(service.open("5d1f7c2e-0000-4000-8000-000000000000", "staff", "x"))).code).toBe("CUSTOMER_NOT_FOUND");
   });
 
-  it("closes a case, then tells the customer in their language what was done", async () => {
-    const { service, clock, closed, sent } = setup();
+  it("closes a case and queues the follow-up telling the customer, in their language, what was done", async () => {
+    const { service, clock, closed } = setup();
     const ann = await customer();
     const li = await customer({ locale: "zh-CN" });
     const annCase = await service.open(ann.id, "survey", "CSAT 1/5 on telegram");
@@ -85,23 +89,52 @@ describeEachDatabase("feedback service", (db) => {
     clock.advance(3_600_000);
 
     const result = await service.close(annCase.id, "We refunded your order and sent a new one.", "mei@shop");
-    expect(result.notified).toBe(true);
-    expect(result.notifyError).toBeUndefined();
+    expect(result.followUpQueued).toBe(true);
+    expect(result.notQueuedBecause).toBeUndefined();
     expect(result.case).toMatchObject({ status: "closed", resolution: "We refunded your order and sent a new one.", closedBy: "mei@shop" });
     expect(result.case.closedAt?.toISOString()).toBe(clock.now().toISOString());
-    expect(result.case.customerNotifiedAt?.toISOString()).toBe(clock.now().toISOString());
-    expect(sent).toEqual([{ customerId: ann.id, text: "About your feedback: We refunded your order and sent a new one. Thank you for telling us." }]);
+    // Told only once the dispatcher has delivered it.
+    expect(result.case.customerNotifiedAt).toBeNull();
+    expect(await queued(ann.id)).toEqual([
+      {
+        customerId: ann.id,
+        text: "About your feedback: We refunded your order and sent a new one. Thank you for telling us.",
+        topic: "case_followup",
+        dedupeKey: followUpKey(annCase.id),
+        status: "pending",
+      },
+    ]);
     expect(closed).toEqual([{ caseId: annCase.id, customerId: ann.id, resolution: "We refunded your order and sent a new one.", at: clock.now() }]);
 
     await service.close(liCase.id, "已为您办理退款。", "mei");
-    expect(sent[1]).toEqual({ customerId: li.id, text: "关于您的反馈：已为您办理退款。感谢您告诉我们。" });
+    expect((await queued(li.id)).map((row) => row.text)).toEqual(["关于您的反馈：已为您办理退款。感谢您告诉我们。"]);
     expect((await service.listOpen()).map((c) => c.id)).not.toContain(annCase.id);
-    // The notifier records the outbound message; the service does not record it a second time.
+    // The dispatcher records the outbound message when it is delivered; closing records none.
     expect(await db().prisma.interaction.count({ where: { customerId: { in: [ann.id, li.id] } } })).toBe(0);
+
+    await service.followUpSent(annCase.id, clock.now());
+    expect((await service.get(annCase.id))?.customerNotifiedAt?.toISOString()).toBe(clock.now().toISOString());
+  });
+
+  it("writes the closed case and its follow-up together: a failure after writing the case leaves the case open and nothing queued", async () => {
+    const { service } = setup(async (tx, drafts) => {
+      await enqueue(tx, drafts);
+      throw new Error("the database went away after the follow-up was written");
+    });
+    const ann = await customer();
+    const c = await service.open(ann.id, "complaint", "Parcel never came");
+    await expect(service.close(c.id, "Sent a new parcel", "mei")).rejects.toThrow(/went away/);
+    expect(await service.get(c.id)).toMatchObject({ status: "open", resolution: null, closedBy: null });
+    expect(await queued(ann.id)).toEqual([]);
+
+    // Closing again once the database is back writes both.
+    const working = new FeedbackService({ prisma: db().prisma, clock: new ManualClock(T0) });
+    expect((await working.close(c.id, "Sent a new parcel", "mei")).followUpQueued).toBe(true);
+    expect(await queued(ann.id)).toHaveLength(1);
   });
 
   it("refuses to close twice, or without a resolution, with clear errors", async () => {
-    const { service, sent } = setup();
+    const { service } = setup();
     const ann = await customer();
     const c = await service.open(ann.id, "staff", "Wrong size");
     const empty = await rejection(service.close(c.id, "  ", "mei"));
@@ -122,40 +155,35 @@ describeEachDatabase("feedback service", (db) => {
     const racing = await service.open(ann.id, "staff", "Late");
     const results = await Promise.allSettled([service.close(racing.id, "Sent by express", "a"), service.close(racing.id, "Sent by express", "b")]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    expect(sent.filter((s) => s.text.includes("Sent by express"))).toHaveLength(1);
+    expect((await queued(ann.id)).filter((s) => s.text.includes("Sent by express"))).toHaveLength(1);
   });
 
-  it("keeps the case closed but customerNotifiedAt empty when the follow-up fails, and reports it", async () => {
-    const { service, errors } = setup(async () => {
-      throw new Error("telegram said 403: bot was blocked by the user");
-    });
+  it("queues a failed or dead-lettered follow-up again on retry, and does nothing once the customer was told", async () => {
+    const { service } = setup();
     const ann = await customer();
     const c = await service.open(ann.id, "survey", "NPS 2/10");
-    const result = await service.close(c.id, "Called and apologised", "mei");
-    expect(result.notified).toBe(false);
-    expect(result.notifyError).toContain("bot was blocked");
-    const stored = await service.get(c.id);
-    expect(stored).toMatchObject({ status: "closed", resolution: "Called and apologised", customerNotifiedAt: null });
-    expect(errors.map(([what]) => what)).toEqual(["feedback.follow_up"]);
+    await service.close(c.id, "Called and apologised", "mei");
+    // The dispatcher gave up on it (the bot was blocked, say).
+    await db().prisma.outboxMessage.updateMany({ where: { dedupeKey: followUpKey(c.id) }, data: { status: "dead", lastError: "telegram: bot was blocked", attempts: 6 } });
 
-    // Sending again later, once the channel works, sets it.
-    const sent: string[] = [];
-    const working = new FeedbackService({ prisma: db().prisma, clock: new ManualClock("2026-04-02T00:00:00Z"), notifier: { notifyCustomer: async (_id, m) => void sent.push(m.text) } });
-    const retried = await working.retryFollowUp(c.id);
-    expect(retried.notified).toBe(true);
-    expect(retried.case.customerNotifiedAt?.toISOString()).toBe("2026-04-02T00:00:00.000Z");
-    expect(sent).toEqual(["About your feedback: Called and apologised. Thank you for telling us."]);
-    expect((await working.retryFollowUp(c.id)).notified).toBe(true);
-    expect(sent).toHaveLength(1);
+    const retried = await service.retryFollowUp(c.id);
+    expect(retried.followUpQueued).toBe(true);
+    expect(await queued(ann.id)).toEqual([expect.objectContaining({ status: "pending", text: "About your feedback: Called and apologised. Thank you for telling us." })]);
+    expect((await db().prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: followUpKey(c.id) } })).attempts).toBe(0);
+
+    await service.followUpSent(c.id, new Date("2026-04-02T00:00:00Z"));
+    await db().prisma.outboxMessage.updateMany({ where: { dedupeKey: followUpKey(c.id) }, data: { status: "sent" } });
+    expect((await service.retryFollowUp(c.id)).followUpQueued).toBe(true);
+    expect(await queued(ann.id)).toEqual([expect.objectContaining({ status: "sent" })]);
   });
 
   it("does not contact an erased customer, and says so", async () => {
-    const { service, sent } = setup();
+    const { service } = setup();
     const gone = await customer({ erasedAt: new Date("2026-03-01T00:00:00Z") });
     const c = await service.open(gone.id, "staff", "Old case");
     const result = await service.close(c.id, "Nothing more to do", "mei");
-    expect(result).toMatchObject({ notified: false, case: { status: "closed", customerNotifiedAt: null } });
-    expect(result.notifyError).toMatch(/erased/);
-    expect(sent).toEqual([]);
+    expect(result).toMatchObject({ followUpQueued: false, case: { status: "closed", customerNotifiedAt: null } });
+    expect(result.notQueuedBecause).toMatch(/erased/);
+    expect(await queued(gone.id)).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ describeEachDatabase("staff HTTP API", (db) => {
   let customerId: string;
 
   beforeAll(async () => {
-    services = buildServices(db(), loadConfig({}), clock, createLogger("silent"), async () => {});
+    services = buildServices(db(), loadConfig({}), clock, createLogger("silent"));
     app = createHttpServer({ logger: createLogger("silent"), metrics: createMetrics() });
     registerApiRoutes(app, {
       ingest: services.ingest,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { tendDatabaseTargets } from "./support/databases.ts";
@@ -79,11 +79,18 @@ for (const target of targets) {
       // Staff close it; the customer hears back on the web chat.
       const closed = await api("POST", `/cases/${opened!.id}/close`, { resolution: "We sent a new one today", closedBy: "ana" });
       expect(closed.status).toBe(200);
-      expect(closed.body.customerNotified).toBe(true);
+      expect(closed.body.followUpQueued).toBe(true);
       expect((await api("POST", `/cases/${opened!.id}/close`, { resolution: "again" })).status).toBe(409);
-      const poll = await fetch(`${tend.url}/webchat/api/messages?visitorId=${visitorId}`);
-      const { messages } = (await poll.json()) as { messages: Reply[] };
-      expect(messages.map((m) => m.text)).toEqual(["About your feedback: We sent a new one today. Thank you for telling us."]);
+      // The follow-up goes through the outbox: the page's poll shows it once the dispatcher has sent it.
+      await vi.waitFor(
+        async () => {
+          const poll = await fetch(`${tend.url}/webchat/api/messages?visitorId=${visitorId}`);
+          const { messages } = (await poll.json()) as { messages: Reply[] };
+          expect(messages.map((m) => m.text)).toEqual(["About your feedback: We sent a new one today. Thank you for telling us."]);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      await vi.waitFor(async () => expect((await tend.services.feedback.get(opened!.id))?.customerNotifiedAt).not.toBeNull(), { timeout: 20_000, interval: 100 });
 
       // The survey earned its bonus; staff add points so a reward is within reach.
       expect((await api("GET", `/customers/${customerId}/loyalty`)).body.balance).toBe(20);

@@ -18,6 +18,12 @@ export const interactionMetadataSchema = z.looseObject({
   choices: z.array(z.object({ id: z.string(), label: z.string() })).optional(),
   /** Outbound: the file that went with the message (its content is made again on request, not kept). */
   attachment: z.object({ fileName: z.string(), contentType: z.string() }).optional(),
+  /** Outbound from the outbox: the row it was sent from (src/outreach/dispatcher.ts). */
+  outboxId: z.string().optional(),
+  /** Outbound that never reached the person: the platform refused it or every retry failed. */
+  delivery: z.literal("failed").optional(),
+  /** Why a failed outbound message did not go (the last error). */
+  deliveryError: z.string().optional(),
   /** System rows: what happened ("linked", "erased", "tier_changed"); the other keys are its details. */
   event: z.string().optional(),
 });

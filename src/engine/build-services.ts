@@ -1,10 +1,10 @@
 import type { Config } from "../config/env.ts";
 import type { Clock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
-import type { OutboundMessage } from "../core/channel.ts";
 import type { Database } from "../db/database.ts";
 import { CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { InteractionRepository } from "../db/repositories/interaction-repository.ts";
+import { OutboxRepository } from "../db/repositories/outbox-repository.ts";
 import { PendingActionRepository } from "../db/repositories/pending-action-repository.ts";
 import { describeError } from "../errors.ts";
 import { FeedbackService } from "../feedback/feedback-service.ts";
@@ -24,24 +24,19 @@ export interface BuiltServices extends EngineServices {
 
 /**
  * Builds the domain services over one database and wires their reactions to each other: a
- * survey answer earns a bonus, closing a case tells the customer (an order's points are booked
- * with the order, see IngestService).
- * `notify` is how proactive messages leave (the engine's, once it exists).
+ * survey answer earns a bonus, closing a case queues its follow-up (an order's points are booked
+ * with the order, see IngestService). Everything proactive leaves through the outbox (`outbox`),
+ * which the dispatcher (src/outreach/dispatcher.ts) sends.
  */
-export function buildServices(
-  db: Database,
-  config: Config,
-  clock: Clock,
-  logger: Logger,
-  notify: (customerId: string, message: OutboundMessage) => Promise<void>,
-): BuiltServices {
+export function buildServices(db: Database, config: Config, clock: Clock, logger: Logger): BuiltServices {
   const log = logger.child({ component: "services" });
   const onError = (what: string, error: unknown) => log.error({ what, err: describeError(error) }, "background step failed");
   const events = new EventBus((name, error) => onError(`event ${name}`, error));
   const prisma = db.prisma;
 
   const loyalty = new LoyaltyService({ prisma, clock, events, settings: loyaltySettingsFromConfig(config) });
-  const feedback = new FeedbackService({ prisma, clock, events, notifier: notify, onError });
+  const outbox = new OutboxRepository(prisma);
+  const feedback = new FeedbackService({ prisma, clock, events, outbox, onError });
   const surveys = new SurveyService({
     prisma,
     clock,
@@ -65,6 +60,7 @@ export function buildServices(
   return {
     customers: new CustomerRepository(prisma),
     interactions: new InteractionRepository(prisma),
+    outbox,
     pending: new PendingActionRepository(prisma),
     loyalty,
     surveys,

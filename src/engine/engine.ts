@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { claimsSurveyAnswer } from "../core/action-ids.ts";
 import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform } from "../core/channel.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
@@ -5,7 +6,9 @@ import { type InteractionMetadata, readInteractionMetadata } from "../core/inter
 import type { ChannelIdentity, Customer } from "../db/repositories/customer-repository.ts";
 import type { InviteResult } from "../surveys/survey-service.ts";
 import type { Interaction } from "../db/repositories/interaction-repository.ts";
-import type { InteractionKind } from "../db/generated/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import type { OutboxDraft } from "../db/repositories/outbox-repository.ts";
+import type { OutreachTopic } from "../outreach/topics.ts";
 import { TendError, describeError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { ConversationContext, type Reply } from "./context.ts";
@@ -15,6 +18,20 @@ import { route } from "./router.ts";
 import type { EngineServices } from "./services.ts";
 import { textsFor } from "./texts.ts";
 import { customerLanguage } from "../feedback/locale.ts";
+
+export interface NotifyOptions {
+  /** What the message is about, for the contact policy; "staff" (a message staff wrote) by default. */
+  topic?: OutreachTopic | undefined;
+  /** Which plan or source made it, e.g. "staff_message". */
+  kind?: string | undefined;
+  /** Names the occurrence, so queueing it again does nothing; one per call when omitted. */
+  dedupeKey?: string | undefined;
+  notBefore?: Date | undefined;
+  /** Only on this platform; by default the customer's most recently active reachable channel. */
+  platform?: Platform | undefined;
+  /** The transaction of the change that caused it. */
+  db?: Prisma.TransactionClient | undefined;
+}
 
 export interface EngineOptions {
   services: EngineServices;
@@ -28,7 +45,8 @@ export interface EngineOptions {
 
 /**
  * The relationship engine's front door: every channel hands it inbound messages and gets the
- * replies back; everything proactive (follow-ups, care messages) leaves through `notify`.
+ * replies back; everything proactive (follow-ups, care messages) is queued in the outbox
+ * (`notify`) and sent by the dispatcher.
  * Every message in and out lands on the customer's timeline.
  */
 export class Engine {
@@ -169,21 +187,60 @@ export class Engine {
   }
 
   /**
-   * Sends a message the customer did not just ask for, on the channel they used last, and puts
-   * it on their timeline. Throws ChannelError (from the adapter) or TendError when nobody can be reached.
+   * Queues a message the customer did not just ask for; the dispatcher sends it on the channel
+   * they used last (or `platform`) and puts it on their timeline once the platform took it. Pass
+   * `db` (a transaction) to queue it together with the change that caused it; then call
+   * `services.outbox.queued()` after that transaction commits.
    */
-  async notify(customerId: string, message: OutboundMessage, kind: InteractionKind = "message"): Promise<void> {
-    await this.deliver(customerId, await this.reachableIdentity(customerId), message, kind);
+  async notify(customerId: string, message: OutboundMessage, options: NotifyOptions = {}): Promise<void> {
+    const draft: OutboxDraft = {
+      customerId,
+      topic: options.topic ?? "staff",
+      kind: options.kind ?? "staff_message",
+      message,
+      // A staff message is one per call unless the caller names its occurrence.
+      dedupeKey: options.dedupeKey ?? `${options.kind ?? "staff_message"}:${randomUUID()}`,
+      notBefore: options.notBefore ?? this.clock.now(),
+      platform: options.platform,
+    };
+    if (options.db) await this.services.outbox.enqueue(options.db, [draft]);
+    else await this.services.outbox.enqueueNow([draft]);
   }
 
-  /** Invites a customer to a CSAT or NPS survey on the channel they used last (staff or outreach asked). */
+  /**
+   * Invites a customer to a CSAT or NPS survey on the channel they used last (staff or outreach
+   * asked): the invitation and the message carrying it are written together, and the dispatcher
+   * sends it (the contact policy may defer it to the end of quiet hours).
+   */
   async inviteToSurvey(customerId: string, kind: "csat" | "nps"): Promise<InviteResult> {
     const identity = await this.reachableIdentity(customerId);
-    const result = await this.services.surveys.invite(customerId, kind, identity.platform, "staff");
-    if (result.status === "invited") {
-      await this.deliver(customerId, identity, { text: result.question, choices: result.choices }, "survey");
-    }
+    const result = await this.services.surveys.invite(customerId, kind, identity.platform, "staff", (tx, invited) =>
+      this.services.outbox
+        .enqueue(tx, [
+          {
+            customerId,
+            topic: "survey",
+            kind: "survey_invitation",
+            message: { text: invited.question, choices: invited.choices },
+            dedupeKey: `survey_invitation:${invited.invitation.id}`,
+            notBefore: this.clock.now(),
+            platform: identity.platform,
+          },
+        ])
+        .then(() => undefined),
+    );
+    if (result.status === "invited") this.services.outbox.queued();
     return result;
+  }
+
+  /** The adapter running for a platform here, if any (the dispatcher sends through it). */
+  channel(platform: Platform): ChannelAdapter | undefined {
+    return this.channels.get(platform);
+  }
+
+  /** The platforms this instance runs: the dispatcher claims only their messages. */
+  runningPlatforms(): Platform[] {
+    return [...this.channels.keys()];
   }
 
   private async reachableIdentity(customerId: string): Promise<ChannelIdentity> {
@@ -196,21 +253,6 @@ export class Engine {
       throw new TendError("CUSTOMER_UNREACHABLE", `customer ${customerId} has no identity on a running channel`);
     }
     return identity;
-  }
-
-  private async deliver(customerId: string, identity: ChannelIdentity, message: OutboundMessage, kind: InteractionKind): Promise<void> {
-    const adapter = this.channels.get(identity.platform)!;
-    const receipt = await adapter.send(identity.address, message);
-    await this.services.interactions.record({
-      customerId,
-      platform: identity.platform,
-      direction: "out",
-      kind,
-      text: message.text,
-      platformMessageId: receipt.platformMessageId,
-      metadata: outboundMetadata(message, undefined, true),
-      occurredAt: this.clock.now(),
-    });
   }
 
 }

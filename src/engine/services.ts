@@ -1,5 +1,6 @@
 import type { CustomerRepository } from "../db/repositories/customer-repository.ts";
 import type { InteractionRepository } from "../db/repositories/interaction-repository.ts";
+import type { OutboxRepository } from "../db/repositories/outbox-repository.ts";
 import type { PendingActionRepository } from "../db/repositories/pending-action-repository.ts";
 import type { FeedbackService } from "../feedback/feedback-service.ts";
 import type { LinkService } from "../linking/link-service.ts";
@@ -12,6 +13,8 @@ import type { EventBus } from "../core/events.ts";
 export interface EngineServices {
   customers: CustomerRepository;
   interactions: InteractionRepository;
+  /** Everything Tend sends on its own goes here; the dispatcher delivers it. */
+  outbox: OutboxRepository;
   pending: PendingActionRepository;
   loyalty: LoyaltyService;
   surveys: SurveyService;

@@ -1,21 +1,26 @@
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
-import type { PrismaClient } from "../db/generated/client.ts";
-import { CustomerRepository } from "../db/repositories/customer-repository.ts";
+import type { Prisma, PrismaClient } from "../db/generated/client.ts";
+import { type Customer, CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { type FeedbackCase, FeedbackCaseRepository, type FeedbackCaseSource } from "../db/repositories/feedback-case-repository.ts";
-import { TendError, describeError } from "../errors.ts";
+import { OutboxRepository, enqueue as enqueueOutbox } from "../db/repositories/outbox-repository.ts";
+import { TendError } from "../errors.ts";
 import { customerLanguage } from "./locale.ts";
 import { caseClosedMessage } from "./texts.ts";
 
 export type { FeedbackCase, FeedbackCaseSource };
 
-/**
- * Sends a message to a customer on their channel. The engine's notifier also records the
- * outbound Interaction, so this service never records it itself.
- */
-export type NotifyCustomer = (customerId: string, message: { text: string }) => Promise<void>;
-export interface CustomerNotifier {
-  notifyCustomer: NotifyCustomer;
+/** Queues outbox rows inside the given transaction (src/db/repositories/outbox-repository.ts `enqueue`). */
+export type EnqueueOutbox = typeof enqueueOutbox;
+
+/** The dedupe key of a case's follow-up: one per case, however often closing or a retry queues it. */
+export function followUpKey(caseId: string): string {
+  return `case_followup:${caseId}`;
+}
+
+/** The case a follow-up's dedupe key names, or null for any other key. */
+export function caseOfFollowUp(dedupeKey: string): string | null {
+  return dedupeKey.startsWith("case_followup:") ? dedupeKey.slice("case_followup:".length) : null;
 }
 
 export interface FeedbackServiceOptions {
@@ -25,9 +30,11 @@ export interface FeedbackServiceOptions {
   customers?: CustomerRepository;
   clock?: Clock;
   events?: EventBus;
-  /** Needed to close cases: closing tells the customer what was done. */
-  notifier?: CustomerNotifier | NotifyCustomer;
-  /** Told about failures that do not fail the call, e.g. a follow-up that could not be sent. */
+  /** Where follow-ups go (made from `prisma` when not given); closing a case needs `prisma` to write both together. */
+  outbox?: OutboxRepository;
+  /** How follow-ups are queued in the closing transaction; tests swap it to fail after the case is written. */
+  enqueue?: EnqueueOutbox;
+  /** Told about failures that do not fail the call. */
   onError?: (what: string, error: unknown) => void;
 }
 
@@ -38,10 +45,13 @@ export interface OpenCaseOptions {
 
 export interface CloseCaseResult {
   case: FeedbackCase;
-  /** True when the follow-up reached the notifier without error; customerNotifiedAt is then set. */
-  notified: boolean;
-  /** Why the customer was not told, when `notified` is false. The case stays closed either way. */
-  notifyError?: string;
+  /**
+   * True when the follow-up telling the customer what was done is in the outbox (written with the
+   * case); the dispatcher sends it and then sets the case's customerNotifiedAt.
+   */
+  followUpQueued: boolean;
+  /** Why no follow-up was queued (an erased customer), when `followUpQueued` is false. The case stays closed. */
+  notQueuedBecause?: string;
 }
 
 /** Summaries are for staff screens; a pasted essay is cut, not refused. */
@@ -52,7 +62,9 @@ export class FeedbackService {
   private readonly customers: CustomerRepository;
   private readonly clock: Clock;
   private readonly events: EventBus;
-  private readonly notify: NotifyCustomer | undefined;
+  private readonly prisma: PrismaClient | undefined;
+  private readonly outbox: OutboxRepository | undefined;
+  private readonly enqueue: EnqueueOutbox;
   private readonly onError: (what: string, error: unknown) => void;
 
   constructor(options: FeedbackServiceOptions) {
@@ -63,8 +75,9 @@ export class FeedbackService {
     this.customers = customers;
     this.clock = options.clock ?? systemClock;
     this.events = options.events ?? new EventBus();
-    const notifier = options.notifier;
-    this.notify = typeof notifier === "function" ? notifier : notifier && ((id, message) => notifier.notifyCustomer(id, message));
+    this.prisma = options.prisma;
+    this.outbox = options.outbox ?? (options.prisma && new OutboxRepository(options.prisma));
+    this.enqueue = options.enqueue ?? enqueueOutbox;
     this.onError = options.onError ?? (() => {});
   }
 
@@ -120,50 +133,79 @@ export class FeedbackService {
   }
 
   /**
-   * Closes a case and then tells the customer, in their language, what was done. A failed send
-   * leaves the case closed with customerNotifiedAt empty (see `retryFollowUp`) and is reported in
-   * the result and to `onError`, never thrown: the staff member's work is done either way.
+   * Closes a case and queues the follow-up telling the customer, in their language, what was done:
+   * both in one transaction, so a crash or an error leaves either both or neither. An erased
+   * customer gets no follow-up (the result says why); the case closes all the same.
    */
   async close(caseId: string, resolution: string, closedBy: string): Promise<CloseCaseResult> {
     const text = resolution.trim();
     if (!text) throw new TendError("FEEDBACK_RESOLUTION_REQUIRED", "closing a feedback case needs a resolution: what was done for the customer");
     const by = closedBy.trim();
     if (!by) throw new TendError("FEEDBACK_CLOSED_BY_REQUIRED", "closing a feedback case needs the name of who closed it");
+    const prisma = this.requirePrisma();
     const closedAt = this.clock.now();
-    if (!(await this.cases.closeIfOpen(caseId, { resolution: text, closedBy: by, closedAt }))) {
+    const outcome = await prisma.$transaction(async (tx) => {
+      const cases = new FeedbackCaseRepository(tx);
+      if (!(await cases.closeIfOpen(caseId, { resolution: text, closedBy: by, closedAt }))) return null;
+      const closed = (await cases.findById(caseId))!;
+      const customer = await tx.customer.findUnique({ where: { id: closed.customerId } });
+      const notQueuedBecause = await this.queueFollowUp(tx, closed, customer);
+      return { closed, notQueuedBecause };
+    });
+    if (!outcome) {
       const existing = await this.requireCase(caseId);
       throw new TendError("FEEDBACK_CASE_ALREADY_CLOSED", `feedback case ${caseId} is already closed${closedNote(existing)}`);
     }
-    const closed = await this.requireCase(caseId);
+    const { closed, notQueuedBecause } = outcome;
+    if (!notQueuedBecause) this.outbox?.queued();
     this.events.emit("feedback.case_closed", { caseId, customerId: closed.customerId, resolution: text, at: closedAt });
-    return this.sendFollowUp(closed);
+    return notQueuedBecause ? { case: closed, followUpQueued: false, notQueuedBecause } : { case: closed, followUpQueued: true };
   }
 
-  /** Sends a closed case's follow-up again when the first attempt failed. */
+  /**
+   * Queues a closed case's follow-up again when it did not reach the customer (it failed or was
+   * dead-lettered, say after the customer unblocked the bot). Already told: nothing to do.
+   */
   async retryFollowUp(caseId: string): Promise<CloseCaseResult> {
     const existing = await this.requireCase(caseId);
     if (existing.status !== "closed" || existing.resolution === null) {
       throw new TendError("FEEDBACK_CASE_OPEN", `feedback case ${caseId} is still open; close it to tell the customer`);
     }
-    if (existing.customerNotifiedAt) return { case: existing, notified: true };
-    return this.sendFollowUp(existing);
+    if (existing.customerNotifiedAt) return { case: existing, followUpQueued: true };
+    const prisma = this.requirePrisma();
+    const customer = await this.customers.findById(existing.customerId);
+    const notQueuedBecause = await this.queueFollowUp(prisma, existing, customer);
+    if (notQueuedBecause) return { case: existing, followUpQueued: false, notQueuedBecause };
+    await this.outbox?.requeue(followUpKey(existing.id), this.clock.now());
+    this.outbox?.queued();
+    return { case: existing, followUpQueued: true };
   }
 
-  private async sendFollowUp(closed: FeedbackCase): Promise<CloseCaseResult> {
-    const failed = (error: unknown): CloseCaseResult => {
-      this.onError("feedback.follow_up", error);
-      return { case: closed, notified: false, notifyError: describeError(error) };
-    };
-    const customer = await this.customers.findById(closed.customerId);
-    if (!customer) return failed(new Error("the customer no longer exists"));
-    if (customer.erasedAt) return failed(new Error("the customer's personal data was erased; they cannot be contacted"));
-    if (!this.notify) return failed(new Error("no customer notifier is configured"));
-    try {
-      await this.notify(closed.customerId, { text: caseClosedMessage(customerLanguage(customer.locale), closed.resolution ?? "") });
-    } catch (error) {
-      return failed(error);
-    }
-    return { case: await this.cases.markCustomerNotified(closed.id, this.clock.now()), notified: true };
+  /** The dispatcher sent the follow-up: the case records when the customer was told. */
+  async followUpSent(caseId: string, at: Date): Promise<void> {
+    await this.cases.markCustomerNotified(caseId, at);
+  }
+
+  /** Queues the follow-up; returns why not when the customer cannot be contacted. */
+  private async queueFollowUp(db: PrismaClient | Prisma.TransactionClient, closed: FeedbackCase, customer: Customer | null): Promise<string | undefined> {
+    if (!customer) return "the customer no longer exists";
+    if (customer.erasedAt) return "the customer's personal data was erased; they cannot be contacted";
+    await this.enqueue(db, [
+      {
+        customerId: closed.customerId,
+        topic: "case_followup",
+        kind: "case_followup",
+        message: { text: caseClosedMessage(customerLanguage(customer.locale), closed.resolution ?? "") },
+        dedupeKey: followUpKey(closed.id),
+        notBefore: this.clock.now(),
+      },
+    ]);
+    return undefined;
+  }
+
+  private requirePrisma(): PrismaClient {
+    if (!this.prisma) throw new Error("closing a feedback case needs FeedbackService's `prisma`: the case and its follow-up are written together");
+    return this.prisma;
   }
 
   private async requireCase(caseId: string): Promise<FeedbackCase> {

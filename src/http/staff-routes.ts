@@ -75,7 +75,8 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
     if (!parsed.ok) return reply.code(422).send(parsed.body);
     try {
       const result = await feedback.close(request.params.id, parsed.value.resolution, parsed.value.closedBy ?? "api");
-      return { case: result.case, customerNotified: result.notified };
+      // The follow-up is queued with the case; the case's customerNotifiedAt is set once it was delivered.
+      return { case: result.case, followUpQueued: result.followUpQueued, ...(result.notQueuedBecause ? { followUpNotQueued: result.notQueuedBecause } : {}) };
     } catch (error) {
       if (error instanceof TendError && statusFor[error.code]) return reply.code(statusFor[error.code]!).send({ error: error.message });
       throw error;

@@ -6,10 +6,21 @@ export interface Metrics {
   readonly httpRequests: Counter<"method" | "route" | "status">;
   readonly httpDuration: Histogram<"method" | "route">;
   readonly databaseUp: Gauge;
+  /** Outbox rows by status, read from the database when /metrics is scraped (see watchOutboxDepth). */
+  readonly outboxDepth: Gauge<"status">;
+  /** Each send attempt's outcome: sent, unreachable, rate_limited, transient, rejected, dead, no_channel. */
+  readonly outboxSends: Counter<"platform" | "result">;
+  /** The contact policy's defers and skips at send time, by reason. */
+  readonly outboxPolicy: Counter<"action" | "reason">;
+  /** Platforms answering "too many requests" (HTTP 429). */
+  readonly outboxRateLimited: Counter<"platform">;
+  /** Where the outbox depth comes from: set once the database is open. */
+  watchOutboxDepth(read: () => Promise<Record<string, number>>): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
+  let readOutboxDepth: (() => Promise<Record<string, number>>) | undefined;
   collectDefaultMetrics({ register: registry, prefix: "tend_" });
   return {
     registry,
@@ -31,5 +42,39 @@ export function createMetrics(): Metrics {
       help: "1 when the last health check reached the database, else 0",
       registers: [registry],
     }),
+    outboxDepth: new Gauge({
+      name: "tend_outbox_messages",
+      help: "Outbox messages by status (pending, sending, sent, failed, dead, skipped, ...)",
+      labelNames: ["status"],
+      registers: [registry],
+      async collect() {
+        if (!readOutboxDepth) return;
+        // A scrape during a database outage shows the other metrics rather than failing.
+        const depth = await readOutboxDepth().catch(() => undefined);
+        if (!depth) return;
+        for (const [status, count] of Object.entries(depth)) this.set({ status }, count);
+      },
+    }),
+    outboxSends: new Counter({
+      name: "tend_outbox_sends_total",
+      help: "Outbox send attempts by platform and result",
+      labelNames: ["platform", "result"],
+      registers: [registry],
+    }),
+    outboxPolicy: new Counter({
+      name: "tend_outbox_policy_total",
+      help: "Outbox messages the contact policy deferred or skipped at send time, by reason",
+      labelNames: ["action", "reason"],
+      registers: [registry],
+    }),
+    outboxRateLimited: new Counter({
+      name: "tend_outbox_rate_limited_total",
+      help: "Sends a platform refused with too many requests (429), by platform",
+      labelNames: ["platform"],
+      registers: [registry],
+    }),
+    watchOutboxDepth(read) {
+      readOutboxDepth = read;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
-import type { Platform, PrismaClient } from "../db/generated/client.ts";
+import type { Platform, Prisma, PrismaClient } from "../db/generated/client.ts";
 import { CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { type PendingReason, type SurveyInvitation, SurveyRepository, type SurveyResponse } from "../db/repositories/survey-repository.ts";
 import { complaintWordsIn } from "../feedback/complaint-words.ts";
@@ -118,24 +118,34 @@ export class SurveyService {
    * Creates an invitation and returns the question and answer buttons to send. Refuses (without
    * throwing) customers who turned surveys off or were erased, and NPS within the minimum gap.
    */
-  async invite(customerId: string, kind: SurveyKind, platform: Platform, context?: string | null): Promise<InviteResult> {
+  async invite(
+    customerId: string,
+    kind: SurveyKind,
+    platform: Platform,
+    context?: string | null,
+    /** Runs in the invitation's transaction: queue the message carrying it there, so neither exists without the other. */
+    deliver?: (tx: Prisma.TransactionClient, invited: Extract<InviteResult, { status: "invited" }>) => Promise<void>,
+  ): Promise<InviteResult> {
     const customer = await this.customers.findById(customerId);
     if (!customer) return { status: "refused", reason: "unknown_customer" };
     if (customer.erasedAt) return { status: "refused", reason: "erased" };
     if (!customer.surveyConsent) return { status: "refused", reason: "no_consent" };
     const now = this.clock.now();
     const gap = this.settings.npsMinDaysBetween * DAY;
+    const language = customerLanguage(customer.locale);
+    const { min, max } = scales[kind];
+    const invited = (invitation: SurveyInvitation): Extract<InviteResult, { status: "invited" }> => {
+      const choices: SurveyChoice[] = [];
+      for (let score = min; score <= max; score++) choices.push({ id: surveyActionId(invitation.id, score), label: choiceLabel(kind, score) });
+      return { status: "invited", invitation, language, question: surveyQuestion(kind, language), choices };
+    };
     const created = await this.surveys.createInvitation(
       { customerId, kind, platform, context: context ?? null, sentAt: now, expiresAt: new Date(now.getTime() + this.settings.answerWindowHours * HOUR) },
       kind === "nps" && gap > 0 ? new Date(now.getTime() - gap) : undefined,
+      deliver && ((tx, invitation) => deliver(tx, invited(invitation))),
     );
     if (!created.created) return { status: "refused", reason: "too_soon", nextAllowedAt: new Date(created.lastSentAt.getTime() + gap) };
-    const { invitation } = created;
-    const language = customerLanguage(customer.locale);
-    const { min, max } = scales[kind];
-    const choices: SurveyChoice[] = [];
-    for (let score = min; score <= max; score++) choices.push({ id: surveyActionId(invitation.id, score), label: choiceLabel(kind, score) });
-    return { status: "invited", invitation, language, question: surveyQuestion(kind, language), choices };
+    return invited(created.invitation);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Customer } from "../../src/db/repositories/customer-repository.ts"
 import type { Interaction } from "../../src/db/generated/client.ts";
 import { type BuiltServices, buildServices } from "../../src/engine/build-services.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import { Dispatcher } from "../../src/outreach/dispatcher.ts";
 import { type Logger, createLogger } from "../../src/observability/logger.ts";
 
 export interface SayOptions {
@@ -39,8 +40,10 @@ export interface EngineHarness {
   db: Database;
   /** Everything said through `say`, in order. */
   exchanges: Exchange[];
-  /** Proactive messages the engine sent through the fake channels. */
+  /** Proactive messages the dispatcher sent through the fake channels (see `dispatch`). */
   sent: { platform: Platform; address: string; message: OutboundMessage }[];
+  /** Sends what the outbox holds that is due at the clock's time; returns how many rows were handled. */
+  dispatch(): Promise<number>;
   say(user: string, said: Said, options?: SayOptions): Promise<OutboundMessage[]>;
   /** The customer behind a platform user, or null (never seen, or erased). */
   customerOf(user: string, platform?: Platform): Promise<Customer | null>;
@@ -75,12 +78,8 @@ export async function createEngineHarness(db: Database, options: HarnessOptions 
   const clock = new ManualClock(options.start ?? "2026-03-02T09:00:00.000Z");
   const logger = options.logger ?? createLogger("silent");
   const sent: EngineHarness["sent"] = [];
-  let engine: Engine | undefined;
-  const services = buildServices(db, config, clock, logger, (customerId, message) => {
-    if (!engine) throw new Error("engine not ready");
-    return engine.notify(customerId, message);
-  });
-  engine = new Engine({ services, logger, clock });
+  const services = buildServices(db, config, clock, logger);
+  const engine = new Engine({ services, logger, clock });
   for (const platform of ["telegram", "discord", "slack", "web"] as const) {
     const adapter: ChannelAdapter = {
       platform,
@@ -94,6 +93,7 @@ export async function createEngineHarness(db: Database, options: HarnessOptions 
     engine.registerChannel(adapter);
   }
   await services.loyalty.syncRewardCatalogue();
+  const dispatcher = new Dispatcher({ outbox: services.outbox, channels: engine, clock, logger, instanceId: `harness-${harnesses + 1}` });
 
   const exchanges: Exchange[] = [];
   const run = ++harnesses;
@@ -107,6 +107,11 @@ export async function createEngineHarness(db: Database, options: HarnessOptions 
     db,
     exchanges,
     sent,
+    async dispatch() {
+      let handled = 0;
+      for (let round = await dispatcher.runOnce(); round > 0; round = await dispatcher.runOnce()) handled += round;
+      return handled;
+    },
     async say(user, said, sayOptions = {}) {
       const platform = sayOptions.platform ?? "telegram";
       const messageId = sayOptions.messageId ?? `h${run}-m${++sequence}`;

@@ -1,4 +1,4 @@
-import type { FeedbackCase, FeedbackCaseSource, PrismaClient } from "../generated/client.ts";
+import type { FeedbackCase, FeedbackCaseSource, Prisma, PrismaClient } from "../generated/client.ts";
 
 export type { FeedbackCase, FeedbackCaseSource };
 
@@ -21,7 +21,8 @@ export interface CaseClosing {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class FeedbackCaseRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Works on the client or inside a transaction (closing a case queues its follow-up with it). */
+  constructor(private readonly prisma: PrismaClient | Prisma.TransactionClient) {}
 
   create(input: NewFeedbackCase): Promise<FeedbackCase> {
     return this.prisma.feedbackCase.create({

@@ -1,6 +1,7 @@
 import type { OutboundMessage, Platform } from "../../core/channel.ts";
 import type { OutreachTopic } from "../../outreach/topics.ts";
-import type { ChannelIdentity, OutboxMessage, Prisma, PrismaClient } from "../generated/client.ts";
+import { type InteractionMetadata, checkInteractionMetadata } from "../../core/interaction-metadata.ts";
+import type { ChannelIdentity, InteractionKind, OutboxMessage, Prisma, PrismaClient } from "../generated/client.ts";
 import { OutboxStatus as OutboxStatusValues } from "../generated/enums.ts";
 
 type OutboxStatus = (typeof OutboxStatusValues)[keyof typeof OutboxStatusValues];
@@ -38,6 +39,14 @@ export interface ClaimedOutbox {
   notBefore: Date;
 }
 
+/** What the customer's timeline records for a sent (or failed) outbox message. */
+export interface TimelineEntry {
+  customerId: string;
+  kind: InteractionKind;
+  text: string;
+  metadata: InteractionMetadata;
+}
+
 /** A row's end when it will not be sent: refused by the platform, out of retries, or refused by the policy. */
 export type OutboxEnd = "failed" | "dead" | "skipped";
 
@@ -68,11 +77,29 @@ export async function enqueue(db: Db, drafts: readonly OutboxDraft[]): Promise<n
 }
 
 export class OutboxRepository {
+  private readonly listeners: (() => void)[] = [];
+
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** See the module's `enqueue`: inside `db`'s transaction when it is one. */
+  /** See the module's `enqueue`: inside `db`'s transaction when it is one. Call `queued()` after it commits. */
   enqueue(db: Db, drafts: readonly OutboxDraft[]): Promise<number> {
     return enqueue(db, drafts);
+  }
+
+  /** Queues on its own (no change to write with it), and tells the dispatcher. */
+  async enqueueNow(drafts: readonly OutboxDraft[]): Promise<number> {
+    const added = await enqueue(this.prisma, drafts);
+    if (added) this.queued();
+    return added;
+  }
+
+  /** Something was committed to the outbox: the dispatcher here looks now rather than at its next poll. */
+  queued(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onQueued(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /**
@@ -111,20 +138,26 @@ export class OutboxRepository {
     return rows.map(toClaimed);
   }
 
-  /** The platform took it: the row is done, with the platform's receipt. */
-  async markSent(id: string, instanceId: string, receipt: { platform: Platform; platformMessageId: string | null; sentAt: Date }): Promise<void> {
-    await this.prisma.outboxMessage.updateMany({
-      where: { id, lockedBy: instanceId },
-      data: {
-        status: "sent",
-        sentAt: receipt.sentAt,
-        sentPlatform: receipt.platform,
-        platformMessageId: receipt.platformMessageId,
-        deferReason: null,
-        lockedBy: null,
-        lockedUntil: null,
-      },
-    });
+  /**
+   * The platform took it: the row is done, with the platform's receipt, and the message is on the
+   * customer's timeline, both in one transaction (the timeline shows what was delivered).
+   */
+  async markSent(id: string, instanceId: string, receipt: { platform: Platform; platformMessageId: string | null; sentAt: Date }, timeline: TimelineEntry): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.outboxMessage.updateMany({
+        where: { id, lockedBy: instanceId },
+        data: {
+          status: "sent",
+          sentAt: receipt.sentAt,
+          sentPlatform: receipt.platform,
+          platformMessageId: receipt.platformMessageId,
+          deferReason: null,
+          lockedBy: null,
+          lockedUntil: null,
+        },
+      }),
+      this.prisma.interaction.create({ data: timelineData(timeline, receipt.platform, receipt.platformMessageId, receipt.sentAt) }),
+    ]);
   }
 
   /**
@@ -150,12 +183,37 @@ export class OutboxRepository {
     });
   }
 
-  /** The row will not be sent; `reason` says why (kept in lastError). */
-  async finish(id: string, instanceId: string, end: OutboxEnd, reason: string, failedAttempt = false): Promise<void> {
-    await this.prisma.outboxMessage.updateMany({
+  /**
+   * The row will not be sent; `reason` says why (kept in lastError). With `timeline` (a message that
+   * was tried and failed), the customer's timeline shows it as failed, in the same transaction.
+   */
+  async finish(
+    id: string,
+    instanceId: string,
+    end: OutboxEnd,
+    reason: string,
+    options: { failedAttempt?: boolean; timeline?: { entry: TimelineEntry; platform: Platform; at: Date } } = {},
+  ): Promise<void> {
+    const update = this.prisma.outboxMessage.updateMany({
       where: { id, lockedBy: instanceId },
-      data: { status: end, lastError: reason, ...(failedAttempt ? { attempts: { increment: 1 } } : {}), lockedBy: null, lockedUntil: null },
+      data: { status: end, lastError: reason, ...(options.failedAttempt ? { attempts: { increment: 1 } } : {}), lockedBy: null, lockedUntil: null },
     });
+    const timeline = options.timeline;
+    if (!timeline) {
+      await update;
+      return;
+    }
+    const failed = { ...timeline.entry, metadata: { ...timeline.entry.metadata, delivery: "failed" as const, deliveryError: reason } };
+    await this.prisma.$transaction([update, this.prisma.interaction.create({ data: timelineData(failed, timeline.platform, null, timeline.at) })]);
+  }
+
+  /** Puts a closed case's follow-up (or any row) that failed or died back in the queue, due now. */
+  async requeue(dedupeKey: string, now: Date): Promise<boolean> {
+    const { count } = await this.prisma.outboxMessage.updateMany({
+      where: { dedupeKey, status: { in: ["failed", "dead"] } },
+      data: { status: "pending", notBefore: now, attempts: 0 },
+    });
+    return count === 1;
   }
 
   /** Gives back rows this instance holds and did not start sending (shutdown), due at once elsewhere. */
@@ -204,6 +262,19 @@ export class OutboxRepository {
   listByCustomer(customerId: string): Promise<OutboxMessage[]> {
     return this.prisma.outboxMessage.findMany({ where: { customerId }, orderBy: { createdAt: "asc" } });
   }
+}
+
+function timelineData(entry: TimelineEntry, platform: Platform, platformMessageId: string | null, at: Date): Prisma.InteractionUncheckedCreateInput {
+  return {
+    customerId: entry.customerId,
+    platform,
+    direction: "out",
+    kind: entry.kind,
+    text: entry.text,
+    platformMessageId,
+    metadata: checkInteractionMetadata(entry.metadata) as Prisma.InputJsonObject,
+    occurredAt: at,
+  };
 }
 
 /** The stored form of a message: what the adapter needs again, nothing else. */

@@ -1,4 +1,4 @@
-import type { Platform, PrismaClient, SurveyInvitation, SurveyKind, SurveyResponse } from "../generated/client.ts";
+import type { Platform, Prisma, PrismaClient, SurveyInvitation, SurveyKind, SurveyResponse } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
 export type { SurveyInvitation, SurveyKind, SurveyResponse };
@@ -53,9 +53,14 @@ export class SurveyRepository {
   /**
    * Creates an invitation, unless (when `notSentSince` is given) the customer already got one of
    * this kind since then. The check and the insert run under a per-customer advisory lock, so two
-   * campaigns inviting the same customer at once still send one NPS survey.
+   * campaigns inviting the same customer at once still send one NPS survey. `within` runs in the
+   * same transaction with the new invitation (it queues the message that carries it).
    */
-  async createInvitation(input: NewInvitation, notSentSince?: Date): Promise<CreateInvitationResult> {
+  async createInvitation(
+    input: NewInvitation,
+    notSentSince?: Date,
+    within?: (tx: Prisma.TransactionClient, invitation: SurveyInvitation) => Promise<void>,
+  ): Promise<CreateInvitationResult> {
     const data = {
       customerId: input.customerId,
       kind: input.kind,
@@ -64,17 +69,21 @@ export class SurveyRepository {
       sentAt: input.sentAt,
       expiresAt: input.expiresAt,
     };
-    if (!notSentSince) return { created: true, invitation: await this.prisma.surveyInvitation.create({ data }) };
+    if (!notSentSince && !within) return { created: true, invitation: await this.prisma.surveyInvitation.create({ data }) };
     return this.prisma.$transaction(async (tx) => {
-      const lockKey = `survey-invite:${input.customerId}:${input.kind}`;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`;
-      const recent = await tx.surveyInvitation.findFirst({
-        where: { customerId: input.customerId, kind: input.kind, sentAt: { gt: notSentSince } },
-        orderBy: { sentAt: "desc" },
-        select: { sentAt: true },
-      });
-      if (recent) return { created: false as const, lastSentAt: recent.sentAt };
-      return { created: true as const, invitation: await tx.surveyInvitation.create({ data }) };
+      if (notSentSince) {
+        const lockKey = `survey-invite:${input.customerId}:${input.kind}`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`;
+        const recent = await tx.surveyInvitation.findFirst({
+          where: { customerId: input.customerId, kind: input.kind, sentAt: { gt: notSentSince } },
+          orderBy: { sentAt: "desc" },
+          select: { sentAt: true },
+        });
+        if (recent) return { created: false as const, lastSentAt: recent.sentAt };
+      }
+      const invitation = await tx.surveyInvitation.create({ data });
+      await within?.(tx, invitation);
+      return { created: true as const, invitation };
     });
   }
 

@@ -1,0 +1,303 @@
+import { type ChannelAdapter, ChannelError, type Platform, platforms as allPlatforms } from "../core/channel.ts";
+import type { Clock } from "../core/clock.ts";
+import type { ChannelIdentity, InteractionKind } from "../db/generated/client.ts";
+import type { ClaimedOutbox, OutboxRepository, TimelineEntry } from "../db/repositories/outbox-repository.ts";
+import { describeError } from "../errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import { type RetrySettings, defaultRetrySettings, retryDelayMs } from "./outbox-retry.ts";
+import { type OutreachTopic, isOutreachTopic } from "./topics.ts";
+
+/** The contact policy's answer (src/outreach/contact-policy.ts PolicyVerdict has this shape). */
+export type SendVerdict = { action: "send" } | { action: "defer"; until: Date; reason: string } | { action: "skip"; reason: string };
+
+/** Asks the contact policy about one message at send time: decide(topic, await factsFor(customerId, now), settings). */
+export type ContactGate = (topic: OutreachTopic, customerId: string, now: Date) => Promise<SendVerdict>;
+
+/** What the dispatcher needs of the send pacer (src/outreach/send-pacer.ts SendPacer fits it). */
+export interface SendPacing {
+  /** Resolves when one send to this chat is within the platform's limits; rejects when `signal` aborts. */
+  acquire(platform: Platform, chatKey: string, signal?: AbortSignal): Promise<void>;
+  /** A 429: nothing more to that chat (or platform) until `retryAfterMs` have passed. */
+  pause(platform: Platform, retryAfterMs: number, chatKey?: string): void;
+}
+
+/** The channels this instance runs (the engine's registered adapters). */
+export interface RunningChannels {
+  channel(platform: Platform): ChannelAdapter | undefined;
+  runningPlatforms(): Platform[];
+}
+
+export type SendResult = "sent" | "unreachable" | "rate_limited" | "transient" | "rejected" | "dead" | "no_channel";
+
+/** Told about every outcome, for /metrics. */
+export interface DispatchObserver {
+  send(platform: Platform | "none", result: SendResult): void;
+  policy(action: "defer" | "skip", reason: string): void;
+}
+
+export interface DispatcherSettings {
+  /** Rows claimed per round. */
+  batchSize: number;
+  /** How long a claim holds; a dispatcher that dies mid-send lets its rows go after this. */
+  leaseMs: number;
+  /** The wait between rounds when nothing was due (enqueueing here wakes it sooner). */
+  idlePollMs: number;
+  /** Customers served at once within a round; one customer's rows go one after another. */
+  concurrency: number;
+  retry: RetrySettings;
+}
+
+export const defaultDispatcherSettings: DispatcherSettings = {
+  batchSize: 50,
+  leaseMs: 300_000,
+  idlePollMs: 1000,
+  concurrency: 4,
+  retry: defaultRetrySettings,
+};
+
+export interface DispatcherOptions {
+  outbox: OutboxRepository;
+  channels: RunningChannels;
+  clock: Clock;
+  logger: Logger;
+  /** Names this instance's claims; unique per running process. */
+  instanceId: string;
+  gate?: ContactGate | undefined;
+  pacer?: SendPacing | undefined;
+  observer?: DispatchObserver | undefined;
+  /** After a row was sent and recorded (e.g. a case follow-up stamps its case). */
+  afterSent?: ((row: ClaimedOutbox, sentAt: Date) => Promise<void>) | undefined;
+  settings?: Partial<DispatcherSettings>;
+  random?: () => number;
+}
+
+/**
+ * Sends what the outbox holds. Every instance runs one: it claims due rows for the platforms it runs
+ * under a lease, asks the contact policy, sends through the customer's most recently active reachable
+ * channel, and records the outcome on the row and the customer's timeline. See README "Outbound messages".
+ */
+export class Dispatcher {
+  private readonly settings: DispatcherSettings;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.settings = { ...defaultDispatcherSettings, ...options.settings };
+    this.log = options.logger.child({ component: "dispatcher" });
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Runs rounds until stop(): as fast as rows are due, else every idlePollMs or when woken. */
+  start(): void {
+    this.loop ??= (async () => {
+      while (!this.stopping.signal.aborted) {
+        let handled = 0;
+        try {
+          handled = await this.runOnce();
+        } catch (error) {
+          this.log.error({ err: describeError(error) }, "dispatch round failed");
+        }
+        if (handled < this.settings.batchSize) await this.idle();
+      }
+    })();
+  }
+
+  /** Something was queued: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Takes no new rows, lets the send in flight finish and be recorded, and gives back claimed rows
+   * not yet started, so another instance can send them at once.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error("the dispatcher is stopping"));
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** One round: claims due rows and handles them. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const platforms = this.options.channels.runningPlatforms();
+    if (this.stopping.signal.aborted || !platforms.length) return 0;
+    const now = this.options.clock.now();
+    const rows = await this.options.outbox.claim({
+      instanceId: this.options.instanceId,
+      platforms,
+      now,
+      leaseUntil: new Date(now.getTime() + this.settings.leaseMs),
+      limit: this.settings.batchSize,
+    });
+    const byCustomer = new Map<string, ClaimedOutbox[]>();
+    for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
+    const queues = [...byCustomer.values()];
+    const workers = Array.from({ length: Math.min(this.settings.concurrency, queues.length) }, async () => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        for (const row of queue) await this.handleSafely(row);
+      }
+    });
+    await Promise.all(workers);
+    return rows.length;
+  }
+
+  private async idle(): Promise<void> {
+    if (this.woken || this.stopping.signal.aborted) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.settings.idlePollMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+
+  private async handleSafely(row: ClaimedOutbox): Promise<void> {
+    const { outbox, instanceId } = this.options;
+    if (this.stopping.signal.aborted) return outbox.release([row.id], instanceId);
+    try {
+      await this.handle(row);
+    } catch (error) {
+      // A database hiccup while recording: the lease runs out and the row is tried again.
+      this.log.error({ outboxId: row.id, err: describeError(error) }, "dispatching a message failed");
+    }
+  }
+
+  private async handle(row: ClaimedOutbox): Promise<void> {
+    const { outbox, instanceId, clock } = this.options;
+    const topic: OutreachTopic = isOutreachTopic(row.topic) ? row.topic : "transactional";
+    const verdict = this.options.gate ? await this.options.gate(topic, row.customerId, clock.now()) : ({ action: "send" } as const);
+    if (verdict.action === "defer") {
+      this.options.observer?.policy("defer", verdict.reason);
+      return outbox.reschedule(row.id, instanceId, { notBefore: verdict.until, deferReason: verdict.reason });
+    }
+    if (verdict.action === "skip") {
+      this.options.observer?.policy("skip", verdict.reason);
+      return outbox.finish(row.id, instanceId, "skipped", verdict.reason);
+    }
+
+    const running = this.options.channels.runningPlatforms();
+    // A row for one platform goes there only; one without goes wherever the customer is reachable.
+    const candidates = row.platform ? running.filter((platform) => platform === row.platform) : running;
+    const identities = await outbox.reachableIdentities(row.customerId, candidates);
+    let unreachable: { error: ChannelError; identity: ChannelIdentity } | undefined;
+    for (const identity of identities) {
+      const adapter = this.options.channels.channel(identity.platform);
+      if (!adapter) continue;
+      if (!(await this.paced(identity))) return outbox.release([row.id], instanceId);
+      const outcome = await this.send(adapter, identity, row);
+      if (outcome === "done") return;
+      unreachable = { error: outcome, identity };
+    }
+    return this.noChannelLeft(row, unreachable);
+  }
+
+  /** Waits for the pacer; false when shutdown interrupted the wait (the row is given back). */
+  private async paced(identity: ChannelIdentity): Promise<boolean> {
+    if (!this.options.pacer) return !this.stopping.signal.aborted;
+    try {
+      await this.options.pacer.acquire(identity.platform, identity.address, this.stopping.signal);
+      return true;
+    } catch (error) {
+      if (this.stopping.signal.aborted) return false;
+      throw error;
+    }
+  }
+
+  /** One try on one identity: "done" when the row reached an end or a later time, else the unreachable error. */
+  private async send(adapter: ChannelAdapter, identity: ChannelIdentity, row: ClaimedOutbox): Promise<"done" | ChannelError> {
+    const { outbox, instanceId, clock, observer } = this.options;
+    const platform = identity.platform;
+    let receipt;
+    try {
+      receipt = await adapter.send(identity.address, row.message);
+    } catch (thrown) {
+      const error = thrown instanceof ChannelError ? thrown : new ChannelError(platform, "transient", describeError(thrown), { cause: thrown });
+      const now = clock.now();
+      const reason = error.message;
+      switch (error.kind) {
+        case "unreachable":
+          observer?.send(platform, "unreachable");
+          await outbox.markUnreachable(identity.id, now);
+          this.log.info({ outboxId: row.id, platform }, "customer unreachable on this channel; trying another");
+          return error;
+        case "rate_limited": {
+          observer?.send(platform, "rate_limited");
+          const waitMs = Math.max(1000, error.retryAfterMs ?? 1000);
+          this.options.pacer?.pause(platform, waitMs, identity.address);
+          await outbox.reschedule(row.id, instanceId, { notBefore: new Date(now.getTime() + waitMs), error: reason });
+          return "done";
+        }
+        case "rejected":
+          observer?.send(platform, "rejected");
+          await outbox.finish(row.id, instanceId, "failed", reason, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
+          return "done";
+        case "transient": {
+          const failures = row.attempts + 1;
+          if (failures >= this.settings.retry.maxAttempts) {
+            observer?.send(platform, "dead");
+            const why = `gave up after ${failures} tries: ${reason}`;
+            await outbox.finish(row.id, instanceId, "dead", why, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
+            this.log.warn({ outboxId: row.id, platform, err: reason }, "message dead-lettered");
+            return "done";
+          }
+          observer?.send(platform, "transient");
+          const notBefore = new Date(now.getTime() + retryDelayMs(failures, this.settings.retry, this.random));
+          await outbox.reschedule(row.id, instanceId, { notBefore, error: reason, failedAttempt: true });
+          return "done";
+        }
+      }
+    }
+    const sentAt = clock.now();
+    await outbox.markSent(row.id, instanceId, { platform, platformMessageId: receipt.platformMessageId ?? null, sentAt }, timelineEntry(row));
+    observer?.send(platform, "sent");
+    await this.options.afterSent?.(row, sentAt).catch((error: unknown) =>
+      this.log.error({ outboxId: row.id, err: describeError(error) }, "bookkeeping after a send failed"),
+    );
+    return "done";
+  }
+
+  /** Nobody to send to here: another instance may reach the customer, or nobody can. */
+  private async noChannelLeft(row: ClaimedOutbox, unreachable: { error: ChannelError; identity: ChannelIdentity } | undefined): Promise<void> {
+    const { outbox, instanceId, clock, observer } = this.options;
+    const elsewhere = row.platform ? [row.platform] : [...allPlatforms];
+    const others = (await outbox.reachableIdentities(row.customerId, elsewhere)).filter(
+      (identity) => !this.options.channels.runningPlatforms().includes(identity.platform),
+    );
+    if (others.length) {
+      // Reachable on a platform another instance runs: this one's claims leave it to that one.
+      return outbox.release([row.id], instanceId);
+    }
+    observer?.send(unreachable?.identity.platform ?? "none", "no_channel");
+    const reason = unreachable
+      ? `unreachable on every linked channel (last: ${unreachable.error.message})`
+      : `no linked channel${row.platform ? ` on ${row.platform}` : ""} reaches this customer`;
+    await outbox.finish(row.id, instanceId, "failed", reason, {
+      ...(unreachable ? { timeline: { entry: timelineEntry(row), platform: unreachable.identity.platform, at: clock.now() } } : {}),
+    });
+  }
+}
+
+function timelineEntry(row: ClaimedOutbox): TimelineEntry {
+  const metadata: TimelineEntry["metadata"] = { proactive: true, outboxId: row.id };
+  if (row.message.choices?.length) metadata.choices = row.message.choices.map((c) => ({ id: c.id, label: c.label }));
+  if (row.message.attachment) metadata.attachment = { fileName: row.message.attachment.fileName, contentType: row.message.attachment.contentType };
+  return { customerId: row.customerId, kind: interactionKindOf(row.topic), text: row.message.text, metadata };
+}
+
+function interactionKindOf(topic: string): InteractionKind {
+  if (topic === "survey") return "survey";
+  if (topic === "care" || topic === "marketing") return "care";
+  return "message";
+}
