@@ -12,6 +12,7 @@ import { resolveFileArguments } from "./file-arguments.ts";
 import { registerImportCommands } from "./import-commands.ts";
 import { RunningTendFound, openOrHandOver, runOnHolder } from "./remote-command.ts";
 import { registerReportCommands } from "./report-commands.ts";
+import { registerOutreachReportCommand } from "./outreach-report-command.ts";
 import { runProgram } from "./run-program.ts";
 
 /**
@@ -66,6 +67,7 @@ export function buildProgram(context: CommandContext): Command {
   // Imported orders earn points as API orders do, booked in the same transaction as the orders.
   registerImportCommands(program, openDb, { loyaltySettings: () => loyaltySettingsFromConfig(config()), stdout, stderr });
   registerReportCommands(program, openDb, (text) => void stdout.write(text));
+  registerOutreachReportCommand(program, openDb, (text) => void stdout.write(text));
   registerClvCommands(program, { stdout, stderr });
   registerAnalyticsCommands(program, openDb, config, { stdout, stderr });
   resolveFileArguments(program, context.cwd);

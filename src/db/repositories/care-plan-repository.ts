@@ -48,6 +48,18 @@ export interface LapsingCustomer extends PlanCustomer {
   usualGapDays: number | null;
 }
 
+/** One group's outcomes after a plan's first occurrence per customer (see CarePlanRepository.upliftGroups). */
+export interface UpliftGroup {
+  control: boolean;
+  customers: number;
+  /** Customers with an order in the window after the occurrence. */
+  repeaters: number;
+  revenue: number;
+  revenueSquares: number;
+  csatAnswered: number;
+  optedOut: number;
+}
+
 /** An order keyset position: orders are read in (placedAt, id) order. */
 export interface OrderCursor {
   placedAt: Date;
@@ -109,6 +121,40 @@ export class CarePlanRepository {
          AND (i."occurredAt", i.id) > (${cursor.occurredAt.toISOString()}::timestamp(3), ${cursor.id}::uuid)
        ORDER BY i."occurredAt", i.id LIMIT ${limit}`;
     return rows.map(({ interactionId, from, to, occurredAt, ...customer }) => ({ interactionId, from, to, occurredAt, customer }));
+  }
+
+  /**
+   * Treated and control customers of plan `kind` and what they did in the `days` after their first
+   * occurrence due in [since, until]: one aggregate row per group, so the report never holds the
+   * customers themselves. Treated means planned and not held out (intention to treat: a row the
+   * policy later skipped still counts), so the groups differ only by the random draw.
+   */
+  upliftGroups(kind: string, since: Date, until: Date, days: number): Promise<UpliftGroup[]> {
+    return this.prisma.$queryRaw<UpliftGroup[]>`
+      WITH firsts AS (
+        SELECT DISTINCT ON (o."customerId") o."customerId" AS customer, o."notBefore" AS at, o.status = 'control' AS control
+          FROM "OutboxMessage" o
+         WHERE o.kind = ${kind} AND o."notBefore" >= ${since.toISOString()}::timestamp(3) AND o."notBefore" <= ${until.toISOString()}::timestamp(3)
+         ORDER BY o."customerId", o."notBefore"
+      ), outcomes AS (
+        SELECT f.control,
+               r.orders > 0 AS repeated, COALESCE(r.revenue, 0)::float8 AS revenue,
+               EXISTS (SELECT 1 FROM "SurveyResponse" s JOIN "SurveyInvitation" i ON i.id = s."invitationId"
+                        WHERE s."customerId" = f.customer AND i.kind = 'csat'
+                          AND s."respondedAt" > f.at AND s."respondedAt" <= f.at + make_interval(days => ${days}::int)) AS csat,
+               EXISTS (SELECT 1 FROM "ConsentChange" c
+                        WHERE c."customerId" = f.customer AND NOT c.granted
+                          AND c."changedAt" > f.at AND c."changedAt" <= f.at + make_interval(days => ${days}::int)) AS "optedOut"
+          FROM firsts f
+          CROSS JOIN LATERAL (
+            SELECT count(*) AS orders, sum(amount) AS revenue FROM "Order" x
+             WHERE x."customerId" = f.customer AND x."placedAt" > f.at AND x."placedAt" <= f.at + make_interval(days => ${days}::int)
+          ) r
+      )
+      SELECT control, count(*)::int AS customers, (count(*) FILTER (WHERE repeated))::int AS repeaters,
+             COALESCE(sum(revenue), 0)::float8 AS revenue, COALESCE(sum(revenue * revenue), 0)::float8 AS "revenueSquares",
+             (count(*) FILTER (WHERE csat))::int AS "csatAnswered", (count(*) FILTER (WHERE "optedOut"))::int AS "optedOut"
+        FROM outcomes GROUP BY control`;
   }
 
   /** Customers in a festival's audience: any of `locales`, or any of `tags`; both empty means everybody. */
