@@ -162,6 +162,31 @@ describeEachDatabase("points dated by the order: history gives true balances and
     expect(await h.services.loyalty.expirePoints()).toEqual({ customers: 0, points: 0 });
   });
 
+  it("gives, for three years of history imported in shuffled batches, the points of the last twelve months, with every lapse booked", async () => {
+    const h = await harness();
+    const customers = [await chatCustomer(h, "hist-many-a"), await chatCustomer(h, "hist-many-b"), await chatCustomer(h, "hist-many-c")];
+    const now = h.clock.now().getTime();
+    const orders = Array.from({ length: 60 }, (_, i) => {
+      const customer = customers[i % 3]!;
+      // Days ago spread over three years, in no particular order.
+      const placed = new Date(now - (1 + ((i * 389) % 1095)) * 86_400_000);
+      return { externalId: `${customer.externalId}-${i}`, customerExternalId: customer.externalId, amount: `${10 + ((i * 37) % 90)}.00`, currency: "CNY", placedAt: placed.toISOString() };
+    });
+    for (let start = 0; start < orders.length; start += 7) await h.services.ingest.recordOrders(orders.slice(start, start + 7));
+    // No redemptions: what a customer holds is what their orders of the last twelve months earned.
+    // Twelve months before 2026-12-02 are 365 days (no 29 February between); points lapse at that instant.
+    const yearAgo = now - 365 * 86_400_000;
+    for (const customer of customers) {
+      const expected = orders
+        .filter((o) => o.customerExternalId === customer.externalId && Date.parse(o.placedAt) > yearAgo)
+        .reduce((sum, o) => sum + Number.parseInt(o.amount, 10), 0);
+      expect(await h.services.loyalty.balance(customer.id)).toBe(expected);
+      const entries = await db().prisma.loyaltyLedgerEntry.findMany({ where: { customerId: customer.id } });
+      expect(entries.reduce((sum, e) => sum + e.points, 0)).toBe(expected);
+    }
+    expect(await h.services.loyalty.expirePoints()).toEqual({ customers: 0, points: 0 });
+  });
+
   it("books an order dated ahead of the clock (within the accepted skew) as earned now, lapsing from now", async () => {
     const h = await harness();
     const customer = await chatCustomer(h, "hist-future");
