@@ -12,7 +12,7 @@ export type ImportKind = "customers" | "orders";
 export const importColumns = {
   customers: {
     required: ["external_id"],
-    optional: ["display_name", "email", "phone", "birthday", "time_zone", "locale", "tags", "marketing_consent"],
+    optional: ["display_name", "email", "phone", "birthday", "birthday_calendar", "time_zone", "locale", "tags", "marketing_consent"],
   },
   orders: {
     required: ["external_id", "customer_external_id", "amount", "currency", "placed_at"],

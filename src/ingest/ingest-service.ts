@@ -255,6 +255,8 @@ function newCustomerData(input: CustomerInput, source: string, now: Date): Prism
     email: input.email ?? null,
     phone: input.phone ?? null,
     birthday: input.birthday ?? null,
+    lunarBirthMonth: input.lunarBirthday?.month ?? null,
+    lunarBirthDay: input.lunarBirthday?.day ?? null,
     ...(input.timeZone ? { timeZone: input.timeZone } : {}),
     ...(input.locale ? { locale: input.locale } : {}),
     ...(input.tags ? { tags: input.tags } : {}),
@@ -279,6 +281,10 @@ function changedFields(existing: Customer, input: CustomerInput): ProfilePatch {
   if (input.timeZone !== undefined && input.timeZone !== existing.timeZone) patch.timeZone = input.timeZone;
   if (input.locale !== undefined && input.locale !== existing.locale) patch.locale = input.locale;
   if (input.birthday !== undefined && input.birthday?.getTime() !== existing.birthday?.getTime()) patch.birthday = input.birthday;
+  if (input.lunarBirthday !== undefined) {
+    const [month, day] = input.lunarBirthday ? [input.lunarBirthday.month, input.lunarBirthday.day] : [null, null];
+    if (month !== existing.lunarBirthMonth || day !== existing.lunarBirthDay) Object.assign(patch, { lunarBirthMonth: month, lunarBirthDay: day });
+  }
   if (input.tags !== undefined && input.tags.join("\u0000") !== existing.tags.join("\u0000")) patch.tags = input.tags;
   return patch;
 }

@@ -29,6 +29,11 @@ export interface CustomerInput {
   phone?: string | null | undefined;
   /** Midnight UTC of the birthday's calendar date. */
   birthday?: Date | null | undefined;
+  /**
+   * A lunar (农历) birthday, from `birthdayCalendar: "lunar"` with `birthday` as lunar "MM-DD"; null clears it,
+   * and so does `birthdayCalendar: "gregorian"` (the Gregorian birthday is then the one celebrated).
+   */
+  lunarBirthday?: { month: number; day: number } | null | undefined;
   timeZone?: string | undefined;
   locale?: "en" | "zh-CN" | undefined;
   tags?: string[] | undefined;
@@ -92,6 +97,61 @@ function birthday(now: Date) {
     });
 }
 
+const LUNAR_BIRTHDAY_HINT = "must be a lunar month-day as MM-DD (month 1-12, day 1-30), e.g. 08-15 for the 15th of the 8th month";
+type BirthdayValue = Date | { lunar: { month: number; day: number } };
+
+/** A Gregorian YYYY-MM-DD, or a lunar MM-DD (which birthdayCalendar must then say is lunar). */
+function gregorianOrLunarBirthday(now: Date) {
+  const gregorian = birthday(now);
+  return storableText("must be a date as YYYY-MM-DD")
+    .trim()
+    .transform((value, ctx): BirthdayValue => {
+      const lunar = /^(\d{1,2})-(\d{1,2})$/.exec(value);
+      if (!lunar) {
+        const parsed = gregorian.safeParse(value);
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+        return z.NEVER;
+      }
+      const [month, day] = [Number(lunar[1]), Number(lunar[2])];
+      if (month < 1 || month > 12 || day < 1 || day > 30) {
+        ctx.addIssue({ code: "custom", message: LUNAR_BIRTHDAY_HINT });
+        return z.NEVER;
+      }
+      return { lunar: { month, day } };
+    });
+}
+
+const birthdayCalendar = storableText('must be "gregorian" or "lunar"')
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["gregorian", "lunar"], { error: 'must be "gregorian" or "lunar"' }));
+
+/** Pairs `birthday` with `birthdayCalendar`: a lunar MM-DD needs "lunar", a Gregorian date cannot have it. */
+function resolveBirthday<T extends { birthday?: BirthdayValue | null | undefined; birthdayCalendar?: "gregorian" | "lunar" | undefined }>(
+  input: T,
+  ctx: z.RefinementCtx,
+): Omit<T, "birthday" | "birthdayCalendar"> & Pick<CustomerInput, "birthday" | "lunarBirthday"> {
+  const { birthday: value, birthdayCalendar: calendar, ...rest } = input;
+  const isLunar = value !== null && value !== undefined && !(value instanceof Date);
+  if (calendar === "lunar") {
+    if (value === undefined) ctx.addIssue({ code: "custom", path: ["birthday"], message: `is required with birthdayCalendar "lunar": ${LUNAR_BIRTHDAY_HINT}` });
+    else if (value instanceof Date) ctx.addIssue({ code: "custom", path: ["birthday"], message: `${LUNAR_BIRTHDAY_HINT} when birthdayCalendar is "lunar"` });
+    else return { ...rest, lunarBirthday: value === null ? null : value.lunar };
+    return z.NEVER;
+  }
+  if (isLunar) {
+    ctx.addIssue({ code: "custom", path: ["birthday"], message: 'must be a date as YYYY-MM-DD (or, for a lunar birthday MM-DD, set birthdayCalendar to "lunar")' });
+    return z.NEVER;
+  }
+  return {
+    ...rest,
+    ...(value !== undefined ? { birthday: value } : {}),
+    // Saying "gregorian" makes the Gregorian birthday the one celebrated: a lunar one is cleared.
+    ...(calendar === "gregorian" ? { lunarBirthday: null } : {}),
+  };
+}
+
 const timeZone = storableText("must be an IANA time zone, e.g. Asia/Shanghai")
   .trim()
   .transform((value, ctx) => {
@@ -131,14 +191,15 @@ export function customerSchema(now: Date) {
       displayName: clearable(displayName),
       email: clearable(email),
       phone: clearable(phone),
-      birthday: clearable(birthday(now)),
+      birthday: clearable(gregorianOrLunarBirthday(now)),
+      birthdayCalendar: birthdayCalendar.optional(),
       timeZone: timeZone.optional(),
       locale: locale.optional(),
       tags: tags.optional(),
       marketingConsent: z.boolean({ error: "must be true or false" }).optional(),
     },
     { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : "must be an object") },
-  );
+  ).transform(resolveBirthday);
 }
 
 const AMOUNT_WHOLE_DIGITS = wholeDigits(ORDER_AMOUNT_COLUMN);
