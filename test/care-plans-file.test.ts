@@ -138,3 +138,16 @@ describe("control assignment", () => {
     expect(ids.map((id) => controlDraw(id, "birthday:x:2027"))).toEqual(ids.map((id) => controlDraw(id, "birthday:x:2027")));
   });
 });
+
+describe("tend start with a care plans file", { timeout: 600_000 }, () => {
+  it("stops at start-up on a bad plans file, naming the file and line, before opening the database", async () => {
+    const { runTend } = await import("./support/run-tend.ts");
+    const file = writePlans('{\n  "plans": {\n    "winback": {\n      "reward": { "en": "10% off" },\n      "message": { "en": "Back soon, {nam}? {reward}" }\n    }\n  }\n}\n');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tend-plans-data-"));
+    const run = await runTend(["start"], { CARE_PLANS_FILE: file, TEND_DATA_DIR: dataDir, PORT: "0" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file}:5: plans.winback.message.en: unknown placeholder {nam}`);
+    // The check comes first: the embedded database was never created.
+    expect(fs.existsSync(path.join(dataDir, "pglite"))).toBe(false);
+  });
+});

@@ -7,8 +7,12 @@ import { TendError } from "../errors.ts";
 import { JsonSyntaxError, type JsonPath, type LocatedJson, lineOf, parseLocatedJson } from "./care-plans-json.ts";
 import { type LocalizedTemplate, type Placeholder, unknownPlaceholders } from "./templates.ts";
 
-/** The plans file shipped with Tend: used when CARE_PLANS_FILE is unset, and for plans a business file leaves out. */
-export const defaultCarePlansFile = fileURLToPath(new URL("./care-plans.default.json", import.meta.url));
+/**
+ * The plans file shipped with Tend: used when CARE_PLANS_FILE is unset, and for plans a business file
+ * leaves out. Found from the project root, which is two levels up both from here and from the compiled
+ * CLI's dist/<build>/ (as prisma/migrations is).
+ */
+export const defaultCarePlansFile = fileURLToPath(new URL("../../src/outreach/care-plans.default.json", import.meta.url));
 
 /** Which placeholders each plan's message can fill: a template using any other is a start-up error. */
 export const placeholdersByPlan = {
