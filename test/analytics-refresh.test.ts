@@ -389,6 +389,7 @@ describeEachDatabase("analytics refresh: a simulated shop with conversations", (
     expect(text).toContain(`Customer ${showId} (external id crm-show)`);
     expect(text).toContain("  Name        Show Me");
     expect(text).toContain("  Quiet hours 22:00-08:00");
+    expect(text).toContain("  Lunar bday  4-18 (农历四月十八)");
     expect(text).toMatch(/^Channels \(1\)\n {2}telegram tg-show "tg show", last seen /m);
     expect(text).toContain("  care yes; marketing no; surveys yes");
     expect(text).toMatch(/marketing granted \(chat:START\)/);

@@ -7,6 +7,7 @@ import { RFM_SEGMENT_LABELS, type RfmSegment } from "../analytics/rfm.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { Database } from "../db/database.ts";
 import type { CustomerOverview } from "../db/repositories/analytics-repository.ts";
+import { lunarMonthDayZh } from "../calendar/index.ts";
 import { TendError } from "../errors.ts";
 
 export interface AnalyticsCommandOptions {
@@ -175,6 +176,8 @@ export function formatCustomerOverview(overview: CustomerOverview, lang: Lang = 
   field("Email", c.email);
   field("Phone", c.phone);
   field("Birthday", c.birthday?.toISOString().slice(0, 10));
+  // A lunar birthday, when given, is the one celebrated (bonus and greeting on its Gregorian date each year).
+  if (c.lunarBirthMonth !== null && c.lunarBirthDay !== null) field("Lunar bday", `${c.lunarBirthMonth}-${c.lunarBirthDay} (农历${lunarMonthDayZh(c.lunarBirthMonth, c.lunarBirthDay)})`);
   field("Locale", c.locale);
   field("Time zone", c.timeZone);
   if (c.quietHoursStart !== null && c.quietHoursEnd !== null) field("Quiet hours", `${minutes(c.quietHoursStart)}-${minutes(c.quietHoursEnd)}`);
