@@ -275,6 +275,18 @@ describeEachDatabase("care planner: lunar birthdays, win-back, anniversaries, co
     expect(dee.payload).toEqual({ text: "We miss you, Dee! Here is something to welcome you back: 10% off your next order." });
     // 06:00 UTC is 07:00 in London (summer time from 28 March): 10:00 today is still ahead.
     expect(dee.notBefore.toISOString()).toBe("2027-04-01T09:00:00.000Z");
+
+    // Gus orders again before his offer goes out: the next tick cancels it, and plans no new one for the old lapse.
+    await prisma.order.create({ data: { customerId: overdue.id, externalId: `gus-${overdue.id}`, amount: 8, currency: "GBP", placedAt: clock.now() } });
+    await planner(db(), plans, clock).run();
+    const after = await rowsOf(db(), "winback", [declining.id, overdue.id]);
+    expect(after.map((row) => [row.customerId, row.status])).toEqual(
+      expect.arrayContaining([
+        [declining.id, "pending"],
+        [overdue.id, "cancelled"],
+      ]),
+    );
+    expect(after).toHaveLength(2);
   });
 
   it("greets membership anniversaries from the second year on", async () => {

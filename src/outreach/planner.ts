@@ -239,6 +239,8 @@ export class CarePlanner {
   private async planWinbacks(now: Date): Promise<PlanCounts> {
     const plan = this.options.plans.winback;
     const counts = empty();
+    // The next order ends the lapse: an offer still queued for it is not sent.
+    await this.options.repository.cancelAfterOrder("winback", "the customer ordered again before the win-back was sent");
     for (let after: string | null = null; ; ) {
       const page = await this.options.repository.lapsing(plan, after, this.batchSize);
       // Scores are as of the last refresh: an order since then has already ended the lapse.

@@ -237,6 +237,17 @@ export class CarePlanRepository {
        ORDER BY c.id LIMIT ${limit}`;
   }
 
+  /**
+   * Cancels queued messages of `kind` whose customer has placed an order since the message was
+   * planned (a win-back offer to someone who already came back). Returns how many.
+   */
+  cancelAfterOrder(kind: string, reason: string): Promise<number> {
+    return this.prisma.$executeRaw`
+      UPDATE "OutboxMessage" o SET status = 'cancelled', "lastError" = ${reason}
+       WHERE o.kind = ${kind} AND o.status = 'pending'
+         AND EXISTS (SELECT 1 FROM "Order" x WHERE x."customerId" = o."customerId" AND x."placedAt" > o."createdAt")`;
+  }
+
   /** Of `customerIds`, those with an order placed after `since` (a lapse that has already ended). */
   async orderedSince(customerIds: readonly string[], since: Map<string, Date>): Promise<Set<string>> {
     if (customerIds.length === 0) return new Set();
