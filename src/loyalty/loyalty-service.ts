@@ -266,7 +266,9 @@ export class LoyaltyService {
         throw keyConflict(key);
       }
       const original = entry.rewardId ? await ledger.rewards.findById(entry.rewardId) : null;
-      return { status: "already_done", entry, reward: original, balance: await ledger.sumUpTo(customerId, entry.createdAt) };
+      // The balance right after it, by the same rule as every other balance.
+      const upTo = (await ledger.entries(customerId)).filter((e) => e.createdAt <= entry.createdAt);
+      return { status: "already_done", entry, reward: original, balance: balanceAt(upTo, entry.createdAt) };
     };
     try {
       return await this.book<RedeemResult>(customerId, async ({ ledger, balance, stamp }) => {

@@ -106,12 +106,6 @@ export class LoyaltyLedger {
     return latest?.createdAt ?? null;
   }
 
-  /** The sum of the entries booked up to and including `at`. */
-  async sumUpTo(customerId: string, at: Date): Promise<number> {
-    const { _sum } = await this.db.loyaltyLedgerEntry.aggregate({ where: { customerId, createdAt: { lte: at } }, _sum: { points: true } });
-    return _sum.points ?? 0;
-  }
-
   append(entry: NewLedgerEntry): Promise<LoyaltyLedgerEntry> {
     return this.db.loyaltyLedgerEntry.create({
       data: {
