@@ -10,6 +10,9 @@ import { ConversationHistory } from "./engine/conversation-history.ts";
 import { Engine } from "./engine/engine.ts";
 import { caseOfFollowUp } from "./feedback/feedback-service.ts";
 import { Dispatcher } from "./outreach/dispatcher.ts";
+import { startInstanceRegistry } from "./outreach/instance-registry.ts";
+import { SendPacer } from "./outreach/send-pacer.ts";
+import { sendRatesFromConfig } from "./outreach/send-rates.ts";
 import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
@@ -123,6 +126,18 @@ export async function startTend({
     }
     log.info({ on: channels.map((c) => c.platform), off }, "channels");
 
+    // Platform limits; on a shared PostgreSQL this instance keeps to its share, known before the first send.
+    const pacer = new SendPacer({ rates: sendRatesFromConfig(config), clock });
+    const instances = await startInstanceRegistry({
+      db,
+      pacer,
+      name: config.TEND_INSTANCE_ID,
+      platforms: channels.map((channel) => channel.platform),
+      clock,
+      intervalMs: config.TEND_INSTANCE_HEARTBEAT_SECONDS * 1000,
+      logger: log,
+    });
+
     // Every instance dispatches, for the channels it runs; claims keep instances off each other's rows.
     const dispatcher = new Dispatcher({
       outbox: services.outbox,
@@ -131,6 +146,7 @@ export async function startTend({
       logger: log,
       instanceId: `${config.TEND_INSTANCE_ID}:${randomUUID()}`,
       observer: outboxMetrics(metrics),
+      pacer,
       afterSent: async (row, sentAt) => {
         const caseId = caseOfFollowUp(row.dedupeKey);
         if (caseId) await services.feedback.followUpSent(caseId, sentAt);
@@ -178,6 +194,8 @@ export async function startTend({
         await jobs.stop();
         // Before the channels: the send in flight finishes through its adapter; unstarted claims go back.
         await dispatcher.stop();
+        pacer.close();
+        await instances.stop();
         for (const channel of channels) {
           await channel.stop().catch((error) => log.warn({ platform: channel.platform, err: describeError(error) }, "channel did not stop cleanly"));
         }

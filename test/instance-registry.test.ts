@@ -1,11 +1,14 @@
-import { expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { startTend } from "../src/app.ts";
+import { loadConfig } from "../src/config/env.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { InstanceRegistryRepository } from "../src/db/repositories/instance-registry-repository.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { openDatabase } from "../src/db/database.ts";
 import { startInstanceRegistry } from "../src/outreach/instance-registry.ts";
 import { SendPacer } from "../src/outreach/send-pacer.ts";
 import { defaultSendRates } from "../src/outreach/send-rates.ts";
-import { describeEachDatabase } from "./support/databases.ts";
+import { describeEachDatabase, tendDatabaseTargets } from "./support/databases.ts";
 import { FakeSleep } from "./support/fake-sleep.ts";
 
 const intervalMs = 5000;
@@ -93,4 +96,25 @@ describeEachDatabase("instances sharing platform send budgets", (db, target) => 
     await registryB.stop();
     expect((await new InstanceRegistryRepository(db().prisma).liveCounts(new Date(0))).size).toBe(0);
   });
+});
+
+const postgres = tendDatabaseTargets("registry").find((target) => target.name === "postgres")!;
+describe.skipIf(Boolean(postgres.skip))(`a whole Tend on PostgreSQL${postgres.skip ? ` (skipped: ${postgres.skip})` : ""}`, () => {
+  it("registers itself with the channels it runs at start, and removes itself at stop", async () => {
+    const env = await postgres.env();
+    const config = loadConfig({ ...env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", TEND_INSTANCE_ID: "registry-test" });
+    const tend = await startTend({ config, logger });
+    try {
+      const rows = await tend.db.prisma.tendInstance.findMany();
+      expect(rows.map((row) => ({ name: row.name, platforms: row.platforms }))).toEqual([{ name: "registry-test", platforms: ["web"] }]);
+    } finally {
+      await tend.stop();
+    }
+    const again = await openDatabase({ kind: "postgres", url: env.DATABASE_URL! });
+    try {
+      expect(await again.prisma.tendInstance.count()).toBe(0);
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
 });
