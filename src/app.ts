@@ -10,7 +10,7 @@ import { ConversationHistory } from "./engine/conversation-history.ts";
 import { Engine } from "./engine/engine.ts";
 import { caseOfFollowUp } from "./feedback/feedback-service.ts";
 import { Dispatcher } from "./outreach/dispatcher.ts";
-import { startInstanceRegistry } from "./outreach/instance-registry.ts";
+import { type InstanceRegistry, startInstanceRegistry } from "./outreach/instance-registry.ts";
 import { SendPacer } from "./outreach/send-pacer.ts";
 import { sendRatesFromConfig } from "./outreach/send-rates.ts";
 import { outboxMetrics } from "./outreach/outbox-metrics.ts";
@@ -64,6 +64,7 @@ export async function startTend({
   log.info({ database: db.description }, "database open");
 
   let http: FastifyInstance | undefined;
+  let instances: InstanceRegistry | undefined;
   try {
     const applied = await applyMigrations(db.sql);
     log.info({ applied }, applied.length ? "migrations applied" : "database schema is up to date");
@@ -128,7 +129,7 @@ export async function startTend({
 
     // Platform limits; on a shared PostgreSQL this instance keeps to its share, known before the first send.
     const pacer = new SendPacer({ rates: sendRatesFromConfig(config), clock });
-    const instances = await startInstanceRegistry({
+    instances = await startInstanceRegistry({
       db,
       pacer,
       name: config.TEND_INSTANCE_ID,
@@ -195,7 +196,7 @@ export async function startTend({
         // Before the channels: the send in flight finishes through its adapter; unstarted claims go back.
         await dispatcher.stop();
         pacer.close();
-        await instances.stop();
+        await instances?.stop();
         for (const channel of channels) {
           await channel.stop().catch((error) => log.warn({ platform: channel.platform, err: describeError(error) }, "channel did not stop cleanly"));
         }
@@ -204,6 +205,7 @@ export async function startTend({
       })());
     return { url, db, http, metrics, engine, services, stop };
   } catch (error) {
+    await instances?.stop().catch(() => {});
     await http?.close().catch(() => {});
     await db.close().catch(() => {});
     throw error;
