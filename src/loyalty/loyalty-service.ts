@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import { Prisma, type PrismaClient } from "../db/generated/client.ts";
 import {
+  type LedgerReplayRow,
   type LoyaltyLedger,
   type LoyaltyLedgerEntry,
   LoyaltyRepository,
@@ -472,7 +473,7 @@ export class LoyaltyService {
     const lapsing = earned.filter((entry) => entry.expiresAt && entry.expiresAt <= now && entry.idempotencyKey);
     if (!lapsing.length) return 0;
     const keys = new Set(lapsing.map((entry) => entry.idempotencyKey!));
-    const byCustomer = new Map<string, LoyaltyLedgerEntry[]>();
+    const byCustomer = new Map<string, LedgerReplayRow[]>();
     for (const entry of await ledger.entriesOf([...new Set(lapsing.map((entry) => entry.customerId))])) {
       const entries = byCustomer.get(entry.customerId);
       if (entries) entries.push(entry);

@@ -52,6 +52,17 @@ export interface UnbookedOrder {
   placedAt: Date;
 }
 
+/** A ledger entry as `entriesOf` reads it for replaying. */
+export interface LedgerReplayRow {
+  id: string;
+  customerId: string;
+  kind: LoyaltyEntryKind;
+  points: number;
+  createdAt: Date;
+  expiresAt: Date | null;
+  idempotencyKey: string | null;
+}
+
 /** Points that lapsed on `createdAt`, booked as an expiry entry (see `LoyaltyLedger.appendLapses`). */
 export interface NewLapseEntry {
   customerId: string;
@@ -87,10 +98,13 @@ export class LoyaltyLedger {
     return this.db.loyaltyLedgerEntry.findMany({ where: { customerId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   }
 
-  /** Several customers' entries, oldest first. */
-  entriesOf(customerIds: readonly string[]): Promise<LoyaltyLedgerEntry[]> {
+  /** Several customers' entries, oldest first, with what replaying them needs. Plain SQL: imports ask this for every batch. */
+  entriesOf(customerIds: readonly string[]): Promise<LedgerReplayRow[]> {
     if (!customerIds.length) return Promise.resolve([]);
-    return this.db.loyaltyLedgerEntry.findMany({ where: { customerId: { in: [...customerIds] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    return this.db.$queryRaw<LedgerReplayRow[]>`
+      SELECT "id"::text AS "id", "customerId"::text AS "customerId", "kind"::text AS "kind", "points", "createdAt", "expiresAt", "idempotencyKey"
+      FROM "LoyaltyLedgerEntry" WHERE "customerId" = ANY(${[...customerIds]}::uuid[])
+      ORDER BY "createdAt", "id"`;
   }
 
   findByIdempotencyKey(idempotencyKey: string): Promise<LoyaltyLedgerEntry | null> {
