@@ -180,6 +180,7 @@ export async function startTend({
           clock,
           birthdayBonusPoints: config.LOYALTY_BIRTHDAY_BONUS_POINTS,
           tiers: loyaltySettingsFromConfig(config).tiers,
+          surveys: { surveys: services.surveys, customers: services.customers },
         }),
     });
 

@@ -132,6 +132,49 @@ describeEachDatabase("care planner", (db) => {
     expect(rows.map((row) => row.dedupeKey).sort()).toEqual([`checkin:${first.id}`, `checkin:${third.id}`].sort());
   });
 
+  it("a check-in carries a CSAT invitation's answer buttons, invited once however often the planner runs", async () => {
+    const prisma = db().prisma;
+    const { SurveyService } = await import("../src/surveys/survey-service.ts");
+    const { CustomerRepository } = await import("../src/db/repositories/customer-repository.ts");
+    const { checkinSurveys } = await import("../src/outreach/planner-job.ts");
+    const { parseSurveyAction } = await import("../src/surveys/actions.ts");
+    const make = (name: string, surveyConsent: boolean) =>
+      prisma.customer.create({
+        data: {
+          displayName: name,
+          timeZone: "UTC",
+          surveyConsent,
+          identities: { create: { platform: "telegram", platformUserId: `${name}-${Date.now()}`, address: name } },
+        },
+      });
+    const willing = await make("Sam", true);
+    const unwilling = await make("Una", false);
+    for (const customer of [willing, unwilling]) {
+      await prisma.order.create({ data: { customerId: customer.id, externalId: `csat-${customer.id}`, amount: 10, currency: "CNY", placedAt: new Date("2027-08-01T12:00:00Z") } });
+    }
+    const clock = new ManualClock("2027-08-07T12:00:00Z");
+    const plans = plansWith("checkin");
+    plans.checkin = { ...plans.checkin, control: 0 };
+    const repository = new CarePlanRepository(prisma);
+    const surveys = checkinSurveys(new SurveyService({ prisma, clock }), new CustomerRepository(prisma));
+    const run = () =>
+      new CarePlanner({ plans, repository, writer: outboxPlanWriter(repository, prisma), clock, birthdayBonusPoints: 100, checkinSurveys: surveys }).run();
+    expect((await run()).checkin).toMatchObject({ due: 2, written: 2 });
+    expect((await run()).checkin.written).toBe(0);
+
+    const rows = await rowsOf(db(), "checkin", [willing.id, unwilling.id]);
+    const sam = rows.find((row) => row.customerId === willing.id)!;
+    const choices = (sam.payload as { choices: { id: string }[] }).choices;
+    expect(choices).toHaveLength(5);
+    const invitations = await prisma.surveyInvitation.findMany({ where: { customerId: { in: [willing.id, unwilling.id] } } });
+    expect(invitations).toHaveLength(1);
+    expect(invitations[0]).toMatchObject({ kind: "csat", platform: "telegram" });
+    expect(invitations[0]!.context).toMatch(/^checkin:/);
+    expect(parseSurveyAction(choices[4]!.id)).toEqual({ invitationId: invitations[0]!.id, score: 5 });
+    // Surveys turned off: the check-in goes out as text alone.
+    expect(rows.find((row) => row.customerId === unwilling.id)!.payload).toEqual({ text: "Hi Una, how is your recent order working out for you? How satisfied are you with us?" });
+  });
+
   it("holds out the control share as control rows, the same customers on every run", async () => {
     const prisma = db().prisma;
     const data = Array.from({ length: 200 }, (_, i) => ({ displayName: `c${i}`, birthday: new Date("1990-08-20T00:00:00Z"), timeZone: "UTC", tags: ["control-test"] }));

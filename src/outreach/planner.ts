@@ -27,6 +27,15 @@ export interface PlannedMessage {
   control: boolean;
 }
 
+/**
+ * Queues a check-in together with a CSAT invitation whose answer buttons it carries, in one
+ * transaction. Returns false (nothing written) when the customer cannot be invited (surveys off,
+ * no channel identity): the check-in then goes out as text alone.
+ */
+export interface CheckinSurveys {
+  inviteWith(row: PlannedMessage, orderId: string): Promise<boolean>;
+}
+
 /** Where planned messages go: the outbox. Returns how many rows were new (the rest were planned before). */
 export interface PlanWriter {
   write(rows: PlannedMessage[]): Promise<number>;
@@ -54,6 +63,8 @@ export interface CarePlannerOptions {
   tiers?: readonly Tier[];
   /** Customers (or orders) read and written per round trip. */
   batchSize?: number;
+  /** Attaches a CSAT invitation to each check-in; without it check-ins are text alone. */
+  checkinSurveys?: CheckinSurveys;
   /** The festival calendar (src/calendar); replaceable in tests. */
   festivalDates?: (year: number, extra: readonly FixedFestival[]) => FestivalDate[];
 }
@@ -204,11 +215,15 @@ export class CarePlanner {
     const to = new Date(now.getTime() - (plan.daysAfterOrder - 2) * DAY_MS);
     for (let after: { placedAt: Date; id: string } | null = null; ; ) {
       const page = await this.options.repository.ordersPlaced(from, to, after, this.batchSize);
+      const orderOf = new Map<string, string>();
       const due = page.flatMap((order) => {
         const zone = usableTimeZone(order.customer.timeZone);
         const dueDate = addDays(localDate(order.placedAt, zone), plan.daysAfterOrder);
         const occasion = dueOccasion(now, zone, () => dueDate);
-        return occasion ? [this.planned(order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {})] : [];
+        if (!occasion) return [];
+        const row = this.planned(order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {});
+        orderOf.set(row.dedupeKey, order.orderId);
+        return [row];
       });
       const rows: PlannedMessage[] = [];
       if (due.length > 0 && cooldownMs > 0) {
@@ -229,7 +244,7 @@ export class CarePlanner {
       } else {
         rows.push(...due);
       }
-      await this.write(rows, counts);
+      await this.writeCheckins(rows, orderOf, counts);
       if (page.length < this.batchSize) return counts;
       const last = page[page.length - 1]!;
       after = { placedAt: last.placedAt, id: last.orderId };
@@ -322,6 +337,31 @@ export class CarePlanner {
       notBefore: localTimeToInstant(date, sendAt, usableTimeZone(customer.timeZone)),
       control: isControl(customer.id, dedupeKey, controlShare),
     };
+  }
+
+  /**
+   * Check-ins to send carry a CSAT invitation, made with the row in one transaction; only rows not
+   * planned before get one, so a re-run never invites twice. Control rows and customers who cannot
+   * be invited are written as they are.
+   */
+  private async writeCheckins(rows: PlannedMessage[], orderOf: Map<string, string>, counts: PlanCounts): Promise<void> {
+    const surveys = this.options.checkinSurveys;
+    if (!surveys || rows.length === 0) return this.write(rows, counts);
+    const planned = await this.options.repository.existingDedupeKeys(rows.map((row) => row.dedupeKey));
+    const plain: PlannedMessage[] = [];
+    for (const row of rows) {
+      if (row.control || planned.has(row.dedupeKey)) {
+        plain.push(row);
+        continue;
+      }
+      if (await surveys.inviteWith(row, orderOf.get(row.dedupeKey)!)) {
+        counts.due += 1;
+        counts.written += 1;
+      } else {
+        plain.push(row);
+      }
+    }
+    await this.write(plain, counts);
   }
 
   private async write(rows: PlannedMessage[], counts: PlanCounts): Promise<void> {

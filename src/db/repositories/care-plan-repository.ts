@@ -237,6 +237,13 @@ export class CarePlanRepository {
        ORDER BY c.id LIMIT ${limit}`;
   }
 
+  /** Of `dedupeKeys`, those already in the outbox. */
+  async existingDedupeKeys(dedupeKeys: readonly string[]): Promise<Set<string>> {
+    if (dedupeKeys.length === 0) return new Set();
+    const rows = await this.prisma.outboxMessage.findMany({ where: { dedupeKey: { in: [...dedupeKeys] } }, select: { dedupeKey: true } });
+    return new Set(rows.map((row) => row.dedupeKey));
+  }
+
   /**
    * Cancels queued messages of `kind` whose customer has placed an order since the message was
    * planned (a win-back offer to someone who already came back). Returns how many.
