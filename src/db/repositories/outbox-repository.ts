@@ -3,6 +3,7 @@ import type { OutreachTopic } from "../../outreach/topics.ts";
 import { type InteractionMetadata, checkInteractionMetadata } from "../../core/interaction-metadata.ts";
 import type { ChannelIdentity, InteractionKind, OutboxMessage, Prisma, PrismaClient } from "../generated/client.ts";
 import { OutboxStatus as OutboxStatusValues } from "../generated/enums.ts";
+import { isUniqueViolation } from "../prisma-errors.ts";
 
 type OutboxStatus = (typeof OutboxStatusValues)[keyof typeof OutboxStatusValues];
 
@@ -143,21 +144,31 @@ export class OutboxRepository {
    * customer's timeline, both in one transaction (the timeline shows what was delivered).
    */
   async markSent(id: string, instanceId: string, receipt: { platform: Platform; platformMessageId: string | null; sentAt: Date }, timeline: TimelineEntry): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.outboxMessage.updateMany({
-        where: { id, lockedBy: instanceId },
-        data: {
-          status: "sent",
-          sentAt: receipt.sentAt,
-          sentPlatform: receipt.platform,
-          platformMessageId: receipt.platformMessageId,
-          deferReason: null,
-          lockedBy: null,
-          lockedUntil: null,
-        },
-      }),
-      this.prisma.interaction.create({ data: timelineData(timeline, receipt.platform, receipt.platformMessageId, receipt.sentAt) }),
-    ]);
+    const write = (timelineMessageId: string | null) =>
+      this.prisma.$transaction([
+        this.prisma.outboxMessage.updateMany({
+          where: { id, lockedBy: instanceId },
+          data: {
+            status: "sent",
+            sentAt: receipt.sentAt,
+            sentPlatform: receipt.platform,
+            platformMessageId: receipt.platformMessageId,
+            deferReason: null,
+            lockedBy: null,
+            lockedUntil: null,
+          },
+        }),
+        this.prisma.interaction.create({ data: timelineData(timeline, receipt.platform, timelineMessageId, receipt.sentAt) }),
+      ]);
+    try {
+      await write(receipt.platformMessageId);
+    } catch (error) {
+      // A platform whose ids repeat across chats (Telegram's per-chat message ids) can meet the
+      // timeline's unique (platform, id): the message was delivered all the same, so it is recorded
+      // without the id there (the outbox row keeps it) rather than left to be sent again.
+      if (!receipt.platformMessageId || !isUniqueViolation(error)) throw error;
+      await write(null);
+    }
   }
 
   /**
