@@ -9,7 +9,8 @@ import { FakeSleep } from "./support/fake-sleep.ts";
 const limits: Record<"telegram" | "discord" | "slack", { overall?: [number, number]; perChat: [number, number] }> = {
   telegram: { overall: [30, 1000], perChat: [1, 1000] },
   discord: { overall: [50, 1000], perChat: [5, 5000] },
-  slack: { perChat: [1, 1000] },
+  // Slack publishes 1 a second per channel; its workspace-wide "several hundred a minute" Tend reads as 5/1s (300/min).
+  slack: { overall: [5, 1000], perChat: [1, 1000] },
 };
 
 /** A stand-in platform that only counts: the time of every send, per chat. */
@@ -67,12 +68,12 @@ describe("send pacer against a counting stand-in", () => {
       let busiestChat = 0;
       for (const times of byChat.values()) busiestChat = Math.max(busiestChat, busiestWindow(times, perChat[1]));
       expect(busiestChat).toBeLessThanOrEqual(perChat[0]);
-      if (overall) {
-        // The achieved rate against the limit: the pacer should not leave the budget unused.
-        const span = sends.at(-1)!.at - sends[0]!.at;
-        const ratio = (sends.length / (span + overall[1])) * (overall[1] / overall[0]);
-        console.log(`${platform}: ${sends.length} sends over ${span} ms of fake time, ${byChat.size} chats: ${(ratio * 100).toFixed(1)} % of the platform-wide limit`);
-      }
+      // How close to the fastest the limits allow: the platform-wide budget or the busiest chat, whichever binds.
+      const periodsNeeded = (n: number, [count, periodMs]: [number, number]) => (Math.ceil(n / count) - 1) * periodMs;
+      const fastest = Math.max(overall ? periodsNeeded(sends.length, overall) : 0, ...[...byChat.values()].map((t) => periodsNeeded(t.length, perChat)));
+      const span = sends.at(-1)!.at - sends[0]!.at;
+      console.log(`${platform}: ${sends.length} sends to ${byChat.size} chats in ${span} ms of fake time; the limits allow ${fastest} ms at best (${((fastest / span) * 100).toFixed(1)} %)`);
+      expect(fastest / span).toBeGreaterThanOrEqual(0.95);
     });
   }
 });
