@@ -152,9 +152,16 @@ for (const target of targets) {
       const invited = await api("POST", `/customers/${customer!.id}/surveys`, { kind: "nps" });
       expect(invited.status).toBe(201);
       expect(invited.body.platform).toBe("web");
-      const poll = await fetch(`${tend.url}/webchat/api/messages?visitorId=${visitor}`);
-      const [question] = ((await poll.json()) as { messages: Reply[] }).messages;
-      expect(question?.text).toMatch(/recommend us/);
+      // The invitation goes through the outbox: the poll shows it once the dispatcher has sent it.
+      const question = await vi.waitFor(
+        async () => {
+          const poll = await fetch(`${tend.url}/webchat/api/messages?visitorId=${visitor}`);
+          const [shown] = ((await poll.json()) as { messages: Reply[] }).messages;
+          expect(shown?.text).toMatch(/recommend us/);
+          return shown;
+        },
+        { timeout: 20_000, interval: 100 },
+      );
       expect(question?.choices).toHaveLength(11);
       const nine = question!.choices!.find((c) => c.id.endsWith(":9"))!;
       const answered = await fetch(`${tend.url}/webchat/api/messages`, {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { tendDatabaseTargets } from "./support/databases.ts";
@@ -80,8 +80,15 @@ for (const target of tendDatabaseTargets("webchat-history")) {
       const customer = await tend.services.customers.findByIdentity("web", visitor);
       await tend.engine.notify(customer!.id, { text: "Your parcel is on its way.", choices: [{ id: "menu:points", label: "My points" }] });
 
-      const reopened = await get(`/webchat/api/history?visitorId=${visitor}`);
-      expect(reopened.messages.at(-1)).toMatchObject({ direction: "out", text: "Your parcel is on its way.", answered: false });
+      // Queued in the outbox; on the timeline (and so in the history) once the dispatcher delivered it.
+      const reopened = await vi.waitFor(
+        async () => {
+          const page = await get(`/webchat/api/history?visitorId=${visitor}`);
+          expect(page.messages.at(-1)).toMatchObject({ direction: "out", text: "Your parcel is on its way.", answered: false });
+          return page;
+        },
+        { timeout: 20_000, interval: 100 },
+      );
       const polled = await get(`/webchat/api/messages?visitorId=${visitor}&after=${encodeURIComponent(closedAt)}`);
       expect(polled.messages.map((m) => m.text)).toEqual(["Your parcel is on its way."]);
       expect(polled.messages[0]!.id).toBe(reopened.messages.at(-1)!.id);
