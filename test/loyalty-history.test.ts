@@ -147,6 +147,21 @@ describeEachDatabase("points dated by the order: history gives true balances and
     expect(await h.services.loyalty.expirePoints()).toEqual({ customers: 0, points: 0 });
   });
 
+  it("counts only orders placed in the window toward a spend-based tier, and announces nothing for history", async () => {
+    const h = await harness({ LOYALTY_TIER_BASIS: "spend" });
+    const changes: DomainEvents["loyalty.tier_changed"][] = [];
+    h.services.events.on("loyalty.tier_changed", (event) => {
+      changes.push(event);
+    });
+    const customer = await chatCustomer(h, "hist-spend");
+    await h.services.ingest.recordOrders([
+      { externalId: `${customer.externalId}-1`, customerExternalId: customer.externalId, amount: "3000.00", currency: "CNY", placedAt: "2024-06-01" },
+      { externalId: `${customer.externalId}-2`, customerExternalId: customer.externalId, amount: "100.00", currency: "CNY", placedAt: "2026-11-01" },
+    ]);
+    expect(await h.services.loyalty.summary(customer.id)).toMatchObject({ balance: 100, tier: "Bronze", tierProgress: 100 });
+    expect(changes).toEqual([]);
+  });
+
   it("settles older points lapsed but not yet booked when history lapsing later is imported, so the expiry job still has nothing to do", async () => {
     const h = await createEngineHarness(db(), { start: "2025-12-01T09:00:00.000Z", env: { LOYALTY_POINTS_EXPIRE_MONTHS: "12" } });
     const customer = await chatCustomer(h, "hist-settle");
