@@ -70,6 +70,13 @@ describeEachDatabase("care planner", (db) => {
     expect(byCustomer.get(beforeDst.id)!.payload).toEqual({ text: "Happy birthday, Ann! We've added 100 bonus points to your account. Have a wonderful day." });
     expect(rows.every((row) => row.status === "pending" && row.topic === "care")).toBe(true);
 
+    // A birthday first seen late in its day (set at 17:00, or Tend was down) is not greeted: it would arrive tomorrow.
+    const late = await make("Lee", "1993-03-14", "Europe/London");
+    clock.set("2027-03-14T17:00:00Z");
+    await planner(db(), plans, clock).run();
+    expect(await rowsOf(db(), "birthday", [late.id])).toHaveLength(0);
+    clock.set("2027-03-14T20:00:00Z");
+
     // A re-run, and a second planner (another instance), plan nothing new.
     const again = await planner(db(), plans, clock).run();
     const second = await planner(db(), plans, clock).run();

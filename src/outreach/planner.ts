@@ -113,7 +113,7 @@ export class CarePlanner {
       const page = await this.options.repository.birthdaysOn(monthDays, after, this.batchSize);
       const rows: PlannedMessage[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, (year) => yearlyDate(year, customer.birthday));
+        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.birthday));
         if (!occasion) continue;
         rows.push(
           this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
@@ -132,7 +132,7 @@ export class CarePlanner {
       const page = await this.options.repository.lunarBirthdaysOn(lunarMonthDays, after, this.batchSize);
       const rows: PlannedMessage[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, (year) => lunarBirthdayIn(year, customer.lunarMonth, customer.lunarDay) ?? "");
+        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => lunarBirthdayIn(year, customer.lunarMonth, customer.lunarDay) ?? "");
         if (!occasion) continue;
         rows.push(
           this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
@@ -154,7 +154,7 @@ export class CarePlanner {
       const page = await this.options.repository.joinedOn(monthDays, now.getUTCFullYear() + 1, after, this.batchSize);
       const rows: PlannedMessage[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, (year) => yearlyDate(year, customer.joinedOn.slice(5)));
+        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.joinedOn.slice(5)));
         if (!occasion || occasion.year <= Number(customer.joinedOn.slice(0, 4))) continue;
         rows.push(this.planned(customer, "anniversary", `anniversary:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {}));
       }
@@ -189,7 +189,7 @@ export class CarePlanner {
         const page = await this.options.repository.audience(audience.locales, audience.tags, after, this.batchSize);
         const rows: PlannedMessage[] = [];
         for (const customer of page) {
-          const occasion = dueOccasion(now, customer.timeZone, () => festival.date);
+          const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, () => festival.date);
           if (!occasion) continue;
           const name = isChinese(customer.locale) ? festival.name.zhCN : festival.name.en;
           rows.push(
@@ -219,7 +219,7 @@ export class CarePlanner {
       const due = page.flatMap((order) => {
         const zone = usableTimeZone(order.customer.timeZone);
         const dueDate = addDays(localDate(order.placedAt, zone), plan.daysAfterOrder);
-        const occasion = dueOccasion(now, zone, () => dueDate);
+        const occasion = dueOccasion(now, zone, plan.sendAt, () => dueDate);
         if (!occasion) return [];
         const row = this.planned(order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {});
         orderOf.set(row.dedupeKey, order.orderId);
@@ -401,16 +401,24 @@ function candidateMonthDays(now: Date): string[] {
   return [...monthDays];
 }
 
+/** How long after its send time an occasion of today is still planned (first seen late: set today, or Tend was down). */
+const LATE_LIMIT_MS = 6 * 3_600_000;
+
 /**
  * The occasion if it falls today or tomorrow in the customer's zone: its date and the year that
- * keys it. `dateIn(year)` gives the occasion's date in a year.
+ * keys it. `dateIn(year)` gives the occasion's date in a year. One of today whose send time is more
+ * than LATE_LIMIT_MS past is left out: a greeting seen only at 23:00 would otherwise wait for quiet
+ * hours to end and arrive the next day.
  */
-function dueOccasion(now: Date, timeZone: string, dateIn: (year: number) => string): { date: string; year: number } | null {
-  const today = localDate(now, usableTimeZone(timeZone));
+function dueOccasion(now: Date, timeZone: string, sendAt: string, dateIn: (year: number) => string): { date: string; year: number } | null {
+  const zone = usableTimeZone(timeZone);
+  const today = localDate(now, zone);
   const tomorrow = addDays(today, 1);
   for (const day of [today, tomorrow]) {
     const year = Number(day.slice(0, 4));
-    if (dateIn(year) === day) return { date: day, year };
+    if (dateIn(year) !== day) continue;
+    if (day === today && now.getTime() - localTimeToInstant(day, sendAt, zone).getTime() > LATE_LIMIT_MS) return null;
+    return { date: day, year };
   }
   return null;
 }
