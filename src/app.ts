@@ -10,6 +10,9 @@ import { ConversationHistory } from "./engine/conversation-history.ts";
 import { Engine } from "./engine/engine.ts";
 import { caseOfFollowUp } from "./feedback/feedback-service.ts";
 import { Dispatcher } from "./outreach/dispatcher.ts";
+import { contactGate } from "./outreach/contact-gate.ts";
+import { contactPolicySettings } from "./outreach/contact-policy-settings.ts";
+import { ContactFactsRepository } from "./db/repositories/contact-facts-repository.ts";
 import { type InstanceRegistry, startInstanceRegistry } from "./outreach/instance-registry.ts";
 import { SendPacer } from "./outreach/send-pacer.ts";
 import { sendRatesFromConfig } from "./outreach/send-rates.ts";
@@ -147,6 +150,8 @@ export async function startTend({
       logger: log,
       instanceId: `${config.TEND_INSTANCE_ID}:${randomUUID()}`,
       observer: outboxMetrics(metrics),
+      // The contact policy at send time, not only when planning: consent, quiet hours or a complaint may have changed since.
+      gate: contactGate(new ContactFactsRepository(db.prisma), contactPolicySettings(config)),
       pacer,
       afterSent: async (row, sentAt) => {
         const caseId = caseOfFollowUp(row.dedupeKey);

@@ -41,7 +41,9 @@ for (const target of targets) {
     }
 
     beforeAll(async () => {
-      const config = loadConfig({ ...(await target.env()), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", TEND_API_KEY: apiKey });
+      // The follow-up and the NPS invitation pass the contact policy at send time; this suite runs on
+      // the wall clock, so the business-wide quiet hours are off here (test/outbox-dispatcher covers defers).
+      const config = loadConfig({ ...(await target.env()), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", TEND_API_KEY: apiKey, OUTREACH_DEFAULT_QUIET_HOURS: "off" });
       tend = await startTend({ config });
     });
     afterAll(async () => {
