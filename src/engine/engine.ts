@@ -246,7 +246,7 @@ export class Engine {
   private async reachableIdentity(customerId: string): Promise<ChannelIdentity> {
     const identities = await this.services.customers.identities(customerId);
     const reachable = identities
-      .filter((identity) => this.channels.has(identity.platform))
+      .filter((identity) => this.channels.has(identity.platform) && identity.unreachableAt === null)
       .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
     const identity = reachable[0];
     if (!identity) {
