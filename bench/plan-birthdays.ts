@@ -45,7 +45,8 @@ async function child(url: string, customers: number): Promise<void> {
     await runCarePlanner({ db, plans, clock: new ManualClock(NOW), birthdayBonusPoints: 100 });
     const rerunSeconds = (performance.now() - again) / 1000;
     const written = "birthday" in report ? report.birthday.written : 0;
-    const [{ rows }] = await db.sql.withSession((session) => session.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM "OutboxMessage"`));
+    const counted = await db.sql.withSession((session) => session.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM "OutboxMessage"`));
+    const rows = counted[0]?.rows ?? 0;
     console.log(JSON.stringify({ customers, written, rows, seconds, rerunSeconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
   } finally {
     await db.close();
