@@ -118,7 +118,7 @@ export async function startTend({
 
     for (const adapter of configured) {
       try {
-        await adapter.start(engine.handleInbound);
+        await adapter.start(engine.handleInbound, engine.recordReplyDelivery);
         engine.registerChannel(adapter);
         channels.push(adapter);
       } catch (error) {

@@ -6,6 +6,8 @@ import {
   ChannelStartError,
   type InboundHandler,
   type OutboundMessage,
+  type ReplyOutcome,
+  type ReplyReporter,
   type SendReceipt,
 } from "../../src/core/channel.ts";
 import type { Logger } from "../../src/observability/logger.ts";
@@ -41,6 +43,7 @@ export class TelegramAdapter implements ChannelAdapter {
   /** update_ids already taken: Telegram redelivers a webhook update that was slow to be answered. */
   private readonly seen = new RecentIds<number>(10_000);
   private handler: InboundHandler | undefined;
+  private report: ReplyReporter | undefined;
   private polling: LongPolling | undefined;
 
   constructor(
@@ -59,7 +62,7 @@ export class TelegramAdapter implements ChannelAdapter {
     return this.handler !== undefined;
   }
 
-  async start(handle: InboundHandler): Promise<void> {
+  async start(handle: InboundHandler, report?: ReplyReporter): Promise<void> {
     let username: string | undefined;
     try {
       username = (await this.telegram.getMe()).username;
@@ -71,6 +74,7 @@ export class TelegramAdapter implements ChannelAdapter {
     }
 
     this.handler = handle;
+    this.report = report;
     const { webhook } = this.settings;
     if (webhook) {
       try {
@@ -123,15 +127,25 @@ export class TelegramAdapter implements ChannelAdapter {
       }
       if (!normalised?.inbound || normalised.chatId === undefined) return;
       const replies = await handle(normalised.inbound);
+      const outcomes: ReplyOutcome[] = [];
       for (const reply of replies) {
         try {
-          await this.deliver(normalised.chatId, reply);
+          const receipt = await this.deliver(normalised.chatId, reply);
+          outcomes.push({ reply, sent: true, platformMessageId: receipt.platformMessageId });
         } catch (error) {
           const failure = toChannelError(error);
           this.log.warn({ kind: failure.kind, err: failure.message, updateId: update.update_id }, "a Telegram reply could not be delivered");
-          if (failure.kind === "unreachable") break;
+          outcomes.push({ reply, sent: false, error: failure.message });
+          if (failure.kind === "unreachable") {
+            // The rest cannot arrive either.
+            for (const rest of replies.slice(outcomes.length)) outcomes.push({ reply: rest, sent: false, error: failure.message });
+            break;
+          }
         }
       }
+      await this.report?.(normalised.inbound, outcomes).catch((error: unknown) => {
+        this.log.warn({ err: String(error), updateId: update.update_id }, "could not record what became of Telegram replies");
+      });
     } catch (error) {
       // Not taken after all: a redelivery must be handled.
       this.seen.delete(update.update_id);

@@ -55,14 +55,24 @@ export interface SendReceipt {
 
 export interface ChannelAdapter {
   readonly platform: Platform;
-  /** Begins receiving; every inbound message goes to `handle`, whose replies the adapter delivers. */
-  start(handle: InboundHandler): Promise<void>;
+  /**
+   * Begins receiving; every inbound message goes to `handle`, whose replies the adapter delivers.
+   * A push platform's adapter tells `report` what became of those replies, so the timeline shows a
+   * reply that did not arrive as failed, and one that did with its platform message id.
+   */
+  start(handle: InboundHandler, report?: ReplyReporter): Promise<void>;
   stop(): Promise<void>;
   /** Sends a message the customer did not just ask for (a follow-up, a care message). */
   send(address: string, message: OutboundMessage): Promise<SendReceipt>;
 }
 
 export type InboundHandler = (message: InboundMessage) => Promise<OutboundMessage[]>;
+
+/** What became of one reply: sent (with the platform's id when it gives one) or not, and why. */
+export type ReplyOutcome = { reply: OutboundMessage; sent: true; platformMessageId?: string | undefined } | { reply: OutboundMessage; sent: false; error: string };
+
+/** The fate of the replies `handle` gave for `message`, in the order they were given. */
+export type ReplyReporter = (message: InboundMessage, outcomes: ReplyOutcome[]) => Promise<void>;
 
 /** One message of a person's conversation on one channel, as a client that keeps no history of its own shows it. */
 export interface ConversationEntry {

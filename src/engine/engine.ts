@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { claimsSurveyAnswer } from "../core/action-ids.ts";
-import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform } from "../core/channel.ts";
+import type { ChannelAdapter, InboundMessage, OutboundMessage, Platform, ReplyReporter } from "../core/channel.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { type InteractionMetadata, readInteractionMetadata } from "../core/interaction-metadata.ts";
 import type { ChannelIdentity, Customer } from "../db/repositories/customer-repository.ts";
@@ -157,6 +157,25 @@ export class Engine {
     const replies = await this.services.interactions.repliesTo(customer.id, `${platform}:${platformMessageId}`);
     return replies.map(toOutbound);
   }
+
+  /**
+   * For push platforms' adapters: what became of the replies to `message` once they tried to send
+   * them. Replies are written with the message's outcome before they go (a redelivery must find
+   * them); this adds the platform's id to those that arrived and marks those that did not as failed.
+   */
+  readonly recordReplyDelivery: ReplyReporter = async (message, outcomes) => {
+    if (!message.platformMessageId || !outcomes.length) return;
+    const customer = await this.services.customers.findByIdentity(message.platform, message.platformUserId);
+    if (!customer) return;
+    const unmatched = await this.services.interactions.repliesTo(customer.id, `${message.platform}:${message.platformMessageId}`);
+    for (const outcome of outcomes) {
+      // Matched by text, in order: the stored rows of one outcome share their time, so order alone cannot tell them apart.
+      const index = unmatched.findIndex((row) => row.text === outcome.reply.text);
+      if (index < 0) continue;
+      const [row] = unmatched.splice(index, 1);
+      await this.services.interactions.recordReplyOutcome(row!.id, outcome.sent ? { platformMessageId: outcome.platformMessageId } : { failed: outcome.error });
+    }
+  };
 
   /**
    * An erasure that finished while this message was being handled (a second tap on the confirm

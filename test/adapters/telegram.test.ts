@@ -152,6 +152,23 @@ for (const target of targets) {
       expect((await sendError(offline.send("telegram:5001", { text: "hello" }))).kind).toBe("transient");
     });
 
+    it("records on the timeline what became of a reply: the platform's id when delivered, failed when not", async () => {
+      const bo = standin.user(5010, { first_name: "Bo", language_code: "en" });
+      const [answer] = await deliver(standin, standin.textUpdate(bo, "points"));
+      expect(answer).toBeDefined();
+      const customer = await tend.services.customers.findByIdentity("telegram", "5010");
+      const replies = async () => (await tend.services.interactions.timeline(customer!.id, { limit: 500 })).filter((i) => i.direction === "out");
+      const [delivered, ...none] = await replies();
+      expect(none).toEqual([]);
+      expect(delivered?.platformMessageId).toBe(`5010:${answer!.messageId}`);
+
+      standin.block(5010);
+      await deliver(standin, standin.textUpdate(bo, "rewards"));
+      const failed = (await replies()).find((r) => r.id !== delivered!.id);
+      expect(failed?.platformMessageId).toBeNull();
+      expect(failed?.metadata).toMatchObject({ delivery: "failed", deliveryError: expect.stringMatching(/blocked by the user/) });
+    });
+
     it("splits long texts at line breaks under 4096 visible characters, buttons on the last part", async () => {
       const lines = Array.from({ length: 250 }, (_, i) => `Line ${i}: <tag> & ${"word ".repeat(5).trim()}`);
       const text = lines.join("\n");

@@ -20,9 +20,9 @@ export function capturingFactory<A extends ChannelAdapter>(
       if (!(adapter instanceof kind)) throw new Error(`expected a ${kind.name}`);
       captured.adapter = adapter;
       const start = adapter.start.bind(adapter);
-      adapter.start = async (handle) => {
+      adapter.start = async (handle, report) => {
         try {
-          await start(handle);
+          await start(handle, report);
         } catch (error) {
           captured.startError = error;
           throw error;

@@ -1,4 +1,4 @@
-import { type InteractionMetadata, checkInteractionMetadata } from "../../core/interaction-metadata.ts";
+import { type InteractionMetadata, checkInteractionMetadata, readInteractionMetadata } from "../../core/interaction-metadata.ts";
 import type { Direction, Interaction, InteractionKind, Platform, Prisma, PrismaClient } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
@@ -97,6 +97,27 @@ export class InteractionRepository {
       where: { customerId, direction: "out", metadata: { path: ["inReplyTo"], equals: inReplyTo } },
       orderBy: [{ occurredAt: "asc" }, { id: "asc" }],
     });
+  }
+
+  /**
+   * Records what became of a reply after the adapter tried to deliver it: the platform's message
+   * id, or that it failed and why (metadata `delivery: "failed"`), keeping the rest of its metadata.
+   */
+  async recordReplyOutcome(id: string, outcome: { platformMessageId?: string | undefined } | { failed: string }): Promise<void> {
+    if ("failed" in outcome) {
+      const row = await this.prisma.interaction.findUnique({ where: { id }, select: { metadata: true } });
+      if (!row) return;
+      const metadata = { ...readInteractionMetadata(row.metadata), delivery: "failed" as const, deliveryError: outcome.failed };
+      await this.prisma.interaction.update({ where: { id }, data: { metadata: toJson(metadata) }, select: { id: true } });
+      return;
+    }
+    if (!outcome.platformMessageId) return;
+    try {
+      await this.prisma.interaction.update({ where: { id }, data: { platformMessageId: outcome.platformMessageId }, select: { id: true } });
+    } catch (error) {
+      // An id already on the timeline (a platform that reuses ids): the reply was delivered all the same.
+      if (!isUniqueViolation(error)) throw error;
+    }
   }
 
   /** Outbound messages on one platform after a moment, oldest first: what a polling client has not seen. */
