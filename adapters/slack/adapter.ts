@@ -7,6 +7,8 @@ import {
   type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
+  type ReplyOutcome,
+  type ReplyReporter,
   type SendReceipt,
 } from "../../src/core/channel.ts";
 import { describeError } from "../../src/errors.ts";
@@ -97,6 +99,7 @@ export class SlackAdapter implements ChannelAdapter {
   private readonly queue = new WorkQueue();
   private app: App | undefined;
   private handler: InboundHandler | undefined;
+  private report: ReplyReporter | undefined;
   private bot: BotIdentity = {};
   private readonly setups: ((app: App) => void)[] = [];
 
@@ -119,7 +122,7 @@ export class SlackAdapter implements ChannelAdapter {
     this.setups.push(setup);
   }
 
-  async start(handle: InboundHandler): Promise<void> {
+  async start(handle: InboundHandler, report?: ReplyReporter): Promise<void> {
     try {
       const auth = await this.client.auth.test();
       this.bot = { userId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id };
@@ -134,6 +137,7 @@ export class SlackAdapter implements ChannelAdapter {
     const app = this.createApp();
     this.app = app;
     this.handler = handle;
+    this.report = report;
     try {
       await app.start();
     } catch (error) {
@@ -248,15 +252,25 @@ export class SlackAdapter implements ChannelAdapter {
       this.log.error({ err: describeError(error) }, "handling a Slack message failed");
       return;
     }
+    const outcomes: ReplyOutcome[] = [];
     for (const reply of replies) {
       try {
-        await this.deliver(conversation, reply, REPLY_RATE_LIMIT_WAIT_MS);
+        const receipt = await this.deliver(conversation, reply, REPLY_RATE_LIMIT_WAIT_MS);
+        outcomes.push({ reply, sent: true, platformMessageId: receipt.platformMessageId });
       } catch (error) {
         const failure = toChannelError(error);
         this.log.warn({ kind: failure.kind, err: failure.message }, "a Slack reply could not be delivered");
-        if (failure.kind === "unreachable") break;
+        outcomes.push({ reply, sent: false, error: failure.message });
+        if (failure.kind === "unreachable") {
+          // The rest cannot arrive either.
+          for (const rest of replies.slice(outcomes.length)) outcomes.push({ reply: rest, sent: false, error: failure.message });
+          break;
+        }
       }
     }
+    await this.report?.(inbound, outcomes).catch((error: unknown) => {
+      this.log.warn({ err: describeError(error) }, "could not record what became of Slack replies");
+    });
   }
 
   private async openConversation(userId: string): Promise<string> {

@@ -162,6 +162,26 @@ for (const target of targets) {
       expect(standin.callsOf("chat.postMessage").length - calls).toBe(2);
     });
 
+    it("records on the timeline what became of a reply: the platform's id when delivered, failed when not", async () => {
+      const li = standin.userId("li");
+      const liDm = await standin.dm("li");
+      await say("help", liDm, li);
+      const customer = await tend.services.customers.findByIdentity("slack", li);
+      const replies = async () => (await tend.services.interactions.timeline(customer!.id, { limit: 500 })).filter((i) => i.direction === "out");
+      const earlier = new Set((await replies()).map((r) => r.id));
+      const [answer] = await say("points", liDm, li);
+      expect(answer).toBeDefined();
+      const [delivered, ...none] = (await replies()).filter((r) => !earlier.has(r.id));
+      expect(none).toEqual([]);
+      expect(delivered?.platformMessageId).toBe(`${liDm}:${answer!.ts}`);
+
+      standin.failNext("chat.postMessage", { error: "cannot_dm_bot" });
+      await say("rewards", liDm, li);
+      const failed = (await replies()).find((r) => !earlier.has(r.id) && r.id !== delivered!.id);
+      expect(failed?.platformMessageId).toBeNull();
+      expect(failed?.metadata).toMatchObject({ delivery: "failed", deliveryError: expect.stringMatching(/cannot_dm_bot/) });
+    });
+
     it("answers a slash command in the direct conversation", async () => {
       const { response, posts } = await deliver(
         { command: "/tend", text: "points", user_id: alice, channel_id: aliceDm, trigger_id: "13345224609.738474920.8088930838d88f008e0", team_id: "T000000001", response_url: "http://127.0.0.1:9/unused" },
