@@ -14,6 +14,8 @@ import {
   type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
+  type ReplyOutcome,
+  type ReplyReporter,
   type SendReceipt,
 } from "../../src/core/channel.ts";
 import { describeError } from "../../src/errors.ts";
@@ -60,6 +62,7 @@ export class DiscordAdapter implements ChannelAdapter {
   readonly platform = "discord" as const;
   private client: Client | undefined;
   private handler: InboundHandler | undefined;
+  private report: ReplyReporter | undefined;
   private accepting = false;
   private readonly recent = new RecentIds();
   private readonly inflight = new Set<Promise<void>>();
@@ -69,7 +72,7 @@ export class DiscordAdapter implements ChannelAdapter {
     private readonly log: Logger,
   ) {}
 
-  async start(handle: InboundHandler): Promise<void> {
+  async start(handle: InboundHandler, report?: ReplyReporter): Promise<void> {
     if (this.client) throw new Error("the Discord channel is already started");
     const client = createClient(this.settings);
     client.on(Events.MessageCreate, (message) => this.track(() => this.onMessage(message)));
@@ -78,6 +81,7 @@ export class DiscordAdapter implements ChannelAdapter {
     client.on(Events.ShardError, (error) => this.log.warn({ err: describeError(error) }, "discord gateway error"));
     this.client = client;
     this.handler = handle;
+    this.report = report;
     this.accepting = true;
     try {
       await connect(client, this.settings.token, this.settings.readyTimeoutMs);
@@ -148,9 +152,10 @@ export class DiscordAdapter implements ChannelAdapter {
   private async onMessage(message: Message): Promise<void> {
     if (message.author.bot || message.system || message.channel.type !== ChannelType.DM) return;
     if (!this.recent.add(message.id)) return this.log.debug("duplicate discord message dropped");
-    const replies = await this.handle(fromMessage(message));
+    const inbound = fromMessage(message);
+    const replies = await this.handle(inbound);
     const channel = message.channel;
-    await this.deliver(replies, (part) => channel.send(part));
+    await this.deliver(inbound, replies, (part) => channel.send(part));
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
@@ -168,23 +173,28 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   private async answer(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<void> {
+    const inbound = fromInteraction(interaction);
     let replies: OutboundMessage[];
     try {
-      replies = await this.handle(fromInteraction(interaction));
+      replies = await this.handle(inbound);
     } catch (error) {
       if (interaction.isChatInputCommand()) await interaction.deleteReply().catch(() => {});
       throw error;
     }
     if (interaction.isButton()) {
       // The press was acknowledged without changing its message: the replies follow it.
-      await this.deliver(replies, (part) => interaction.followUp(part));
+      await this.deliver(inbound, replies, (part) => interaction.followUp(part));
       return;
     }
-    const [first, ...rest] = this.render(replies);
     // Nothing to say (a person has taken over): remove the "thinking…" placeholder.
-    if (!first) return void (await interaction.deleteReply());
-    await this.post(() => interaction.editReply(first));
-    for (const part of rest) await this.post(() => interaction.followUp(part));
+    if (!replies.length) return void (await interaction.deleteReply());
+    // The first part replaces the deferred "thinking…" reply; the rest follow it.
+    let deferredReplyUsed = false;
+    await this.deliver(inbound, replies, (part) => {
+      if (deferredReplyUsed) return interaction.followUp(part);
+      deferredReplyUsed = true;
+      return interaction.editReply(part);
+    });
   }
 
   private async handle(message: InboundMessage): Promise<OutboundMessage[]> {
@@ -201,18 +211,47 @@ export class DiscordAdapter implements ChannelAdapter {
     });
   }
 
-  private async deliver(replies: OutboundMessage[], post: (part: DiscordMessagePart) => Promise<unknown>): Promise<void> {
-    for (const part of this.render(replies)) await this.post(() => post(part));
+  /**
+   * Posts the replies in order and tells the reporter what became of each (the last part's message
+   * id, or the error); the first failure stops the rest, which count as failed with it, and is thrown.
+   */
+  private async deliver(inbound: InboundMessage, replies: OutboundMessage[], post: (part: DiscordMessagePart) => Promise<unknown>): Promise<void> {
+    const outcomes: ReplyOutcome[] = [];
+    let failure: unknown;
+    for (const reply of replies) {
+      if (failure !== undefined) {
+        outcomes.push({ reply, sent: false, error: describeError(failure) });
+        continue;
+      }
+      try {
+        let last: unknown;
+        for (const part of this.render([reply])) last = await this.post(() => post(part));
+        outcomes.push({ reply, sent: true, platformMessageId: messageIdOf(last) });
+      } catch (error) {
+        failure = error;
+        outcomes.push({ reply, sent: false, error: describeError(error) });
+      }
+    }
+    await this.report?.(inbound, outcomes).catch((error: unknown) => {
+      this.log.warn({ err: describeError(error) }, "could not record what became of discord replies");
+    });
+    if (failure !== undefined) throw failure;
   }
 
   /** One reply on its way; a failure is logged by kind (never with the text) and stops the rest. */
-  private async post(work: () => Promise<unknown>): Promise<void> {
+  private async post<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await work();
+      return await work();
     } catch (error) {
       const failure = toChannelError(error);
       this.log.warn({ kind: failure.kind, err: failure.message, retryAfterMs: failure.retryAfterMs }, "a discord reply was not delivered");
       throw failure;
     }
   }
+}
+
+/** A posted message's id (what channel.send, editReply and followUp resolve to). */
+function messageIdOf(posted: unknown): string | undefined {
+  const id = posted && typeof posted === "object" ? (posted as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : undefined;
 }

@@ -1,13 +1,13 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DiscordAdapter, type DiscordSettings, createDiscordFactory, defaultDiscordSettings } from "../../adapters/discord/index.ts";
 import { escapeText, renderMessage, splitText } from "../../adapters/discord/render.ts";
 import { webChatFactory } from "../../adapters/web/index.ts";
 import { startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
-import { ChannelError, ChannelStartError, type InboundMessage, type OutboundMessage } from "../../src/core/channel.ts";
+import { ChannelError, ChannelStartError, type InboundMessage, type OutboundMessage, type ReplyOutcome } from "../../src/core/channel.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { DiscordStandIn } from "../support/discord-standin.ts";
 
@@ -94,6 +94,8 @@ describe("Discord adapter over discord.js", () => {
   let channel: DiscordAdapter;
   const handled: InboundMessage[] = [];
   const answers = new Map<string, OutboundMessage[]>();
+  /** What the adapter reported about each message's replies. */
+  const reported: { message: InboundMessage; outcomes: ReplyOutcome[] }[] = [];
 
   beforeAll(async () => {
     discord = await new DiscordStandIn().start();
@@ -101,7 +103,7 @@ describe("Discord adapter over discord.js", () => {
     await channel.start(async (message) => {
       handled.push(message);
       return answers.get(message.text ?? message.action ?? "") ?? [{ text: `got ${message.text ?? message.action}` }];
-    });
+    }, async (message, outcomes) => void reported.push({ message, outcomes }));
   });
   afterAll(async () => {
     await channel?.stop();
@@ -237,8 +239,16 @@ describe("Discord adapter over discord.js", () => {
     discord.userWrites(user.id, "hi");
     const next = discord.addUser("ida");
     discord.userWrites(next.id, "hi");
-    expect((await discord.nextMessage(discord.dmChannelOf(next.id))).content).toBe("got hi");
+    const delivered = await discord.nextMessage(discord.dmChannelOf(next.id));
+    expect(delivered.content).toBe("got hi");
     expect(handled.slice(before).map((m) => m.platformUserId)).toEqual([user.id, next.id]);
+
+    // The engine is told which reply did not arrive, and why, and the id of the one that did.
+    const fate = (userId: string) => reported.find((r) => r.message.platformUserId === userId)?.outcomes;
+    await vi.waitFor(() => {
+      expect(fate(user.id)).toEqual([{ reply: { text: "got hi" }, sent: false, error: expect.stringMatching(/50007/) }]);
+      expect(fate(next.id)).toEqual([{ reply: { text: "got hi" }, sent: true, platformMessageId: delivered.id }]);
+    }, { timeout: 10_000, interval: 20 });
   });
 
   it("reports 5xx as transient and other 4xx as rejected", async () => {
