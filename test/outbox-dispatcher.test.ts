@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type ChannelAdapter, ChannelError, type OutboundMessage, type Platform, type SendReceipt } from "../src/core/channel.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { readInteractionMetadata } from "../src/core/interaction-metadata.ts";
+import { CustomerRepository } from "../src/db/repositories/customer-repository.ts";
 import { type OutboxDraft, OutboxRepository, enqueue } from "../src/db/repositories/outbox-repository.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { type ContactGate, Dispatcher, type DispatcherSettings, type SendPacing } from "../src/outreach/dispatcher.ts";
@@ -165,6 +166,16 @@ describeEachDatabase("outbox and dispatcher", (db, target) => {
     await enqueue(prisma(), [draft(c.id, "second", clock)]);
     await d.runOnce();
     expect(telegram.sends).toHaveLength(1);
+    expect(discord.sends).toHaveLength(2);
+
+    // Once they write on Telegram again (unblocked the bot), it is tried first again.
+    const tgUser = identity.platformUserId;
+    await new CustomerRepository(prisma()).resolveIdentity({ platform: "telegram", platformUserId: tgUser, address: c.telegram }, clock.now());
+    expect((await prisma().channelIdentity.findUniqueOrThrow({ where: { id: identity.id } })).unreachableAt).toBeNull();
+    telegram.behaviour = () => ({ platformMessageId: `tg-back-${c.id}` });
+    await enqueue(prisma(), [draft(c.id, "third", clock)]);
+    await d.runOnce();
+    expect(telegram.sends.at(-1)).toEqual({ address: c.telegram, text: "hello third" });
     expect(discord.sends).toHaveLength(2);
   });
 
