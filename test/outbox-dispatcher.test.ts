@@ -324,6 +324,48 @@ describeEachDatabase("outbox and dispatcher", (db, target) => {
     expect(await row(`orphan:${c.id}`)).toMatchObject({ status: "sent", lockedBy: null });
   });
 
+  it("does not send a row whose lease ran out while it waited for the send pace and another instance took it", async () => {
+    const clock = new ManualClock(T0);
+    const c = await customerOnTwoChannels(clock);
+    await enqueue(prisma(), [draft(c.id, "slow-pace", clock, { platform: "telegram" })]);
+    const outbox = new OutboxRepository(prisma());
+    const leaseMs = 60_000;
+    let tookOver: string[] = [];
+    const pacer: SendPacing = {
+      acquire: async () => {
+        // A long wait for the platform's pace: the lease runs out and another instance claims the row.
+        clock.advance(leaseMs + 1);
+        const claimed = await outbox.claim({ instanceId: "other", platforms: ["telegram"], now: clock.now(), leaseUntil: new Date(clock.now().getTime() + leaseMs), limit: 10 });
+        tookOver = claimed.map((r) => r.dedupeKey);
+      },
+      pause: () => {},
+    };
+    const telegram = new FakeChannel("telegram");
+    await dispatcher(clock, [telegram], { pacer, settings: { leaseMs } }).runOnce();
+    expect(tookOver).toContain(`slow-pace:${c.id}`);
+    expect(telegram.sends).toEqual([]);
+    expect(await row(`slow-pace:${c.id}`)).toMatchObject({ status: "sending", lockedBy: "other" });
+    // Give it back for the tests that follow.
+    await outbox.release([(await row(`slow-pace:${c.id}`)).id], "other");
+    await prisma().outboxMessage.deleteMany({ where: { customerId: c.id } });
+  });
+
+  it("renews its lease after a long wait for the send pace, so nobody takes the row it is about to send", async () => {
+    const clock = new ManualClock(T0);
+    const c = await customerOnTwoChannels(clock);
+    await enqueue(prisma(), [draft(c.id, "renewed", clock, { platform: "telegram" })]);
+    const leaseMs = 60_000;
+    const pacer: SendPacing = { acquire: async () => clock.advance(leaseMs * 0.75), pause: () => {} };
+    let lockedUntilAtSend: Date | null = null;
+    const telegram = new FakeChannel("telegram", async () => {
+      lockedUntilAtSend = (await row(`renewed:${c.id}`)).lockedUntil;
+      return { platformMessageId: `renewed-${c.id}` };
+    });
+    await dispatcher(clock, [telegram], { pacer, settings: { leaseMs } }).runOnce();
+    expect(lockedUntilAtSend!.getTime()).toBe(clock.now().getTime() + leaseMs);
+    expect(await row(`renewed:${c.id}`)).toMatchObject({ status: "sent" });
+  });
+
   it("on stop, finishes the send in flight and gives back the claimed rows it had not started", async () => {
     const clock = new ManualClock(T0);
     const telegram = new FakeChannel("telegram");

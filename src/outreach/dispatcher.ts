@@ -127,19 +127,14 @@ export class Dispatcher {
     const platforms = this.options.channels.runningPlatforms();
     if (this.stopping.signal.aborted || !platforms.length) return 0;
     const now = this.options.clock.now();
-    const rows = await this.options.outbox.claim({
-      instanceId: this.options.instanceId,
-      platforms,
-      now,
-      leaseUntil: new Date(now.getTime() + this.settings.leaseMs),
-      limit: this.settings.batchSize,
-    });
+    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+    const rows = await this.options.outbox.claim({ instanceId: this.options.instanceId, platforms, now, leaseUntil, limit: this.settings.batchSize });
     const byCustomer = new Map<string, ClaimedOutbox[]>();
     for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
     const queues = [...byCustomer.values()];
     const workers = Array.from({ length: Math.min(this.settings.concurrency, queues.length) }, async () => {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const row of queue) await this.handleSafely(row);
+        for (const row of queue) await this.handleSafely(row, leaseUntil);
       }
     });
     await Promise.all(workers);
@@ -163,18 +158,19 @@ export class Dispatcher {
     this.woken = false;
   }
 
-  private async handleSafely(row: ClaimedOutbox): Promise<void> {
+  private async handleSafely(row: ClaimedOutbox, leaseUntil: Date): Promise<void> {
     const { outbox, instanceId } = this.options;
     if (this.stopping.signal.aborted) return outbox.release([row.id], instanceId);
     try {
-      await this.handle(row);
+      await this.handle(row, leaseUntil);
     } catch (error) {
       // A database hiccup while recording: the lease runs out and the row is tried again.
       this.log.error({ outboxId: row.id, err: describeError(error) }, "dispatching a message failed");
     }
   }
 
-  private async handle(row: ClaimedOutbox): Promise<void> {
+  private async handle(row: ClaimedOutbox, claimedUntil: Date): Promise<void> {
+    let leaseUntil = claimedUntil.getTime();
     const { outbox, instanceId, clock } = this.options;
     const topic: OutreachTopic = isOutreachTopic(row.topic) ? row.topic : "transactional";
     const verdict = this.options.gate ? await this.options.gate(topic, row.customerId, clock.now()) : ({ action: "send" } as const);
@@ -196,11 +192,28 @@ export class Dispatcher {
       const adapter = this.options.channels.channel(identity.platform);
       if (!adapter) continue;
       if (!(await this.paced(identity))) return outbox.release([row.id], instanceId);
+      const renewed = await this.stillHeld(row, leaseUntil);
+      if (renewed === null) return;
+      leaseUntil = renewed;
       const outcome = await this.send(adapter, identity, row);
       if (outcome === "done") return;
       unreachable = { error: outcome, identity };
     }
     return this.noChannelLeft(row, unreachable);
+  }
+
+  /**
+   * After a wait that used up half the lease (the send pace, a slow platform), the lease is renewed
+   * before sending. Returns the lease's end, or null when it had run out and another instance took
+   * the row: that one sends it.
+   */
+  private async stillHeld(row: ClaimedOutbox, leaseUntil: number): Promise<number | null> {
+    const now = this.options.clock.now().getTime();
+    if (now < leaseUntil - this.settings.leaseMs / 2) return leaseUntil;
+    const renewed = now + this.settings.leaseMs;
+    if (await this.options.outbox.renewLease(row.id, this.options.instanceId, new Date(renewed))) return renewed;
+    this.log.warn({ outboxId: row.id }, "lease ran out while waiting to send; another instance has the message");
+    return null;
   }
 
   /** Waits for the pacer; false when shutdown interrupted the wait (the row is given back). */

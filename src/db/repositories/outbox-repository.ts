@@ -227,6 +227,18 @@ export class OutboxRepository {
     return count === 1;
   }
 
+  /**
+   * Extends this instance's lease on a row it is about to send after a long wait (the send pace).
+   * False when the lease was lost meanwhile: another instance took the row over and sends it.
+   */
+  async renewLease(id: string, instanceId: string, leaseUntil: Date): Promise<boolean> {
+    const { count } = await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: instanceId, status: "sending" },
+      data: { lockedUntil: leaseUntil },
+    });
+    return count === 1;
+  }
+
   /** Gives back rows this instance holds and did not start sending (shutdown), due at once elsewhere. */
   async release(ids: readonly string[], instanceId: string): Promise<void> {
     if (!ids.length) return;
