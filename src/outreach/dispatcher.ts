@@ -49,7 +49,7 @@ export interface DispatcherSettings {
 
 export const defaultDispatcherSettings: DispatcherSettings = {
   batchSize: 50,
-  leaseMs: 300_000,
+  leaseMs: 60_000,
   idlePollMs: 1000,
   concurrency: 4,
   retry: defaultRetrySettings,
