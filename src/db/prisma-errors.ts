@@ -10,6 +10,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return cause?.kind === "UniqueConstraintViolation" || (cause?.kind === "postgres" && cause.code === "23505");
 }
 
+/** True when an update or delete found no row to change (P2025): someone else removed it first. */
+export function isRecordNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2025";
+}
+
 /** Driver adapter error kinds (Prisma's names) that mean the database cannot be reached or used. */
 const UNAVAILABLE_KINDS = new Set([
   "DatabaseNotReachable",

@@ -2,7 +2,7 @@ import type { ConsentTopic, Platform, Prisma } from "../generated/client.ts";
 import type { ChannelIdentity, Customer } from "../generated/client.ts";
 import type { PrismaClient } from "../generated/client.ts";
 import { TendError } from "../../errors.ts";
-import { isUniqueViolation } from "../prisma-errors.ts";
+import { isRecordNotFound, isUniqueViolation } from "../prisma-errors.ts";
 
 export type { ChannelIdentity, Customer };
 
@@ -126,12 +126,19 @@ export class CustomerRepository {
     const where = { platform_platformUserId: { platform: input.platform, platformUserId: input.platformUserId } };
     const found = await this.prisma.channelIdentity.findUnique({ where });
     if (!found) return null;
-    const identity = await this.prisma.channelIdentity.update({
-      where,
-      // Writing to us again makes an identity a send found unreachable worth trying once more.
-      data: { lastSeenAt: now, unreachableAt: null, address: input.address, ...(input.displayName ? { displayName: input.displayName } : {}) },
-      include: { customer: true },
-    });
+    const identity = await this.prisma.channelIdentity
+      .update({
+        where,
+        // Writing to us again makes an identity a send found unreachable worth trying once more.
+        data: { lastSeenAt: now, unreachableAt: null, address: input.address, ...(input.displayName ? { displayName: input.displayName } : {}) },
+        include: { customer: true },
+      })
+      // An erasure that finished between the read and the update took the identity away: as if never found.
+      .catch((error: unknown) => {
+        if (isRecordNotFound(error)) return null;
+        throw error;
+      });
+    if (!identity) return null;
     const { customer, ...bare } = identity;
     return { customer, identity: bare };
   }
