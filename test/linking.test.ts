@@ -153,14 +153,14 @@ describeEachDatabase("linking channels", (db) => {
       surveyInvitations: 2,
       surveyResponses: 2,
       feedbackCases: 4,
-      outboxMessages: 4,
+      outboxMessages: 6,
       // Both histories, plus the merge turning care off for the issuer.
       consentChanges: targetBefore.consentChanges + sourceBefore.consentChanges + 1,
       pendingActions: 2,
       linkCodes: 0, // issuing replaced the seeded code, redeeming used it up, the source's went with it
       balance: 14,
     });
-    expect(result.moved).toMatchObject({ identities: 1, interactions: 2, orders: 1, ledgerEntries: 2, feedbackCases: 2, outboxMessages: 2 });
+    expect(result.moved).toMatchObject({ identities: 1, interactions: 2, orders: 1, ledgerEntries: 2, feedbackCases: 2, outboxMessages: 3 });
 
     const timeline = await new InteractionRepository(prisma).timeline(target.id, { limit: 100 });
     const oldestFirst = [...timeline].reverse();

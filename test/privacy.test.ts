@@ -172,6 +172,7 @@ describeEachDatabase("privacy: export and erasure", (db) => {
     expect(outbox.map((m) => [m.status, m.payload])).toEqual([
       ["cancelled", {}],
       ["sent", {}],
+      ["control", {}],
     ]);
     const orders = await prisma.order.findMany({ where: { customerId: customer.id } });
     expect(orders.map((o) => [o.amount.toFixed(2), o.currency, o.externalId])).toEqual([["12.50", "CNY", `erased:${orders[0]?.id}`]]);

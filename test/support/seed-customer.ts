@@ -59,6 +59,10 @@ export async function seedCustomer(prisma: PrismaClient, tag: string, base: Date
   await prisma.outboxMessage.create({
     data: { customerId, kind: "care", payload: { text: `sent to ${tag}` }, dedupeKey: `sent:${tag}`, status: "sent", sentAt: at(12), createdAt: at(12) },
   });
+  // A care plan's held-out (control) row: planned with its text, never sent.
+  await prisma.outboxMessage.create({
+    data: { customerId, kind: "winback", payload: { text: `we miss you ${tag}` }, dedupeKey: `control:${tag}`, status: "control", createdAt: at(13) },
+  });
   await prisma.pendingAction.create({ data: { customerId, kind: "survey_reason", payload: { invitationId: invitation.id }, createdAt: at(13), expiresAt: at(73) } });
   await prisma.linkCode.create({ data: { code: randomCode(), customerId, createdAt: at(14), expiresAt: at(24) } });
   await prisma.customerScore.create({

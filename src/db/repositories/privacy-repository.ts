@@ -260,9 +260,9 @@ export const ERASURE_OF_TABLE: Record<CustomerTable, TableErasure> = {
         where: { customerId, status: { in: ["pending", "failed", "dead"] } },
         data: { status: "cancelled", payload: {}, lastError: null },
       });
-      // Payloads of messages already sent hold their texts too. One being sent right now keeps its
+      // Payloads of messages already sent (and of control rows, planned but held out) hold their texts too. One being sent right now keeps its
       // payload until the dispatcher is done; a later erasure run (or its failure) clears it.
-      await db.outboxMessage.updateMany({ where: { customerId, status: { in: ["sent", "cancelled", "skipped"] } }, data: { payload: {}, lastError: null } });
+      await db.outboxMessage.updateMany({ where: { customerId, status: { not: "sending" } }, data: { payload: {}, lastError: null } });
       await db.$executeRaw`
         UPDATE "OutboxMessage" SET "dedupeKey" = ${ERASED_ORDER_PREFIX}::text || "id"::text
         WHERE "customerId" = ${customerId}::uuid AND "dedupeKey" NOT LIKE ${ERASED_ORDER_PREFIX + "%"}::text`;
