@@ -1,21 +1,11 @@
 import { TendError } from "../../errors.ts";
-import { CAP_WINDOW_MS, type ContactFacts } from "../../outreach/contact-policy.ts";
+import { CAP_WINDOW_MS, type ContactCustomer, type ContactFacts } from "../../outreach/contact-policy.ts";
 import type { PrismaClient } from "../generated/client.ts";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface FactsRow {
+interface FactsRow extends ContactCustomer {
   id: string;
-  timeZone: string;
-  quietHoursStart: number | null;
-  quietHoursEnd: number | null;
-  maxCareMessagesPerWeek: number;
-  careConsent: boolean;
-  marketingConsent: boolean;
-  surveyConsent: boolean;
-  handedOverAt: Date | null;
-  erasedAt: Date | null;
-  outreachPausedUntil: Date | null;
   hasOpenCase: boolean;
   lastPoorRatingAt: Date | null;
   /** Epoch milliseconds: an array of timestamps does not come back as Dates from every driver. */
