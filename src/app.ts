@@ -19,6 +19,8 @@ import { sendRatesFromConfig } from "./outreach/send-rates.ts";
 import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
+import { registerOutreachRoutes } from "./http/outreach-routes.ts";
+import { OutreachOverviewRepository } from "./db/repositories/outreach-overview-repository.ts";
 import { analyticsSettingsFromConfig, refreshAnalytics } from "./analytics/refresh.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
 import { awardBirthdayBonuses } from "./loyalty/birthday-bonus.ts";
@@ -85,12 +87,15 @@ export async function startTend({
     registerApiRoutes(http, {
       ingest: services.ingest,
       apiKey: config.TEND_API_KEY,
-      moreRoutes: (api) => registerStaffRoutes(api, {
+      moreRoutes: (api) => {
+        registerStaffRoutes(api, {
           feedback: services.feedback,
           customers: services.customers,
           loyalty: services.loyalty,
           inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
-        }),
+        });
+        registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, clock });
+      },
     });
     if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");
 

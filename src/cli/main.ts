@@ -13,6 +13,7 @@ import { registerImportCommands } from "./import-commands.ts";
 import { RunningTendFound, openOrHandOver, runOnHolder } from "./remote-command.ts";
 import { registerReportCommands } from "./report-commands.ts";
 import { registerOutreachReportCommand } from "./outreach-report-command.ts";
+import { registerOutreachCommands } from "./outreach-commands.ts";
 import { runProgram } from "./run-program.ts";
 
 /**
@@ -68,6 +69,7 @@ export function buildProgram(context: CommandContext): Command {
   registerImportCommands(program, openDb, { loyaltySettings: () => loyaltySettingsFromConfig(config()), stdout, stderr });
   registerReportCommands(program, openDb, (text) => void stdout.write(text));
   registerOutreachReportCommand(program, openDb, (text) => void stdout.write(text));
+  registerOutreachCommands(program, openDb, config, (text) => void stdout.write(text));
   registerClvCommands(program, { stdout, stderr });
   registerAnalyticsCommands(program, openDb, config, { stdout, stderr });
   resolveFileArguments(program, context.cwd);

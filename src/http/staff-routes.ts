@@ -54,18 +54,20 @@ const statusFor: Record<string, number> = {
   FEEDBACK_RESOLUTION_REQUIRED: 422,
 };
 
+/**
+ * The customer a `:id` names: Tend's id or the business's external id, as `tend customer show`
+ * takes them; undefined after answering 404. Text the database could not hold names nobody, so it is a 404, not a 500.
+ */
+export async function customerOfRoute(customers: Pick<CustomerRepository, "findByIdOrExternalId">, id: string, reply: FastifyReply): Promise<Customer | undefined> {
+  const customer = id.length <= MAX_EXTERNAL_ID && !unstorableTextReason(id) ? await customers.findByIdOrExternalId(id) : null;
+  if (customer) return customer;
+  reply.code(404).send({ error: "no such customer: use Tend's customer id or your external id" });
+  return undefined;
+}
+
 /** What staff do over the API until the Slack staff tools exist: see open cases, close them, release a handover. */
 export function registerStaffRoutes(api: FastifyInstance, { feedback, customers, loyalty, inviteToSurvey }: StaffRouteDependencies): void {
-  /**
-   * The customer a `:id` names: Tend's id or the business's external id, as `tend customer show`
-   * takes them. Text the database could not hold names nobody, so it is a 404, not a 500.
-   */
-  async function customerNamed(id: string, reply: FastifyReply): Promise<Customer | undefined> {
-    const customer = id.length <= MAX_EXTERNAL_ID && !unstorableTextReason(id) ? await customers.findByIdOrExternalId(id) : null;
-    if (customer) return customer;
-    reply.code(404).send({ error: "no such customer: use Tend's customer id or your external id" });
-    return undefined;
-  }
+  const customerNamed = (id: string, reply: FastifyReply) => customerOfRoute(customers, id, reply);
 
   api.get("/cases", async () => ({ cases: await feedback.listOpen() }));
 
