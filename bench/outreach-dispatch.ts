@@ -1,0 +1,212 @@
+// Outreach end to end (issue 9): N customers with a Telegram identity and today's birthday are planned
+// by the care planner into the outbox on PostgreSQL, then a whole Tend (dispatcher, contact policy, send
+// pacer, the real telegraf adapter) sends them to a loopback Bot API stand-in that enforces Telegram's
+// limits per sliding second, overall and per chat, and answers 429 with retry_after when they are exceeded.
+// Tend's parts run in a child process, so the peak RSS reported is theirs, not the stand-in's.
+//
+// At Telegram's real 30 msg/s, 100,000 greetings take 55 minutes; so the large runs scale BOTH the
+// stand-in's overall limit and Tend's OUTREACH_RATE_TELEGRAM by the same factor (per chat stays 1/1s:
+// every birthday is a different chat), and one short run keeps the true 30/s.
+// `npx tsx bench/outreach-dispatch.ts [runs]`, runs as `count@limit[@tendRate]`, e.g. `1500@30,10000@300,30000@300,100000@300`
+// (tendRate, Tend's OUTREACH_RATE_TELEGRAM overall, defaults to the stand-in's limit).
+// Needs the PostgreSQL the tests use (TEND_TEST_POSTGRES_URL or 127.0.0.1:5432); each run gets a fresh database, dropped after.
+import { spawn } from "node:child_process";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { startTend } from "../src/app.ts";
+import { loadConfig } from "../src/config/env.ts";
+import { systemClock } from "../src/core/clock.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { applyMigrations } from "../src/db/migrations.ts";
+import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
+import { runCarePlanner } from "../src/outreach/planner-job.ts";
+import { TelegramLimitsStandin } from "../test/support/telegram-limits-standin.ts";
+
+const here = fileURLToPath(import.meta.url);
+const TOKEN = "123456:BENCH-token-abcdefghijklmnopq";
+const CHAT_BASE = 10_000_000;
+const REAL_TELEGRAM_RATE = 30;
+
+/**
+ * A fixed-offset zone where it is now late morning, so that today's 10:00 birthday greeting is due
+ * at once and outside the default quiet hours (21:00-09:00), whatever the hour of the run.
+ */
+function lateMorningZone(now: Date): { zone: string; localDate: string } {
+  let offset = 11 - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  const zone = offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  const localDate = new Date(now.getTime() + offset * 3_600_000).toISOString().slice(0, 10);
+  return { zone, localDate };
+}
+
+interface ChildReport {
+  customers: number;
+  planned: number;
+  controls: number;
+  planSeconds: number;
+  dispatchSeconds: number;
+  statuses: Record<string, number>;
+  maxRssMb: number;
+  rssSamplesMb: number[];
+}
+
+async function child(url: string, customers: number): Promise<void> {
+  const { zone, localDate } = lateMorningZone(new Date());
+  const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
+  let planned = 0;
+  let planSeconds = 0;
+  try {
+    await applyMigrations(db.sql);
+    await db.sql.withSession(async (session) => {
+      await session.query(
+        `INSERT INTO "Customer" (id, "displayName", birthday, "timeZone", locale, "updatedAt")
+         SELECT gen_random_uuid(), 'c' || g, $2::date - interval '30 years', $3, CASE WHEN g % 2 = 0 THEN 'zh-CN' ELSE 'en' END, now()
+           FROM generate_series(1, $1::int) AS g`,
+        [customers, localDate, zone],
+      );
+      await session.query(
+        `INSERT INTO "ChannelIdentity" (id, "customerId", platform, "platformUserId", address)
+         SELECT gen_random_uuid(), id, 'telegram', ($1::bigint + row_number() OVER (ORDER BY id))::text,
+                'telegram:' || ($1::bigint + row_number() OVER (ORDER BY id))::text
+           FROM "Customer"`,
+        [CHAT_BASE],
+      );
+    });
+    const all = loadCarePlans(undefined);
+    const plans = {
+      ...all,
+      festivals: { ...all.festivals, enabled: false },
+      checkin: { ...all.checkin, enabled: false },
+      winback: { ...all.winback, enabled: false },
+      anniversary: { ...all.anniversary, enabled: false },
+      tierUpgrade: { ...all.tierUpgrade, enabled: false },
+    };
+    const started = performance.now();
+    const report = await runCarePlanner({ db, plans, clock: systemClock, birthdayBonusPoints: 100 });
+    planSeconds = (performance.now() - started) / 1000;
+    planned = "birthday" in report ? report.birthday.written : 0;
+  } finally {
+    await db.close();
+  }
+
+  const rssSamplesMb: number[] = [];
+  const sample = setInterval(() => rssSamplesMb.push(Math.round(process.memoryUsage.rss() / 1048576)), 5000);
+  const dispatchStarted = performance.now();
+  const tend = await startTend({ config: loadConfig(process.env) });
+  const statuses = async () => {
+    const rows = await tend.db.sql.withSession((session) =>
+      session.query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM "OutboxMessage" GROUP BY status`),
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, row.n])) as Record<string, number>;
+  };
+  let counts = await statuses();
+  while ((counts.pending ?? 0) + (counts.sending ?? 0) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    counts = await statuses();
+  }
+  const dispatchSeconds = (performance.now() - dispatchStarted) / 1000;
+  clearInterval(sample);
+  await tend.stop();
+  const result: ChildReport = {
+    customers,
+    planned,
+    controls: counts.control ?? 0,
+    planSeconds,
+    dispatchSeconds,
+    statuses: counts,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    rssSamplesMb,
+  };
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+function runChild(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", here, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (chunk) => (stdout += chunk));
+    proc.stderr.on("data", (chunk) => (stderr += chunk));
+    proc.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child failed (${code}):\n${stderr}\n${stdout.slice(-4000)}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const runs = (process.argv[2] ?? "1500@30,10000@300,30000@300,100000@300").split(",").map((run) => {
+    const [count, rate, tendRate] = run.split("@").map(Number);
+    return { count: count!, rate: rate ?? REAL_TELEGRAM_RATE, tendRate: tendRate ?? rate ?? REAL_TELEGRAM_RATE };
+  });
+  const adminUrl = process.env.TEND_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  console.log(`birthday greetings planned and sent through the Telegram adapter, PostgreSQL (${new URL(adminUrl).host})`);
+  console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `Telegram's limits are 30 msg/s overall and 1 msg/s per chat; "×k" runs scale the overall limit by k in BOTH the stand-in and OUTREACH_RATE_TELEGRAM (per chat stays 1/1s)`,
+  );
+  console.log("messages  allowed/s  Tend's/s  scale  plan s  dispatch s  sent     rate/s   of allowed  429s  max/chat  peak RSS MB  RSS samples MB (every 5 s)");
+  try {
+    for (const { count, rate, tendRate } of runs) {
+      const name = `tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const standin = await TelegramLimitsStandin.start(TOKEN, { overall: rate, perChat: 1, windowMs: 1000 });
+      try {
+        const url = new URL(adminUrl);
+        url.pathname = `/${name}`;
+        const out = await runChild(["--child", url.toString(), String(count)], {
+          DATABASE_URL: url.toString(),
+          HOST: "127.0.0.1",
+          PORT: "0",
+          LOG_LEVEL: "warn",
+          TEND_INSTANCE_ID: "bench",
+          TELEGRAM_BOT_TOKEN: TOKEN,
+          TELEGRAM_API_ROOT: standin.url,
+          OUTREACH_RATE_TELEGRAM: `${tendRate}/1s, 1/1s per chat`,
+          // Only the dispatcher under test: no planner tick during the run (it was run before, timed).
+          CARE_PLANNER_CRON: "0 0 1 1 *",
+        });
+        const m = JSON.parse(out.trim().split("\n").pop()!) as ChildReport;
+        const expected = m.planned - m.controls;
+        if (m.planned !== count) throw new Error(`expected ${count} planned, got ${m.planned}`);
+        if ((m.statuses.sent ?? 0) !== expected || standin.accepted !== expected) {
+          throw new Error(`expected ${expected} sent, got ${JSON.stringify(m.statuses)} and ${standin.accepted} accepted by the stand-in`);
+        }
+        const spanSeconds = ((standin.lastAcceptedAt ?? 0) - (standin.firstAcceptedAt ?? 0)) / 1000;
+        const achieved = spanSeconds > 0 ? (standin.accepted - 1) / spanSeconds : 0;
+        const maxPerChat = Math.max(...standin.perChatCounts.values());
+        console.log(
+          [
+            String(count).padStart(8),
+            String(rate).padStart(9),
+            String(tendRate).padStart(8),
+            `×${rate / REAL_TELEGRAM_RATE}`.padStart(5),
+            m.planSeconds.toFixed(1).padStart(6),
+            m.dispatchSeconds.toFixed(1).padStart(10),
+            String(standin.accepted).padStart(6),
+            achieved.toFixed(1).padStart(8),
+            (achieved / rate).toFixed(3).padStart(11),
+            String(standin.tooMany).padStart(5),
+            String(maxPerChat).padStart(9),
+            m.maxRssMb.toFixed(0).padStart(12),
+            `  ${m.rssSamplesMb.join(" ")}`,
+          ].join(" "),
+        );
+      } finally {
+        await standin.close();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }
+    }
+    console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+if (process.argv[2] === "--child") await child(process.argv[3]!, Number(process.argv[4]));
+else await main();
