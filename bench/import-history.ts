@@ -3,15 +3,14 @@
 // lapsed) and once with the orders spread over the last three years (about two thirds lapsed, so
 // each batch also replays those customers' ledgers and books their expiries). Each run is a child
 // process on a fresh database. `npx tsx bench/import-history.ts [sizes]`, e.g. `20000,50000`.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { runImport } from "../src/cli/import-commands.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
+import { runChildForJson, withScratchDatabase } from "./support/scratch.ts";
 
 const here = fileURLToPath(import.meta.url);
 const ORDERS_PER_CUSTOMER = 10;
@@ -52,30 +51,11 @@ async function child(url: string, file: string, orders: number): Promise<{ secon
 }
 
 function measure(url: string, file: string, orders: number): { seconds: number; check: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", here, "--child", url, file, String(orders)], { encoding: "utf8", maxBuffer: 1 << 24 });
-  const last = result.stdout.trim().split("\n").at(-1) ?? "";
-  if (result.status !== 0 || !last.startsWith("{")) throw new Error(`import of ${orders} failed:\n${result.stdout}\n${result.stderr}`);
-  return JSON.parse(last) as { seconds: number; check: string };
-}
-
-async function withDatabase<T>(adminUrl: string, work: (url: string) => T): Promise<T> {
-  const name = `tend_bench_history_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return work(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-    await admin.end();
-  }
+  return runChildForJson(here, ["--child", url, file, String(orders)], `import of ${orders}`);
 }
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? "20000,50000").split(",").map(Number);
-  const adminUrl = process.env.TEND_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tend-bench-history-"));
   console.log(`import orders on PostgreSQL, N orders for N/${ORDERS_PER_CUSTOMER} customers: placed last month vs over three years`);
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}`);
@@ -87,8 +67,8 @@ async function main(): Promise<void> {
       const historyFile = path.join(dir, `history-${orders}.csv`);
       writeOrdersCsv(recentFile, orders, "recent");
       writeOrdersCsv(historyFile, orders, "history");
-      const recent = await withDatabase(adminUrl, (url) => measure(url, recentFile, orders));
-      const history = await withDatabase(adminUrl, (url) => measure(url, historyFile, orders));
+      const recent = await withScratchDatabase("history", (url) => measure(url, recentFile, orders));
+      const history = await withScratchDatabase("history", (url) => measure(url, historyFile, orders));
       console.log(`| ${orders.toLocaleString("en")} | ${recent.seconds.toFixed(1)} | ${history.seconds.toFixed(1)} | ${(history.seconds / recent.seconds).toFixed(2)} | ${history.check} |`);
     }
   } finally {

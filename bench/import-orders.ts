@@ -2,16 +2,15 @@
 // on PostgreSQL and PGlite, at several sizes; against the raw ceiling: the same orders and ledger rows
 // written straight through the driver, with no Tend in between. Each run is a child process of its
 // own, so its peak RSS is its own. `npx tsx bench/import-orders.ts [sizes]`, e.g. `20000,50000,200000`.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { runImport } from "../src/cli/import-commands.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
+import { runChildForJson, withScratchDatabase } from "./support/scratch.ts";
 
 const here = fileURLToPath(import.meta.url);
 const ORDERS_PER_CUSTOMER = 10;
@@ -98,25 +97,7 @@ async function child(mode: "tend" | "raw", target: string, file: string, orders:
 }
 
 function measure(mode: "tend" | "raw", target: string, file: string, orders: number): Measured {
-  const result = spawnSync(process.execPath, ["--import", "tsx", here, "--child", mode, target, file, String(orders)], { encoding: "utf8", maxBuffer: 1 << 24 });
-  const last = result.stdout.trim().split("\n").at(-1) ?? "";
-  if (result.status !== 0 || !last.startsWith("{")) throw new Error(`${mode} ${orders} failed:\n${result.stdout}\n${result.stderr}`);
-  return JSON.parse(last) as Measured;
-}
-
-async function withPostgresDatabase<T>(adminUrl: string, work: (url: string) => Promise<T>): Promise<T> {
-  const name = `tend_bench_import_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return await work(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-    await admin.end();
-  }
+  return runChildForJson(here, ["--child", mode, target, file, String(orders)], `${mode} ${orders}`);
 }
 
 async function main(): Promise<void> {
@@ -133,13 +114,12 @@ async function main(): Promise<void> {
         `${raw.seconds.toFixed(1)} | ${Math.round(raw.rows / raw.seconds).toLocaleString("en")} | ${(raw.seconds / tend.seconds).toFixed(2)} | ` +
         `${tend.maxRssMb.toFixed(0)} MB | ${((tend.seconds / orders) * 10_000).toFixed(2)} |`,
     );
-  const adminUrl = process.env.TEND_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
   try {
     for (const orders of postgresSizes) {
       const file = path.join(dir, `orders-${orders}.csv`);
       writeOrdersCsv(file, orders);
-      const tend = await withPostgresDatabase(adminUrl, async (url) => measure("tend", url, file, orders));
-      const raw = await withPostgresDatabase(adminUrl, async (url) => measure("raw", url, file, orders));
+      const tend = await withScratchDatabase("import", (url) => measure("tend", url, file, orders));
+      const raw = await withScratchDatabase("import", (url) => measure("raw", url, file, orders));
       if (tend.check !== raw.check) throw new Error(`PostgreSQL ${orders}: Tend wrote ${tend.check}, raw ${raw.check}`);
       row("PostgreSQL", orders, tend, raw);
     }

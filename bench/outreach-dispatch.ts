@@ -21,6 +21,7 @@ import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
 import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
 import { runCarePlanner } from "../src/outreach/planner-job.ts";
+import { birthdayPlanOnly } from "./support/scratch.ts";
 import { TelegramLimitsStandin } from "../test/support/telegram-limits-standin.ts";
 
 const here = fileURLToPath(import.meta.url);
@@ -74,15 +75,7 @@ async function child(url: string, customers: number): Promise<void> {
         [CHAT_BASE],
       );
     });
-    const all = loadCarePlans(undefined);
-    const plans = {
-      ...all,
-      festivals: { ...all.festivals, enabled: false },
-      checkin: { ...all.checkin, enabled: false },
-      winback: { ...all.winback, enabled: false },
-      anniversary: { ...all.anniversary, enabled: false },
-      tierUpgrade: { ...all.tierUpgrade, enabled: false },
-    };
+    const plans = birthdayPlanOnly(loadCarePlans(undefined));
     const started = performance.now();
     const report = await runCarePlanner({ db, plans, clock: systemClock, birthdayBonusPoints: 100 });
     planSeconds = (performance.now() - started) / 1000;

@@ -11,6 +11,7 @@ import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
 import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
 import { runCarePlanner } from "../src/outreach/planner-job.ts";
+import { birthdayPlanOnly } from "./support/scratch.ts";
 
 const here = fileURLToPath(import.meta.url);
 /** The day planned for: 2027-05-20 at 00:30 UTC, when tomorrow's birthdays are due everywhere in the sample. */
@@ -29,15 +30,7 @@ async function child(url: string, customers: number): Promise<void> {
         [customers],
       ),
     );
-    const all = loadCarePlans(undefined);
-    const plans = {
-      ...all,
-      festivals: { ...all.festivals, enabled: false },
-      checkin: { ...all.checkin, enabled: false },
-      winback: { ...all.winback, enabled: false },
-      anniversary: { ...all.anniversary, enabled: false },
-      tierUpgrade: { ...all.tierUpgrade, enabled: false },
-    };
+    const plans = birthdayPlanOnly(loadCarePlans(undefined));
     const started = performance.now();
     const report = await runCarePlanner({ db, plans, clock: new ManualClock(NOW), birthdayBonusPoints: 100 });
     const seconds = (performance.now() - started) / 1000;
