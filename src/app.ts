@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { channelFactories as installedChannels } from "../adapters/index.ts";
+import { staffConsoleFactories as installedStaffConsoles } from "../adapters/staff-consoles.ts";
+import type { StaffConsole, StaffConsoleFactory } from "./core/staff-console.ts";
+import { staffConsoleServices } from "./staff-console/services.ts";
 import type { Config } from "./config/env.ts";
 import type { ChannelAdapter, ConversationAccess } from "./core/channel.ts";
 import type { ChannelFactory } from "./core/channel-factory.ts";
@@ -53,6 +56,8 @@ export interface StartOptions {
   clock?: Clock;
   /** The chat platforms to offer; the installed adapters (the web chat among them) by default. */
   channelFactories?: ChannelFactory[];
+  /** The staff consoles to offer (the staff Slack app); the installed ones by default. */
+  staffConsoleFactories?: StaffConsoleFactory[];
 }
 
 /** The composition root: everything Tend runs is built and wired here, nowhere else. */
@@ -61,6 +66,7 @@ export async function startTend({
   logger = createLogger(config.LOG_LEVEL),
   clock = systemClock,
   channelFactories = installedChannels,
+  staffConsoleFactories = installedStaffConsoles,
 }: StartOptions): Promise<RunningTend> {
   const log = logger.child({ instance: config.TEND_INSTANCE_ID });
   // Checked before anything opens: a bad plans file stops Tend with its file and line.
@@ -118,6 +124,18 @@ export async function startTend({
       else configured.push(factory.create({ config, logger: log.child({ channel: factory.platform }), http, conversations, clock }));
     }
 
+    // Staff consoles, like channels: made before listening (their routes), started after.
+    const staffConsoleOff: string[] = [];
+    const staffConsolesMade: StaffConsole[] = [];
+    const staffServices = staffConsoleServices({
+      authorizeSlack: async () => ({ allowed: false, reason: "staff access is not wired yet" }),
+    });
+    for (const factory of staffConsoleFactories) {
+      const missing = factory.missingSettings(config);
+      if (missing.length) staffConsoleOff.push(`${factory.name} (set ${missing.join(", ")})`);
+      else staffConsolesMade.push(factory.create({ config, logger: log.child({ console: factory.name }), http, clock, services: staffServices }));
+    }
+
     const url = await listen(http, config.HOST, config.PORT);
     log.info({ url, chat: `${url}/chat` }, "Tend is listening");
 
@@ -134,6 +152,20 @@ export async function startTend({
       }
     }
     log.info({ on: channels.map((c) => c.platform), off }, "channels");
+
+    const staffConsoles: StaffConsole[] = [];
+    for (const staffConsole of staffConsolesMade) {
+      try {
+        await staffConsole.start();
+        staffConsoles.push(staffConsole);
+      } catch (error) {
+        // A bad staff token must not keep customers' channels down.
+        log.error({ console: staffConsole.name, err: describeError(error) }, "staff console did not start");
+        staffConsoleOff.push(`${staffConsole.name} (failed: ${describeError(error)})`);
+        await staffConsole.stop().catch(() => {});
+      }
+    }
+    log.info({ on: staffConsoles.map((c) => c.name), off: staffConsoleOff }, "staff consoles");
 
     // Platform limits; on a shared PostgreSQL this instance keeps to its share, known before the first send.
     const pacer = new SendPacer({ rates: sendRatesFromConfig(config), clock });
@@ -204,6 +236,9 @@ export async function startTend({
           log.warn({ err: describeError(error) }, "shutdown did not finish cleanly"),
         );
         await jobs.stop();
+        for (const staffConsole of staffConsoles) {
+          await staffConsole.stop().catch((error) => log.warn({ console: staffConsole.name, err: describeError(error) }, "staff console did not stop cleanly"));
+        }
         // Before the channels: the send in flight finishes through its adapter; unstarted claims go back.
         await dispatcher.stop();
         pacer.close();

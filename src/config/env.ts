@@ -219,6 +219,33 @@ const variables = {
     expect: "the Slack Web API base URL ending in /api/, e.g. https://slack.com/api/",
     schema: z.url({ protocol: /^https?$/ }).default("https://slack.com/api/"),
   },
+  TEND_STAFF_SLACK_BOT_TOKEN: {
+    expect: "the bot token of the separate staff Slack app, starting xoxb-",
+    secret: true,
+    schema: z.string().regex(/^xoxb-\S+$/).optional(),
+  },
+  TEND_STAFF_SLACK_SIGNING_SECRET: {
+    expect: "the signing secret of the staff Slack app (Basic Information page)",
+    secret: true,
+    schema: z.string().regex(/^\S{8,}$/).optional(),
+  },
+  TEND_STAFF_SLACK_APP_TOKEN: {
+    expect: "an app-level token of the staff Slack app starting xapp- (turns on Socket Mode for it)",
+    secret: true,
+    schema: z.string().regex(/^xapp-\S+$/).optional(),
+  },
+  TEND_STAFF_SLACK_CHANNEL: {
+    expect: "the id of the staff channel alerts go to, e.g. C0123456789",
+    schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/).optional(),
+  },
+  TEND_STAFF_SLACK_COMMAND: {
+    expect: "the staff app's slash command, a slash and 1 to 31 lowercase letters, digits, - or _, e.g. /tend",
+    schema: z.string().regex(/^\/[a-z0-9_-]{1,31}$/).default("/tend"),
+  },
+  TEND_STAFF_SLACK_API_URL: {
+    expect: "the Slack Web API base URL the staff app uses, ending in /api/, e.g. https://slack.com/api/",
+    schema: z.url({ protocol: /^https?$/ }).default("https://slack.com/api/"),
+  },
   OUTREACH_RATE_TELEGRAM: {
     expect: `the pace of sends to Telegram, ${sendRateFormat}`,
     schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.telegram),

@@ -1,0 +1,2 @@
+export { StaffSlackApp, createStaffSlackApp } from "./app.ts";
+export { staffSlackFactory } from "./factory.ts";
