@@ -5,6 +5,7 @@ import { TendError } from "../errors.ts";
 import { parseQuietWindow } from "../outreach/contact-policy-settings.ts";
 import { parseEarnFrom } from "../loyalty/earn-from.ts";
 import { defaultSendRateSettings, parseSendRates, sendRateFormat } from "../outreach/send-rates.ts";
+import { parseSlackChannels, parseSlackStaff } from "../staff/staff-settings.ts";
 
 /**
  * Every environment variable Tend reads, with what it expects. `.env.example` lists the same
@@ -65,6 +66,22 @@ const variables = {
     expect: "a secret of 16 to 256 characters without spaces for the ingest API (e.g. from `openssl rand -hex 32`)",
     secret: true,
     schema: z.string().regex(/^\S{16,256}$/).optional(),
+  },
+  TEND_STAFF_SLACK_USERS: {
+    expect: "Slack user ids of staff, comma-separated, each optionally with a name: U012AB3CD:Alice Chen,U045EF6GH:Bob",
+    schema: z
+      .string()
+      .trim()
+      .refine((value) => validStaffSetting(() => parseSlackStaff(value)))
+      .optional(),
+  },
+  TEND_STAFF_SLACK_CHANNELS: {
+    expect: "Slack channel ids (not names) where staff commands work, comma-separated: C012AB3CD,C045EF6GH",
+    schema: z
+      .string()
+      .trim()
+      .refine((value) => validStaffSetting(() => parseSlackChannels(value)))
+      .optional(),
   },
   LINK_CODE_TTL_MINUTES: {
     expect: "minutes a channel link code stays valid, from 1 to 1440",
@@ -288,6 +305,15 @@ const variables = {
     schema: z.string().trim().min(1).max(60).optional(),
   },
 } as const;
+
+function validStaffSetting(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type Variables = typeof variables;
 export type Config = { [K in keyof Variables]: z.output<Variables[K]["schema"]> };
