@@ -41,6 +41,16 @@ export interface EngineOptions {
   claimLeaseMs?: number;
   /** How long previousReplies waits for a message still being handled. */
   duplicateWaitMs?: number;
+  /** Staff alerts and the takeover relay (src/staff), when the staff app is configured. */
+  staff?: EngineStaffHooks | undefined;
+}
+
+/** What the engine tells staff about inbound messages (src/staff/takeover.ts, src/staff/alerts.ts). */
+export interface EngineStaffHooks {
+  /** A handed-over customer wrote: shown in their takeover thread (once per inbound message). */
+  customerWrote(customerId: string, inboundId: string, text: string): Promise<void>;
+  /** Tend did not understand the message: a high-value customer's alerts staff. */
+  unrecognised(customerId: string, text: string): Promise<unknown>;
 }
 
 /**
@@ -55,11 +65,13 @@ export class Engine {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly copies: DuplicateCopies;
+  private readonly staffHooks: EngineStaffHooks | undefined;
 
   constructor(options: EngineOptions) {
     this.services = options.services;
     this.log = options.logger.child({ component: "engine" });
     this.clock = options.clock ?? systemClock;
+    this.staffHooks = options.staff;
     this.copies = new DuplicateCopies({
       interactions: this.services.interactions,
       clock: this.clock,
@@ -79,36 +91,12 @@ export class Engine {
    * had an outcome: then one copy (across instances) handles it and gets the answer.
    */
   readonly handleInbound = async (received: InboundMessage): Promise<OutboundMessage[]> => {
-    const { services } = this;
     const message = storable(received);
-    const text = message.text ?? "";
-    // A new customer gets the language the platform or their first message suggests.
-    const { customer } = await services.customers.resolveIdentity(
-      {
-        platform: message.platform,
-        platformUserId: message.platformUserId,
-        address: message.address,
-        displayName: message.displayName,
-        locale: customerLanguage(message.locale) === "zh-CN" || looksChinese(text) ? "zh-CN" : "en",
-      },
-      this.clock.now(),
-    );
-
     const messageKey = message.platformMessageId ? `${message.platform}:${message.platformMessageId}` : undefined;
-    const recorded = await services.interactions.record({
-      customerId: customer.id,
-      platform: message.platform,
-      direction: "in",
-      kind: message.action && claimsSurveyAnswer(message.action) ? "survey" : "message",
-      text: message.text ?? null,
-      platformMessageId: message.platformMessageId,
-      metadata: message.action ? { action: message.action } : undefined,
-      occurredAt: message.receivedAt,
-      claimedAt: this.clock.now(),
-    });
+    const { customer, inboundId: recordedId } = await this.recordInbound(message);
     let inboundId: string;
-    if (!recorded.duplicate) {
-      inboundId = recorded.interaction.id;
+    if (recordedId) {
+      inboundId = recordedId;
     } else {
       // Seen before (a platform's redelivery, another instance's copy): handled once, answered once.
       const abandoned = await this.copies.takeOverIfAbandoned(message.platform, message.platformMessageId!);
@@ -122,23 +110,69 @@ export class Engine {
     return this.copies.track(message.platform, message.platformMessageId, () => this.handle(message, customer, inboundId, messageKey));
   };
 
+  /**
+   * Records the inbound message, claimed by this instance, and finds who sent it. A returning
+   * customer costs one statement; a first message makes the customer first (the long way).
+   * inboundId is null for a copy of a message recorded before.
+   */
+  private async recordInbound(message: InboundMessage): Promise<{ customer: Customer; inboundId: string | null }> {
+    const { services } = this;
+    const now = this.clock.now();
+    const text = message.text ?? "";
+    const identity = { platform: message.platform, platformUserId: message.platformUserId, address: message.address, displayName: message.displayName };
+    const inbound = {
+      kind: message.action && claimsSurveyAnswer(message.action) ? ("survey" as const) : ("message" as const),
+      text: message.text ?? null,
+      platformMessageId: message.platformMessageId,
+      metadata: message.action ? { action: message.action } : undefined,
+      occurredAt: message.receivedAt,
+      claimedAt: now,
+    };
+    const known = await services.interactions.recordInbound(identity, inbound, now);
+    if (known) return known;
+    // A new customer gets the language the platform or their first message suggests.
+    const { customer } = await services.customers.resolveIdentity(
+      { ...identity, locale: customerLanguage(message.locale) === "zh-CN" || looksChinese(text) ? "zh-CN" : "en" },
+      now,
+    );
+    const recorded = await services.interactions.record({ customerId: customer.id, platform: message.platform, direction: "in", ...inbound });
+    return { customer, inboundId: recorded.duplicate ? null : recorded.interaction.id };
+  }
+
   private async handle(message: InboundMessage, customer: Customer, inboundId: string, messageKey: string | undefined): Promise<OutboundMessage[]> {
     const { services } = this;
     const ctx = new ConversationContext(message, customer, services, this.clock);
+    let unrecognised = false;
     try {
       const outcome = await route(ctx);
-      if (outcome === "unrecognised" && message.text) {
-        // Kept for staff: what customers ask that Tend does not understand yet.
-        await services.interactions.annotate(inboundId, { ...(message.action ? { action: message.action } : {}), unrecognised: true });
-      }
+      // Kept for staff: what customers ask that Tend does not understand yet.
+      unrecognised = outcome === "unrecognised" && Boolean(message.text);
     } catch (error) {
       this.log.error({ err: describeError(error), platform: message.platform }, "handling a message failed");
       ctx.replies.length = 0;
       ctx.reply(textsFor(ctx.language).failure, { kind: "system" });
     }
-    await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey, inboundId);
-    await this.sweepIfErasedMeanwhile(ctx.customer);
+    await this.tellStaff(message, customer, inboundId, unrecognised);
+    const annotation: InteractionMetadata | undefined = unrecognised ? { ...(message.action ? { action: message.action } : {}), unrecognised: true } : undefined;
+    const written = await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey, inboundId, annotation);
+    await this.sweepIfErasedMeanwhile(ctx.customer, written.erasedAt);
     return ctx.replies.map(({ kind: _kind, ...outbound }) => outbound);
+  }
+
+  /**
+   * Before the message's outcome is written, so a copy that takes over a cut-off handling tells
+   * staff too (the thread line is keyed by the inbound message: shown once). Never fails the message.
+   */
+  private async tellStaff(message: InboundMessage, customer: Customer, inboundId: string, unrecognised: boolean): Promise<void> {
+    const staff = this.staffHooks;
+    if (!staff) return;
+    try {
+      // `customer` as the message found it: the message that asks for a person is not relayed.
+      if (customer.handedOverAt) await staff.customerWrote(customer.id, inboundId, message.text || (message.action ? `(pressed ${message.action})` : "(no text)"));
+      else if (unrecognised && message.text) await staff.unrecognised(customer.id, message.text);
+    } catch (error) {
+      this.log.error({ err: describeError(error), platform: message.platform }, "telling staff about a message failed");
+    }
   }
 
   /**
@@ -180,16 +214,26 @@ export class Engine {
   /**
    * An erasure that finished while this message was being handled (a second tap on the confirm
    * button, a message racing the erasure) did not see what this message wrote; erasing again
-   * sweeps it up. One read per message; the sweep itself only runs after such a race.
+   * sweeps it up. The outcome's write tells the erasure time as of its commit (no extra read);
+   * the sweep itself only runs after such a race.
    */
-  private async sweepIfErasedMeanwhile(customer: Customer): Promise<void> {
-    if (customer.erasedAt) return;
-    const current = await this.services.customers.findById(customer.id);
-    if (current?.erasedAt) await this.services.privacy.eraseCustomer(customer.id, { requestedVia: "chat" });
+  private async sweepIfErasedMeanwhile(customer: Customer, erasedAt: Date | null): Promise<void> {
+    if (customer.erasedAt || !erasedAt) return;
+    await this.services.privacy.eraseCustomer(customer.id, { requestedVia: "chat" });
   }
 
-  /** The replies and the message's outcome, in one transaction (see DuplicateCopies for why). */
-  private async recordReplies(customer: Customer, platform: Platform, replies: Reply[], inReplyTo: string | undefined, inboundId: string): Promise<void> {
+  /**
+   * The replies and the message's outcome (and the "unrecognised" mark), in one statement (see
+   * DuplicateCopies for why together).
+   */
+  private async recordReplies(
+    customer: Customer,
+    platform: Platform,
+    replies: Reply[],
+    inReplyTo: string | undefined,
+    inboundId: string,
+    annotation: InteractionMetadata | undefined,
+  ) {
     const erased = customer.erasedAt !== null;
     const rows = replies.map((reply) => ({
       customerId: customer.id,
@@ -202,7 +246,7 @@ export class Engine {
       metadata: erased ? undefined : outboundMetadata(reply, inReplyTo),
       occurredAt: this.clock.now(),
     }));
-    await this.services.interactions.recordOutcome(inboundId, rows, this.clock.now());
+    return this.services.interactions.writeOutcome(customer.id, inboundId, rows, this.clock.now(), annotation);
   }
 
   /**

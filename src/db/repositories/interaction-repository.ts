@@ -1,5 +1,6 @@
 import { type InteractionMetadata, checkInteractionMetadata, readInteractionMetadata } from "../../core/interaction-metadata.ts";
-import type { Direction, Interaction, InteractionKind, Platform, Prisma, PrismaClient } from "../generated/client.ts";
+import { randomUUID } from "node:crypto";
+import { type Customer, type Direction, type Interaction, type InteractionKind, type Platform, Prisma, type PrismaClient } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
 export type { Interaction, InteractionMetadata };
@@ -29,6 +30,28 @@ export interface InboundState {
   handledAt: Date | null;
 }
 
+/** Who wrote, as the adapter saw them: refreshed on their identity with every message. */
+export interface InboundIdentity {
+  platform: Platform;
+  platformUserId: string;
+  address: string;
+  displayName?: string | undefined;
+}
+
+/**
+ * A returning customer's message, recorded: the customer as they are now, and the id of the new
+ * inbound row, or null when the message was recorded before (a redelivery, another instance's copy).
+ */
+export interface RecordedInbound {
+  customer: Customer;
+  inboundId: string | null;
+}
+
+/** What became of a message's outcome write: the customer's erasure time as of its commit. */
+export interface OutcomeWritten {
+  erasedAt: Date | null;
+}
+
 export class InteractionRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -55,6 +78,65 @@ export class InteractionRepository {
       ...replies.map((reply) => this.prisma.interaction.create({ data: toData(reply) })),
       this.prisma.interaction.update({ where: { id: inboundId }, data: { handledAt }, select: { id: true } }),
     ]);
+  }
+
+  /**
+   * The inbound path's first write, in one statement (one round trip, one implicit transaction):
+   * refreshes the identity (last seen, address, name; clears "unreachable"), reads its customer and
+   * records the inbound message, claimed now. Null when the identity is unknown (a first message, or
+   * one whose customer was erased): then resolve it the long way and `record`. Plain SQL because
+   * this runs for every message and Prisma's per-query cost would be most of it.
+   */
+  async recordInbound(identity: InboundIdentity, input: Omit<InteractionInput, "customerId" | "platform" | "direction">, now: Date): Promise<RecordedInbound | null> {
+    const id = randomUUID();
+    const displayName = identity.displayName ? identity.displayName : null;
+    const metadata = input.metadata !== undefined ? JSON.stringify(toJson(input.metadata)) : null;
+    const rows = await this.prisma.$queryRaw<(Customer & { inboundId: string | null })[]>`
+      WITH identity AS (
+        UPDATE "ChannelIdentity"
+           SET "lastSeenAt" = ${now}, "unreachableAt" = NULL, "address" = ${identity.address},
+               "displayName" = COALESCE(${displayName}, "displayName")
+         WHERE "platform" = ${identity.platform}::"Platform" AND "platformUserId" = ${identity.platformUserId}
+        RETURNING "customerId"
+      ), inbound AS (
+        INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt")
+        SELECT ${id}::uuid, identity."customerId", ${identity.platform}::"Platform", 'in', ${input.kind}::"InteractionKind", ${input.text ?? null},
+               ${input.platformMessageId ?? null}, ${metadata}::jsonb, ${input.occurredAt ?? now}, ${input.claimedAt ?? null}
+          FROM identity
+        ON CONFLICT ("platform", "platformMessageId") DO NOTHING
+        RETURNING "id"
+      )
+      SELECT c.*, (SELECT "id" FROM inbound) AS "inboundId"
+        FROM "Customer" c JOIN identity ON c."id" = identity."customerId"`;
+    const row = rows[0];
+    if (!row) return null;
+    const { inboundId, ...customer } = row;
+    return { customer, inboundId };
+  }
+
+  /**
+   * Writes the replies to an inbound message and marks the message handled (optionally replacing
+   * its metadata), in one statement: a message either has its outcome and all its replies, or
+   * neither (and a retry may handle it again). It holds the customer's row (FOR SHARE) while it
+   * writes, so an erasure (which locks that row first) either runs after and sees these rows, or ran
+   * before and its time comes back here: the caller then erases again to sweep them up.
+   */
+  async writeOutcome(customerId: string, inboundId: string, replies: InteractionInput[], handledAt: Date, inboundMetadata?: InteractionMetadata): Promise<OutcomeWritten> {
+    const values = replies.map(
+      (reply) => Prisma.sql`(${randomUUID()}::uuid, ${reply.customerId}::uuid, ${reply.platform}::"Platform", ${reply.direction}::"Direction", ${reply.kind}::"InteractionKind",
+        ${reply.text ?? null}, ${reply.platformMessageId ?? null}, ${reply.metadata !== undefined ? JSON.stringify(toJson(reply.metadata)) : null}::jsonb, ${reply.occurredAt ?? handledAt})`,
+    );
+    const insert = values.length
+      ? Prisma.sql`, replies AS (
+          INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
+          VALUES ${Prisma.join(values)})`
+      : Prisma.empty;
+    const metadata = inboundMetadata !== undefined ? Prisma.sql`, "metadata" = ${JSON.stringify(toJson(inboundMetadata))}::jsonb` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null }[]>`
+      WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE)${insert},
+      handled AS (UPDATE "Interaction" SET "handledAt" = ${handledAt}${metadata} WHERE "id" = ${inboundId}::uuid)
+      SELECT "erasedAt" FROM customer`;
+    return { erasedAt: rows[0]?.erasedAt ?? null };
   }
 
   /** The inbound row of a platform message and how far its handling got; null when unknown (or erased). */
