@@ -238,6 +238,19 @@ describeEachDatabase("care planner", (db) => {
     expect(calls.every((call) => call.limit === 7 && call.returned <= 7)).toBe(true);
     expect(calls.map((call) => call.returned)).toEqual([7, 7, 7, 7, 2]);
     expect(Math.max(...written)).toBeLessThanOrEqual(7);
+
+    // A re-run finds every key queued before rendering anything: it counts the occasions, writes none.
+    written.length = 0;
+    const again = await new CarePlanner({
+      plans: plansWith("birthday"),
+      repository,
+      writer: { write: async (rows) => (written.push(rows.length), writer.write(rows)) },
+      clock: new ManualClock("2027-11-02T01:00:00Z"),
+      birthdayBonusPoints: 100,
+      batchSize: 7,
+    }).run();
+    expect(again.birthday).toMatchObject({ due: 30, written: 0 });
+    expect(written).toEqual([]);
   });
 
   it("on PostgreSQL, plans on one instance per tick: the advisory lock makes a second one skip", async () => {

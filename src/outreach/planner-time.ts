@@ -73,3 +73,58 @@ export function isLeapYear(year: number): boolean {
 export function yearlyDate(year: number, monthDay: string): string {
   return monthDay === "02-29" && !isLeapYear(year) ? `${year}-02-28` : `${year}-${monthDay}`;
 }
+
+/**
+ * Local dates and send instants for one planner run, remembered per zone: every customer of a zone
+ * has the same today and the same 10:00, and asking Intl for them once per customer was most of the
+ * planner's time. One per run (its `now` is fixed); it holds a few entries per zone in use.
+ */
+export class ZoneDays {
+  private readonly todays = new Map<string, string>();
+  private readonly instants = new Map<string, Date>();
+  private readonly zones = new Map<string, string>();
+
+  constructor(readonly now: Date) {}
+
+  /** The stored zone if Node knows it, else UTC (as usableTimeZone). */
+  zone(timeZone: string): string {
+    let zone = this.zones.get(timeZone);
+    if (zone === undefined) {
+      zone = usableTimeZone(timeZone);
+      this.zones.set(timeZone, zone);
+    }
+    return zone;
+  }
+
+  /** "YYYY-MM-DD" of `now` in a usable zone. */
+  today(zone: string): string {
+    let today = this.todays.get(zone);
+    if (today === undefined) {
+      today = localDate(this.now, zone);
+      this.todays.set(zone, today);
+    }
+    return today;
+  }
+
+  /** "YYYY-MM-DD" of the day after `now` in a usable zone. */
+  tomorrow(zone: string): string {
+    const key = `+1 ${zone}`;
+    let tomorrow = this.todays.get(key);
+    if (tomorrow === undefined) {
+      tomorrow = addDays(this.today(zone), 1);
+      this.todays.set(key, tomorrow);
+    }
+    return tomorrow;
+  }
+
+  /** localTimeToInstant, remembered; callers must not change the Date. */
+  instant(date: string, time: string, zone: string): Date {
+    const key = `${date} ${time} ${zone}`;
+    let at = this.instants.get(key);
+    if (at === undefined) {
+      at = localTimeToInstant(date, time, zone);
+      this.instants.set(key, at);
+    }
+    return at;
+  }
+}

@@ -5,7 +5,7 @@ import type { CarePlanRepository, PlanCustomer } from "../db/repositories/care-p
 import { type Tier, defaultTiers, tierNameIn } from "../loyalty/tiers.ts";
 import type { CarePlans } from "./care-plans-file.ts";
 import { isControl } from "./planner-control.ts";
-import { addDays, localDate, localTimeToInstant, usableTimeZone, yearlyDate } from "./planner-time.ts";
+import { ZoneDays, addDays, localDate, yearlyDate } from "./planner-time.ts";
 import { type LocalizedTemplate, type TemplateValues, renderTemplate } from "./templates.ts";
 import type { OutreachTopic } from "./topics.ts";
 
@@ -25,6 +25,14 @@ export interface PlannedMessage {
   notBefore: Date;
   /** Held out for the plan's control group (issue 14). */
   control: boolean;
+}
+
+/**
+ * An occasion found due, its text not yet written: rendering waits until its dedupe key is known to
+ * be new, so a re-run (every key already queued) renders and writes nothing.
+ */
+export interface PlanDraft extends Omit<PlannedMessage, "message"> {
+  render(): OutboundMessage;
 }
 
 /**
@@ -96,27 +104,29 @@ export class CarePlanner {
       anniversary: empty(),
       tier_upgrade: empty(),
     };
-    if (plans.birthday.enabled) report.birthday = await this.planBirthdays(now);
-    if (plans.festivals.enabled) report.festival = await this.planFestivals(now);
-    if (plans.checkin.enabled) report.checkin = await this.planCheckins(now);
-    if (plans.winback.enabled) report.winback = await this.planWinbacks(now);
-    if (plans.anniversary.enabled) report.anniversary = await this.planAnniversaries(now);
-    if (plans.tierUpgrade.enabled) report.tier_upgrade = await this.planTierUpgrades(now);
+    const days = new ZoneDays(now);
+    if (plans.birthday.enabled) report.birthday = await this.planBirthdays(days);
+    if (plans.festivals.enabled) report.festival = await this.planFestivals(days);
+    if (plans.checkin.enabled) report.checkin = await this.planCheckins(days);
+    if (plans.winback.enabled) report.winback = await this.planWinbacks(days);
+    if (plans.anniversary.enabled) report.anniversary = await this.planAnniversaries(days);
+    if (plans.tierUpgrade.enabled) report.tier_upgrade = await this.planTierUpgrades(days);
     return report;
   }
 
-  private async planBirthdays(now: Date): Promise<PlanCounts> {
+  private async planBirthdays(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.birthday;
     const counts = empty();
     const monthDays = candidateMonthDays(now);
     for (let after: string | null = null; ; ) {
       const page = await this.options.repository.birthdaysOn(monthDays, after, this.batchSize);
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.birthday));
+        const occasion = dueOccasion(days, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.birthday));
         if (!occasion) continue;
         rows.push(
-          this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+          this.planned(days, customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
             points: this.options.birthdayBonusPoints,
           }),
         );
@@ -130,12 +140,12 @@ export class CarePlanner {
     const lunarMonthDays = lunarMonthDaysOn(candidateDates(now));
     for (let after: string | null = null; ; ) {
       const page = await this.options.repository.lunarBirthdaysOn(lunarMonthDays, after, this.batchSize);
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => lunarBirthdayIn(year, customer.lunarMonth, customer.lunarDay) ?? "");
+        const occasion = dueOccasion(days, customer.timeZone, plan.sendAt, (year) => lunarBirthdayIn(year, customer.lunarMonth, customer.lunarDay) ?? "");
         if (!occasion) continue;
         rows.push(
-          this.planned(customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+          this.planned(days, customer, "birthday", `birthday:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
             points: this.options.birthdayBonusPoints,
           }),
         );
@@ -146,17 +156,18 @@ export class CarePlanner {
     }
   }
 
-  private async planAnniversaries(now: Date): Promise<PlanCounts> {
+  private async planAnniversaries(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.anniversary;
     const counts = empty();
     const monthDays = candidateMonthDays(now);
     for (let after: string | null = null; ; ) {
       const page = await this.options.repository.joinedOn(monthDays, now.getUTCFullYear() + 1, after, this.batchSize);
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       for (const customer of page) {
-        const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.joinedOn.slice(5)));
+        const occasion = dueOccasion(days, customer.timeZone, plan.sendAt, (year) => yearlyDate(year, customer.joinedOn.slice(5)));
         if (!occasion || occasion.year <= Number(customer.joinedOn.slice(0, 4))) continue;
-        rows.push(this.planned(customer, "anniversary", `anniversary:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {}));
+        rows.push(this.planned(days, customer, "anniversary", `anniversary:${customer.id}:${occasion.year}`, occasion.date, plan.sendAt, plan.control, plan.message, {}));
       }
       await this.write(rows, counts);
       if (page.length < this.batchSize) return counts;
@@ -164,7 +175,8 @@ export class CarePlanner {
     }
   }
 
-  private async planFestivals(now: Date): Promise<PlanCounts> {
+  private async planFestivals(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.festivals;
     const counts = empty();
     const custom: FixedFestival[] = plan.custom
@@ -187,13 +199,13 @@ export class CarePlanner {
       const year = festival.date.slice(0, 4);
       for (let after: string | null = null; ; ) {
         const page = await this.options.repository.audience(audience.locales, audience.tags, after, this.batchSize);
-        const rows: PlannedMessage[] = [];
+        const rows: PlanDraft[] = [];
         for (const customer of page) {
-          const occasion = dueOccasion(now, customer.timeZone, plan.sendAt, () => festival.date);
+          const occasion = dueOccasion(days, customer.timeZone, plan.sendAt, () => festival.date);
           if (!occasion) continue;
           const name = isChinese(customer.locale) ? festival.name.zhCN : festival.name.en;
           rows.push(
-            this.planned(customer, "festival", `festival:${festival.key}:${customer.id}:${year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
+            this.planned(days, customer, "festival", `festival:${festival.key}:${customer.id}:${year}`, occasion.date, plan.sendAt, plan.control, plan.message, {
               festival: name,
             }),
           );
@@ -206,7 +218,8 @@ export class CarePlanner {
     return counts;
   }
 
-  private async planCheckins(now: Date): Promise<PlanCounts> {
+  private async planCheckins(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.checkin;
     const counts = empty();
     const cooldownMs = plan.cooldownDays * DAY_MS;
@@ -217,15 +230,15 @@ export class CarePlanner {
       const page = await this.options.repository.ordersPlaced(from, to, after, this.batchSize);
       const orderOf = new Map<string, string>();
       const due = page.flatMap((order) => {
-        const zone = usableTimeZone(order.customer.timeZone);
+        const zone = days.zone(order.customer.timeZone);
         const dueDate = addDays(localDate(order.placedAt, zone), plan.daysAfterOrder);
-        const occasion = dueOccasion(now, zone, plan.sendAt, () => dueDate);
+        const occasion = dueOccasion(days, zone, plan.sendAt, () => dueDate);
         if (!occasion) return [];
-        const row = this.planned(order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {});
+        const row = this.planned(days, order.customer, "checkin", `checkin:${order.orderId}`, occasion.date, plan.sendAt, plan.control, plan.message, {});
         orderOf.set(row.dedupeKey, order.orderId);
         return [row];
       });
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       if (due.length > 0 && cooldownMs > 0) {
         const times = due.map((row) => row.notBefore.getTime());
         const earlier = await this.options.repository.plannedOfKind(
@@ -251,7 +264,8 @@ export class CarePlanner {
     }
   }
 
-  private async planWinbacks(now: Date): Promise<PlanCounts> {
+  private async planWinbacks(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.winback;
     const counts = empty();
     // The next order ends the lapse: an offer still queued for it is not sent.
@@ -264,16 +278,16 @@ export class CarePlanner {
         page.map((customer) => customer.id),
         lapseStart,
       );
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       for (const customer of page) {
         if (returned.has(customer.id)) continue;
-        const zone = usableTimeZone(customer.timeZone);
-        const today = localDate(now, zone);
-        const sendToday = localTimeToInstant(today, plan.sendAt, zone) > now;
-        const date = sendToday ? today : addDays(today, 1);
+        const zone = days.zone(customer.timeZone);
+        const today = days.today(zone);
+        const sendToday = days.instant(today, plan.sendAt, zone) > now;
+        const date = sendToday ? today : days.tomorrow(zone);
         const lapse = customer.lastOrderAt.toISOString().slice(0, 10);
         const reward = renderTemplate(plan.reward, customer.locale, {});
-        rows.push(this.planned(customer, "winback", `winback:${customer.id}:${lapse}`, date, plan.sendAt, plan.control, plan.message, { reward }));
+        rows.push(this.planned(days, customer, "winback", `winback:${customer.id}:${lapse}`, date, plan.sendAt, plan.control, plan.message, { reward }));
       }
       await this.write(rows, counts);
       if (page.length < this.batchSize) return counts;
@@ -286,7 +300,8 @@ export class CarePlanner {
    * same transaction as the order or bonus that caused it, so none is lost to a crash) within the
    * last two days, once per change, to be sent at once (the contact policy still decides when).
    */
-  private async planTierUpgrades(now: Date): Promise<PlanCounts> {
+  private async planTierUpgrades(days: ZoneDays): Promise<PlanCounts> {
+    const now = days.now;
     const plan = this.options.plans.tierUpgrade;
     const tiers = this.options.tiers ?? defaultTiers;
     const rank = (name: string | null) => (name === null ? 0 : tiers.findIndex((tier) => tier.name === name));
@@ -294,17 +309,20 @@ export class CarePlanner {
     const since = new Date(now.getTime() - 2 * DAY_MS);
     for (let after: { occurredAt: Date; id: string } | null = null; ; ) {
       const page = await this.options.repository.tierChangesSince(since, after, this.batchSize);
-      const rows: PlannedMessage[] = [];
+      const rows: PlanDraft[] = [];
       for (const change of page) {
         if (change.occurredAt > now || rank(change.to) <= rank(change.from)) continue;
         const dedupeKey = `tier-upgrade:${change.customer.id}:${change.interactionId}`;
-        const tier = tierNameIn(tiers, change.to, isChinese(change.customer.locale) ? "zh-CN" : "en");
-        const text = renderTemplate(plan.message, change.customer.locale, { name: nameOf(change.customer), tier });
+        const customer = change.customer;
+        const to = change.to;
         rows.push({
-          customerId: change.customer.id,
+          customerId: customer.id,
           topic: "care",
           kind: "tier_upgrade",
-          message: { text },
+          render: () => {
+            const tier = tierNameIn(tiers, to, isChinese(customer.locale) ? "zh-CN" : "en");
+            return { text: renderTemplate(plan.message, customer.locale, { name: nameOf(customer), tier }) };
+          },
           dedupeKey,
           notBefore: change.occurredAt,
           control: isControl(change.customer.id, dedupeKey, plan.control),
@@ -318,6 +336,7 @@ export class CarePlanner {
   }
 
   private planned(
+    days: ZoneDays,
     customer: PlanCustomer,
     kind: CarePlanKind,
     dedupeKey: string,
@@ -326,15 +345,14 @@ export class CarePlanner {
     controlShare: number,
     template: LocalizedTemplate,
     values: TemplateValues,
-  ): PlannedMessage {
-    const text = renderTemplate(template, customer.locale, { name: nameOf(customer), ...values });
+  ): PlanDraft {
     return {
       customerId: customer.id,
       topic: "care",
       kind,
-      message: { text },
+      render: () => ({ text: renderTemplate(template, customer.locale, { name: nameOf(customer), ...values }) }),
       dedupeKey,
-      notBefore: localTimeToInstant(date, sendAt, usableTimeZone(customer.timeZone)),
+      notBefore: new Date(days.instant(date, sendAt, days.zone(customer.timeZone)).getTime()),
       control: isControl(customer.id, dedupeKey, controlShare),
     };
   }
@@ -344,17 +362,17 @@ export class CarePlanner {
    * planned before get one, so a re-run never invites twice. Control rows and customers who cannot
    * be invited are written as they are.
    */
-  private async writeCheckins(rows: PlannedMessage[], orderOf: Map<string, string>, counts: PlanCounts): Promise<void> {
+  private async writeCheckins(rows: PlanDraft[], orderOf: Map<string, string>, counts: PlanCounts): Promise<void> {
     const surveys = this.options.checkinSurveys;
     if (!surveys || rows.length === 0) return this.write(rows, counts);
     const planned = await this.options.repository.existingDedupeKeys(rows.map((row) => row.dedupeKey));
-    const plain: PlannedMessage[] = [];
+    const plain: PlanDraft[] = [];
     for (const row of rows) {
       if (row.control || planned.has(row.dedupeKey)) {
         plain.push(row);
         continue;
       }
-      if (await surveys.inviteWith(row, orderOf.get(row.dedupeKey)!)) {
+      if (await surveys.inviteWith(rendered(row), orderOf.get(row.dedupeKey)!)) {
         counts.due += 1;
         counts.written += 1;
       } else {
@@ -364,12 +382,20 @@ export class CarePlanner {
     await this.write(plain, counts);
   }
 
-  private async write(rows: PlannedMessage[], counts: PlanCounts): Promise<void> {
+  /** Counts the page's due occasions and writes those whose key is not queued yet, rendered now. */
+  private async write(rows: PlanDraft[], counts: PlanCounts): Promise<void> {
     if (rows.length === 0) return;
     counts.due += rows.length;
     counts.control += rows.filter((row) => row.control).length;
-    counts.written += await this.options.writer.write(rows);
+    const queued = await this.options.repository.existingDedupeKeys(rows.map((row) => row.dedupeKey));
+    const fresh = rows.filter((row) => !queued.has(row.dedupeKey)).map(rendered);
+    // Another planner may write some of these between the look and the write: the key still holds.
+    if (fresh.length) counts.written += await this.options.writer.write(fresh);
   }
+}
+
+function rendered({ render, ...row }: PlanDraft): PlannedMessage {
+  return { ...row, message: render() };
 }
 
 function empty(): PlanCounts {
@@ -381,16 +407,35 @@ function candidateDates(now: Date): string[] {
   return [-1, 0, 1, 2].map((offset) => new Date(now.getTime() + offset * DAY_MS).toISOString().slice(0, 10));
 }
 
-/** The lunar [month, day] birthdays celebrated on any of `dates`. */
-function lunarMonthDaysOn(dates: readonly string[]): [number, number][] {
-  const found: [number, number][] = [];
+/**
+ * Per Gregorian year, the lunar [month, day] birthdays celebrated on each date. Working it out is 360
+ * calendar conversions (most of an hourly run's time with few customers), so it is kept for the
+ * last few years asked.
+ */
+const lunarBirthdayYears = new Map<number, Map<string, [number, number][]>>();
+
+function lunarBirthdaysByDate(year: number): Map<string, [number, number][]> {
+  let byDate = lunarBirthdayYears.get(year);
+  if (byDate) return byDate;
+  byDate = new Map();
   for (let month = 1; month <= 12; month++) {
     for (let day = 1; day <= 30; day++) {
-      const years = new Set(dates.map((date) => Number(date.slice(0, 4))));
-      if ([...years].some((year) => dates.includes(lunarBirthdayIn(year, month, day) ?? ""))) found.push([month, day]);
+      const date = lunarBirthdayIn(year, month, day);
+      if (date) byDate.set(date, [...(byDate.get(date) ?? []), [month, day]]);
     }
   }
-  return found;
+  if (lunarBirthdayYears.size >= 4) lunarBirthdayYears.delete(lunarBirthdayYears.keys().next().value!);
+  lunarBirthdayYears.set(year, byDate);
+  return byDate;
+}
+
+/** The lunar [month, day] birthdays celebrated on any of `dates`. */
+function lunarMonthDaysOn(dates: readonly string[]): [number, number][] {
+  const found = new Map<number, [number, number]>();
+  for (const date of dates) {
+    for (const [month, day] of lunarBirthdaysByDate(Number(date.slice(0, 4))).get(date) ?? []) found.set(month * 100 + day, [month, day]);
+  }
+  return [...found.values()].sort((a, b) => a[0] * 100 + a[1] - (b[0] * 100 + b[1]));
 }
 
 /** "MM-DD" of every UTC day on which it can be today or tomorrow somewhere; 29 Feb joins 28 Feb in common years. */
@@ -410,14 +455,14 @@ const LATE_LIMIT_MS = 6 * 3_600_000;
  * than LATE_LIMIT_MS past is left out: a greeting seen only at 23:00 would otherwise wait for quiet
  * hours to end and arrive the next day.
  */
-function dueOccasion(now: Date, timeZone: string, sendAt: string, dateIn: (year: number) => string): { date: string; year: number } | null {
-  const zone = usableTimeZone(timeZone);
-  const today = localDate(now, zone);
-  const tomorrow = addDays(today, 1);
+function dueOccasion(days: ZoneDays, timeZone: string, sendAt: string, dateIn: (year: number) => string): { date: string; year: number } | null {
+  const zone = days.zone(timeZone);
+  const today = days.today(zone);
+  const tomorrow = days.tomorrow(zone);
   for (const day of [today, tomorrow]) {
     const year = Number(day.slice(0, 4));
     if (dateIn(year) !== day) continue;
-    if (day === today && now.getTime() - localTimeToInstant(day, sendAt, zone).getTime() > LATE_LIMIT_MS) return null;
+    if (day === today && days.now.getTime() - days.instant(day, sendAt, zone).getTime() > LATE_LIMIT_MS) return null;
     return { date: day, year };
   }
   return null;

@@ -240,7 +240,8 @@ export class CarePlanRepository {
   /** Of `dedupeKeys`, those already in the outbox. */
   async existingDedupeKeys(dedupeKeys: readonly string[]): Promise<Set<string>> {
     if (dedupeKeys.length === 0) return new Set();
-    const rows = await this.prisma.outboxMessage.findMany({ where: { dedupeKey: { in: [...dedupeKeys] } }, select: { dedupeKey: true } });
+    const rows = await this.prisma.$queryRaw<{ dedupeKey: string }[]>`
+      SELECT "dedupeKey" FROM "OutboxMessage" WHERE "dedupeKey" = ANY(${[...dedupeKeys]}::text[])`;
     return new Set(rows.map((row) => row.dedupeKey));
   }
 
