@@ -23,6 +23,8 @@ import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
 import { registerOutreachRoutes } from "./http/outreach-routes.ts";
+import { registerCampaignRoutes } from "./http/campaign-routes.ts";
+import { CampaignService } from "./outreach/campaign-service.ts";
 import { OutreachOverviewRepository } from "./db/repositories/outreach-overview-repository.ts";
 import { analyticsSettingsFromConfig, refreshAnalytics } from "./analytics/refresh.ts";
 import { JobScheduler } from "./jobs/scheduler.ts";
@@ -101,6 +103,16 @@ export async function startTend({
           inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
         });
         registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, clock });
+        registerCampaignRoutes(api, {
+          campaigns: new CampaignService({
+            db,
+            clock,
+            tierRules: loyaltySettingsFromConfig(config),
+            policy: contactPolicySettings(config),
+            plan: carePlans.campaigns,
+            onQueued: () => services.outbox.queued(),
+          }),
+        });
       },
     });
     if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");

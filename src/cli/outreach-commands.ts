@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Config } from "../config/env.ts";
 import type { Database } from "../db/database.ts";
 import { TendError } from "../errors.ts";
+import { registerCampaignCommands } from "./campaign-commands.ts";
 
 /** Rows the preview lists unless --limit says otherwise. */
 const DEFAULT_PREVIEW_LIMIT = 1000;
@@ -93,4 +94,5 @@ export function registerOutreachCommands(program: Command, openDb: () => Promise
         await db.close();
       }
     });
+  registerCampaignCommands(outreach, openDb, config, write);
 }
