@@ -94,15 +94,19 @@ export async function startTend({
     registerHealthRoutes(http, { db, metrics, isStopping: () => stopping });
     registerApiRoutes(http, {
       ingest: services.ingest,
-      apiKey: config.TEND_API_KEY,
+      // Named keys (`tend staff add-key`) and TEND_API_KEY; each request acts as its key.
+      staff: services.staff,
       moreRoutes: (api) => {
         registerStaffRoutes(api, {
           feedback: services.feedback,
           customers: services.customers,
           loyalty: services.loyalty,
+          customerService: services.customerService,
+          staff: services.staff,
+          cards: services.cards,
           inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
         });
-        registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, clock });
+        registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, customerService: services.customerService, clock });
         registerCampaignRoutes(api, {
           campaigns: new CampaignService({
             db,
@@ -115,7 +119,7 @@ export async function startTend({
         });
       },
     });
-    if (!config.TEND_API_KEY) log.warn("the HTTP API is off: set TEND_API_KEY to turn it on");
+    if (!(await services.staff.apiEnabled())) log.warn("the HTTP API is off: make a key with `tend staff add-key <name>` or set TEND_API_KEY");
 
     // What channels may ask the engine besides handing it messages (the web chat's history and retries).
     const history = new ConversationHistory(services.customers, services.interactions);

@@ -52,7 +52,8 @@ describeEachDatabase("ingest HTTP API", (db) => {
     expect(basic.statusCode).toBe(401);
     const off = await disabled.inject({ method: "POST", url: "/api/orders", headers: auth, payload: order });
     expect(off.statusCode).toBe(503);
-    expect(off.json()).toEqual({ error: "API disabled: set TEND_API_KEY" });
+    // Named keys (`tend staff add-key`) turn the API on too, and the message says so.
+    expect(off.json()).toEqual({ error: "API disabled: set TEND_API_KEY or make a key with `tend staff add-key <name>`" });
     expect(await db().prisma.customer.count({ where: { externalId: "nope" } })).toBe(0);
     const right = await app.inject({ method: "POST", url: "/api/customers", headers: { authorization: `bearer ${KEY}` }, payload: { externalId: "yes" } });
     expect(right.statusCode).toBe(201);

@@ -63,7 +63,7 @@ describeEachDatabase("points dated by the order: history gives true balances and
       ingest: h.services.ingest,
       apiKey: KEY,
       moreRoutes: (routes) =>
-        registerStaffRoutes(routes, { feedback: h.services.feedback, customers: h.services.customers, loyalty: h.services.loyalty, inviteToSurvey: async () => {
+        registerStaffRoutes(routes, { feedback: h.services.feedback, customers: h.services.customers, loyalty: h.services.loyalty, customerService: h.services.customerService, staff: h.services.staff, cards: h.services.cards, inviteToSurvey: async () => {
           throw new Error("not used here");
         } }),
     });

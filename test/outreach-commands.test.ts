@@ -11,6 +11,7 @@ import { OutboxRepository } from "../src/db/repositories/outbox-repository.ts";
 import { OutreachOverviewRepository } from "../src/db/repositories/outreach-overview-repository.ts";
 import { registerApiRoutes } from "../src/http/api-routes.ts";
 import { registerOutreachRoutes } from "../src/http/outreach-routes.ts";
+import { CustomerService } from "../src/customers/customer-service.ts";
 import { createHttpServer } from "../src/http/server.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
@@ -165,7 +166,7 @@ describeEachDatabase("staff outreach API", (db) => {
       ingest: undefined as never,
       apiKey: KEY,
       moreRoutes: (api) =>
-        registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(prisma), outbox: new OutboxRepository(prisma), customers: new CustomerRepository(prisma), clock }),
+        registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(prisma), outbox: new OutboxRepository(prisma), customers: new CustomerRepository(prisma), customerService: new CustomerService({ prisma, clock }), clock }),
     });
     await app.ready();
   });
@@ -207,7 +208,8 @@ describeEachDatabase("staff outreach API", (db) => {
     expect(pause.json()).toEqual({ customerId: c.id, outreachPausedUntil: "2030-03-07T16:00:00.000Z" });
     expect((await db().prisma.customer.findUniqueOrThrow({ where: { id: c.id } })).outreachPausedUntil?.toISOString()).toBe("2030-03-07T16:00:00.000Z");
     const event = await db().prisma.interaction.findFirst({ where: { customerId: c.id, kind: "system" }, orderBy: { occurredAt: "desc" } });
-    expect(event?.metadata).toMatchObject({ event: "outreach_paused", by: "Li" });
+    // The timeline names the caller's API key (its actor), not the `by` the request sent (accepted, ignored).
+    expect(event?.metadata).toMatchObject({ event: "outreach_paused", by: "TEND_API_KEY" });
 
     for (const payload of [{}, { until: "next week" }, { until: "2030-03-08" }, { until: 5 }, { until: "2030-03-01T11:00:00Z" }, { until: "2030-03-02T00:00:00Z", by: " " }]) {
       const bad = await app.inject({ method: "POST", url: `/api/customers/${c.id}/outreach-pause`, headers: auth, payload });

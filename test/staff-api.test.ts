@@ -31,6 +31,9 @@ describeEachDatabase("staff HTTP API", (db) => {
           feedback: services.feedback,
           customers: services.customers,
           loyalty: services.loyalty,
+          customerService: services.customerService,
+          staff: services.staff,
+          cards: services.cards,
           inviteToSurvey: async () => {
             throw new Error("not used here");
           },
@@ -142,7 +145,7 @@ describeEachDatabase("staff HTTP API", (db) => {
     await services.customers.update(customerId, { handedOverAt: clock.now() });
     const released = await post("/customers/staff-c-1/release", {});
     expect(released.statusCode).toBe(200);
-    expect(released.json()).toEqual({ released: true });
+    expect(released.json()).toEqual({ released: true, customerNotified: true });
     expect((await services.customers.findById(customerId))?.handedOverAt).toBeNull();
 
     const again = await post(`/customers/${customerId}/release`, {});

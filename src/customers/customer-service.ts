@@ -1,6 +1,6 @@
 import type { Actor } from "../staff/actor.ts";
 import type { AuditDetails } from "../staff/audit-types.ts";
-import type { StaffService } from "../staff/staff-service.ts";
+import { StaffService } from "../staff/staff-service.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { EventBus } from "../core/events.ts";
 import type { ConsentTopic, Interaction, Prisma, PrismaClient } from "../db/generated/client.ts";
@@ -16,9 +16,9 @@ import {
 } from "../db/repositories/customer-writes.ts";
 import { OutboxRepository, enqueue } from "../db/repositories/outbox-repository.ts";
 import { TendError } from "../errors.ts";
-import type { FeedbackCase, FeedbackService } from "../feedback/feedback-service.ts";
+import { type FeedbackCase, FeedbackService } from "../feedback/feedback-service.ts";
 import { customerLanguage } from "../feedback/locale.ts";
-import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import { LoyaltyService } from "../loyalty/loyalty-service.ts";
 import type { AdjustResult } from "../loyalty/results.ts";
 import { handoverTexts } from "./handover-texts.ts";
 
@@ -77,14 +77,19 @@ export type StaffProfilePatch = Partial<
 
 export interface CustomerServiceOptions {
   prisma: PrismaClient;
-  staff: StaffService;
-  loyalty: LoyaltyService;
-  feedback: FeedbackService;
+  /** The audit; default: a StaffService over `prisma` (no Slack staff configured). */
+  staff?: StaffService | undefined;
+  /** Pass the application's (configured tiers and expiry); the default has the default settings. */
+  loyalty?: LoyaltyService | undefined;
+  /** Opens the case of a handover request; default: one over `prisma`. */
+  feedback?: FeedbackService | undefined;
   /** Told when a message to the customer was queued, so the dispatcher looks at once. */
   outbox?: OutboxRepository | undefined;
   clock?: Clock | undefined;
   events?: EventBus | undefined;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Longest staff note, in characters. */
 export const MAX_NOTE_LENGTH = 4000;
@@ -109,12 +114,13 @@ export class CustomerService {
   constructor(options: CustomerServiceOptions) {
     this.prisma = options.prisma;
     this.repo = new CustomerRepository(options.prisma);
-    this.staff = options.staff;
-    this.loyalty = options.loyalty;
-    this.feedback = options.feedback;
     this.outbox = options.outbox ?? new OutboxRepository(options.prisma);
     this.clock = options.clock ?? systemClock;
     this.events = options.events ?? new EventBus();
+    const { prisma } = options;
+    this.staff = options.staff ?? new StaffService({ prisma, clock: this.clock });
+    this.loyalty = options.loyalty ?? new LoyaltyService({ prisma, clock: this.clock, events: this.events });
+    this.feedback = options.feedback ?? new FeedbackService({ prisma, clock: this.clock, events: this.events, outbox: this.outbox });
   }
 
   // --- Reading ---
@@ -130,7 +136,7 @@ export class CustomerService {
 
   /** Who has the conversation; null for no such customer. */
   async handover(customerId: string): Promise<HandoverState | null> {
-    const customer = await this.repo.findById(customerId);
+    const customer = UUID.test(customerId) ? await this.repo.findById(customerId) : null;
     return customer ? handoverOf(customer) : null;
   }
 
@@ -170,7 +176,7 @@ export class CustomerService {
   async takeOver(customerId: string, actor: Actor, options: { force?: boolean } = {}): Promise<TakeOverResult> {
     const at = this.clock.now();
     const outcome = await this.prisma.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId } });
+      const before = UUID.test(customerId) ? await tx.customer.findUnique({ where: { id: customerId } }) : null;
       if (!before) return { status: "not_found" as const };
       const previous = handoverOf(before);
       if (previous.heldBy?.actorId === actor.id) return { status: "already_yours" as const, customer: before, handover: previous };
@@ -205,7 +211,7 @@ export class CustomerService {
   async release(customerId: string, actor: Actor): Promise<ReleaseResult> {
     const at = this.clock.now();
     const outcome = await this.prisma.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId } });
+      const before = UUID.test(customerId) ? await tx.customer.findUnique({ where: { id: customerId } }) : null;
       if (!before) return { status: "not_found" as const };
       if (!(await endHandover(tx, customerId))) return { status: "not_handed_over" as const };
       const after = (await tx.customer.findUnique({ where: { id: customerId } }))!;
@@ -252,7 +258,7 @@ export class CustomerService {
     if (note.length > MAX_NOTE_LENGTH) throw new TendError("NOTE_TOO_LONG", `a note is at most ${MAX_NOTE_LENGTH} characters (got ${note.length})`);
     const at = this.clock.now();
     const row = await this.prisma.$transaction(async (tx) => {
-      if (!(await tx.customer.findUnique({ where: { id: customerId }, select: { id: true } }))) return null;
+      if (!UUID.test(customerId) || !(await tx.customer.findUnique({ where: { id: customerId }, select: { id: true } }))) return null;
       const platform = await lastSeenPlatform(tx, customerId);
       const written = await addTimelineRow(tx, { customerId, platform, direction: "out", kind: "staff_note", text: note, metadata: { event: "staff_note", by: actor.name, byId: actor.id }, at });
       // The note's text is on the timeline (where erasure empties it); the audit keeps only its length.
@@ -298,7 +304,7 @@ export class CustomerService {
     const at = this.clock.now();
     const fields = Object.keys(patch) as (keyof StaffProfilePatch)[];
     return this.prisma.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId } });
+      const before = UUID.test(customerId) ? await tx.customer.findUnique({ where: { id: customerId } }) : null;
       if (!before) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id ${customerId}`);
       const after = await tx.customer.update({ where: { id: customerId }, data: patch });
       await this.staff.auditIn(tx, actor, "customer.update_profile", { customerId, before: pick(before, fields), after: pick(after, fields), at });
@@ -310,7 +316,7 @@ export class CustomerService {
   async setConsent(customerId: string, actor: Actor, topic: ConsentTopic, granted: boolean): Promise<Customer> {
     const at = this.clock.now();
     return this.prisma.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId } });
+      const before = UUID.test(customerId) ? await tx.customer.findUnique({ where: { id: customerId } }) : null;
       if (!before) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id ${customerId}`);
       const after = await writeConsent(tx, customerId, topic, granted, `staff:${actor.id}`, at);
       await this.staff.auditIn(tx, actor, "customer.set_consent", { customerId, target: topic, before: { [topic]: consentOf(before, topic) }, after: { [topic]: granted }, at });
@@ -323,7 +329,7 @@ export class CustomerService {
   private async setPause(customerId: string, until: Date | null, actor: Actor, at: Date): Promise<Customer | null> {
     const action = until ? "customer.pause_outreach" : "customer.resume_outreach";
     const changed = await this.prisma.$transaction(async (tx) => {
-      const before = await tx.customer.findUnique({ where: { id: customerId }, select: { outreachPausedUntil: true } });
+      const before = UUID.test(customerId) ? await tx.customer.findUnique({ where: { id: customerId }, select: { outreachPausedUntil: true } }) : null;
       if (!before || !(await setOutreachPause(tx, customerId, until))) return null;
       const platform = await lastSeenPlatform(tx, customerId);
       await addTimelineRow(tx, {

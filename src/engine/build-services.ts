@@ -17,9 +17,17 @@ import { PrivacyService } from "../privacy/privacy-service.ts";
 import { SurveyService } from "../surveys/survey-service.ts";
 import { surveySettingsFromConfig } from "../surveys/settings.ts";
 import { type EngineServices, defaultEngineSettings } from "./services.ts";
+import { CustomerCards } from "../customers/customer-card.ts";
+import { CustomerService } from "../customers/customer-service.ts";
+import { StaffService } from "../staff/staff-service.ts";
+import { staffSettingsFromConfig } from "../staff/staff-settings.ts";
 
 export interface BuiltServices extends EngineServices {
   ingest: IngestService;
+  /** Staff identity (Slack staff, named API keys) and the audit log. */
+  staff: StaffService;
+  /** The one customer card and customer search (Slack, API, dashboard, `tend customer show`). */
+  cards: CustomerCards;
 }
 
 /**
@@ -57,7 +65,13 @@ export function buildServices(db: Database, config: Config, clock: Clock, logger
     },
   });
 
+  const staff = new StaffService({ prisma, clock, logger, settings: staffSettingsFromConfig(config) });
+  const customerService = new CustomerService({ prisma, staff, loyalty, feedback, outbox, clock, events });
+
   return {
+    staff,
+    customerService,
+    cards: new CustomerCards({ prisma, loyalty, clock }),
     customers: new CustomerRepository(prisma),
     interactions: new InteractionRepository(prisma),
     outbox,

@@ -1,3 +1,4 @@
+import type { CustomerService } from "../customers/customer-service.ts";
 import type { CustomerRepository } from "../db/repositories/customer-repository.ts";
 import type { InteractionRepository } from "../db/repositories/interaction-repository.ts";
 import type { OutboxRepository } from "../db/repositories/outbox-repository.ts";
@@ -11,7 +12,10 @@ import type { EventBus } from "../core/events.ts";
 
 /** What the conversation handlers work with; built once in src/app.ts. */
 export interface EngineServices {
+  /** Reads customers; every write goes through `customerService`. */
   customers: CustomerRepository;
+  /** Owns writes to customers: consent, profile, handover, pause, notes (src/customers/customer-service.ts). */
+  customerService: CustomerService;
   interactions: InteractionRepository;
   /** Everything Tend sends on its own goes here; the dispatcher delivers it. */
   outbox: OutboxRepository;

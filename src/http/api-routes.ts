@@ -1,37 +1,49 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IngestResult, IngestService, IngestStatus, ItemResult } from "../ingest/ingest-service.ts";
+import { bearerToken, hashApiKey, sameHash } from "../staff/api-key-secret.ts";
+import { apiKeyActorId } from "../staff/actor.ts";
+import { type ApiKeyCheck, LEGACY_API_KEY_NAME, type StaffService } from "../staff/staff-service.ts";
+import { attachActor } from "./staff-actor.ts";
 import { validationFailed } from "./validation-reply.ts";
+
+/** What the API's key check needs of the staff service. */
+export type ApiKeyAuthenticator = Pick<StaffService, "authenticateApiKey" | "apiEnabled">;
 
 export interface ApiDependencies {
   ingest: IngestService;
-  /** TEND_API_KEY. Without one the API answers 503: it is never open. */
-  apiKey: string | undefined;
+  /**
+   * Named API keys (`tend staff add-key`) and TEND_API_KEY, through the staff service. Without it,
+   * only `apiKey` opens the API (as the key named "TEND_API_KEY").
+   */
+  staff?: ApiKeyAuthenticator | undefined;
+  /** TEND_API_KEY, when no staff service is given. With neither a key nor any named key the API answers 503: it is never open. */
+  apiKey?: string | undefined;
   /** More routes under /api behind the same key (staff actions). */
   moreRoutes?: (api: FastifyInstance) => void;
 }
 
 /**
  * The ingest API under /api: customers and orders from a shop or CRM, one at a time or in
- * batches. Every path under /api needs `Authorization: Bearer <TEND_API_KEY>`; the key is checked
- * before the body is even read, and before routing: an unknown path answers 401 without the key
- * and 404 only with it, so nobody can map the routes without the key.
+ * batches. Every path under /api needs `Authorization: Bearer <key>`, a named key or TEND_API_KEY;
+ * the key is checked before the body is even read, and before routing: an unknown path answers
+ * 401 without a key and 404 only with one, so nobody can map the routes without a key. The key's
+ * actor (`actorOf(request)`, src/http/staff-actor.ts) is who every staff route acts as.
  */
-export function registerApiRoutes(app: FastifyInstance, { ingest, apiKey, moreRoutes }: ApiDependencies): void {
-  const expected = apiKey ? digest(apiKey) : undefined;
+export function registerApiRoutes(app: FastifyInstance, { ingest, staff, apiKey, moreRoutes }: ApiDependencies): void {
+  const keys = staff ?? legacyKeyOnly(apiKey);
 
   app.register(
     async (api) => {
       api.addHook("onRequest", async (request, reply) => {
-        if (!expected) return reply.code(503).send({ error: "API disabled: set TEND_API_KEY" });
-        const given = bearerToken(request.headers.authorization);
-        // Compared as digests of equal length, so the time taken says nothing about the key.
-        if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-          return reply
-            .code(401)
-            .header("www-authenticate", 'Bearer realm="tend"')
-            .send({ error: "missing or wrong API key: send the header Authorization: Bearer <TEND_API_KEY>" });
-        }
+        const check = await keys.authenticateApiKey(bearerToken(request.headers.authorization));
+        if (check.ok) return attachActor(request, check.actor);
+        // Asked only on a failed check, so a valid key costs one indexed lookup and nothing more.
+        if (!(await keys.apiEnabled())) return reply.code(503).send({ error: "API disabled: set TEND_API_KEY or make a key with `tend staff add-key <name>`" });
+        if (check.reason === "revoked") request.log.warn({ key: check.keyName }, "API request with a revoked key refused");
+        return reply
+          .code(401)
+          .header("www-authenticate", 'Bearer realm="tend"')
+          .send({ error: check.reason === "revoked" ? "this API key was revoked" : "missing or wrong API key: send the header Authorization: Bearer <key>" });
       });
 
       // Runs after the key check above (hooks of this context apply to its not-found handler too).
@@ -76,13 +88,18 @@ export function registerApiRoutes(app: FastifyInstance, { ingest, apiKey, moreRo
   );
 }
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-  return match?.[1];
+/** The API with only TEND_API_KEY (tests and tools that build the routes without the staff service). */
+function legacyKeyOnly(apiKey: string | undefined): ApiKeyAuthenticator {
+  const expected = apiKey ? hashApiKey(apiKey) : undefined;
+  return {
+    authenticateApiKey: async (key: string | undefined): Promise<ApiKeyCheck> => {
+      if (!key) return { ok: false, reason: "missing" };
+      // Compared as digests of equal length, so the time taken says nothing about the key.
+      if (!expected || !sameHash(hashApiKey(key), expected)) return { ok: false, reason: "unknown" };
+      return { ok: true, actor: { kind: "integration", id: apiKeyActorId(LEGACY_API_KEY_NAME), name: LEGACY_API_KEY_NAME, via: "api" } };
+    },
+    apiEnabled: async () => expected !== undefined,
+  };
 }
 
 function clientErrorMessage(error: Error & { code?: string }, bodyLimit: number): string {

@@ -1,18 +1,29 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
+import type { CustomerCards } from "../customers/customer-card.ts";
+import type { CustomerService } from "../customers/customer-service.ts";
 import type { Customer, CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { TendError } from "../errors.ts";
 import type { FeedbackService } from "../feedback/feedback-service.ts";
 import { intColumnNumber } from "../ingest/column-limits.ts";
 import { storableText, unstorableTextReason } from "../ingest/storable-text.ts";
 import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
+import type { StaffService } from "../staff/staff-service.ts";
 import type { InviteResult } from "../surveys/survey-service.ts";
-import { parseRequestBody } from "./validation-reply.ts";
+import { actorOf } from "./staff-actor.ts";
+import { parseRequestBody, validationFailed } from "./validation-reply.ts";
 
 export interface StaffRouteDependencies {
   feedback: FeedbackService;
-  customers: CustomerRepository;
+  /** Finds the customer a `:id` names. */
+  customers: Pick<CustomerRepository, "findByIdOrExternalId">;
   loyalty: LoyaltyService;
+  /** Every change to a customer, audited with the caller's actor. */
+  customerService: CustomerService;
+  /** The audit (GET /api/audit) and audit entries for actions outside the customer service. */
+  staff: StaffService;
+  /** GET /api/customers/:id/card and GET /api/customers?q=. */
+  cards: CustomerCards;
   /** Sends a survey invitation on the customer's last-used running channel. */
   inviteToSurvey: (customerId: string, kind: "csat" | "nps") => Promise<InviteResult>;
 }
@@ -38,8 +49,17 @@ const adjustBody = z.object(
 const closeBody = z.object(
   {
     resolution: storableText().trim().min(1, "is required: say what was done").max(2000, "must be at most 2000 characters"),
+    /**
+     * Accepted for compatibility and ignored for the case: the case records the API key's name
+     * (the caller's actor). The audit keeps what was sent, as `requestedBy`.
+     */
     closedBy: storableText().trim().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
   },
+  objectBody,
+);
+
+const noteBody = z.object(
+  { text: storableText().trim().min(1, "is required: the note's text").max(4000, "must be at most 4000 characters") },
   objectBody,
 );
 
@@ -65,8 +85,13 @@ export async function customerOfRoute(customers: Pick<CustomerRepository, "findB
   return undefined;
 }
 
-/** What staff do over the API until the Slack staff tools exist: see open cases, close them, release a handover. */
-export function registerStaffRoutes(api: FastifyInstance, { feedback, customers, loyalty, inviteToSurvey }: StaffRouteDependencies): void {
+/**
+ * What staff do over the API: look customers up and read their card, see and close cases, adjust
+ * points, invite to surveys, take over and release conversations, write notes, read the audit.
+ * Every route acts as the caller's API key (`actorOf`), and every change is audited with it.
+ */
+export function registerStaffRoutes(api: FastifyInstance, deps: StaffRouteDependencies): void {
+  const { feedback, customers, loyalty, inviteToSurvey, customerService, staff, cards } = deps;
   const customerNamed = (id: string, reply: FastifyReply) => customerOfRoute(customers, id, reply);
 
   api.get("/cases", async () => ({ cases: await feedback.listOpen() }));
@@ -76,7 +101,20 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
     const parsed = parseRequestBody(closeBody, request.body);
     if (!parsed.ok) return reply.code(422).send(parsed.body);
     try {
-      const result = await feedback.close(request.params.id, parsed.value.resolution, parsed.value.closedBy ?? "api");
+      const actor = actorOf(request);
+      let result;
+      try {
+        result = await feedback.close(request.params.id, parsed.value.resolution, actor.name);
+      } catch (error) {
+        await staff.audit(actor, "case.close", { target: request.params.id, outcome: error instanceof TendError ? "refused" : "failed", detail: { reason: error instanceof Error ? error.message : String(error) } });
+        throw error;
+      }
+      await staff.audit(actor, "case.close", {
+        customerId: result.case.customerId,
+        target: result.case.id,
+        after: { status: "closed", followUpQueued: result.followUpQueued },
+        ...(parsed.value.closedBy ? { detail: { requestedBy: parsed.value.closedBy } } : {}),
+      });
       // The follow-up is queued with the case; the case's customerNotifiedAt is set once it was delivered.
       return { case: result.case, followUpQueued: result.followUpQueued, ...(result.notQueuedBecause ? { followUpNotQueued: result.notQueuedBecause } : {}) };
     } catch (error) {
@@ -96,15 +134,16 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
     if (!customer) return reply;
     const parsed = parseRequestBody(adjustBody, request.body);
     if (!parsed.ok) return reply.code(422).send(parsed.body);
-    let result;
+    let adjusted;
     try {
-      result = await loyalty.adjust({ customerId: customer.id, ...parsed.value });
+      // Through the customer service: booked by the loyalty service, audited with the balance before and after.
+      adjusted = await customerService.adjustPoints(customer.id, actorOf(request), parsed.value);
     } catch (error) {
       // e.g. a deduction larger than the balance: the customer's points never go below zero.
       if (error instanceof TendError) return reply.code(422).send({ error: error.message });
       throw error;
     }
-    return reply.code(result.status === "adjusted" ? 201 : 200).send({ status: result.status, balance: await loyalty.balance(customer.id) });
+    return reply.code(adjusted.result.status === "adjusted" ? 201 : 200).send({ status: adjusted.result.status, balance: adjusted.after });
   });
 
   api.post<{ Params: { id: string } }>("/customers/:id/surveys", async (request, reply) => {
@@ -114,6 +153,12 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
     if (!parsed.ok) return reply.code(422).send(parsed.body);
     try {
       const result = await inviteToSurvey(customer.id, parsed.value.kind);
+      await staff.audit(actorOf(request), "survey.invite", {
+        customerId: customer.id,
+        target: parsed.value.kind,
+        outcome: result.status === "refused" ? "refused" : "ok",
+        detail: result.status === "refused" ? { reason: result.reason } : { invitationId: result.invitation.id },
+      });
       if (result.status === "refused") {
         return reply.code(409).send({ error: `not invited: ${result.reason}`, reason: result.reason, nextAllowedAt: result.nextAllowedAt });
       }
@@ -128,9 +173,75 @@ export function registerStaffRoutes(api: FastifyInstance, { feedback, customers,
     const customer = await customerNamed(request.params.id, reply);
     if (!customer) return reply;
     // Conditional, so two staff releasing at once get one 200 and one 409.
-    if (!(await customers.endHandover(customer.id))) {
-      return reply.code(409).send({ error: "nothing to release: this customer is not handed over to staff" });
+    const result = await customerService.release(customer.id, actorOf(request));
+    if (result.status === "released") return { released: true, customerNotified: result.customerNotified };
+    if (result.status === "not_found") return reply.code(404).send({ error: "no such customer: use Tend's customer id or your external id" });
+    return reply.code(409).send({ error: "nothing to release: this customer is not handed over to staff" });
+  });
+
+  api.post<{ Params: { id: string }; Querystring: { force?: string } }>("/customers/:id/take-over", async (request, reply) => {
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    // One conditional update decides between two staff at once: one 200, the other 409 naming the holder.
+    const result = await customerService.takeOver(customer.id, actorOf(request), { force: request.query.force === "true" });
+    switch (result.status) {
+      case "taken":
+        return { takenOver: true, handover: result.handover, customerNotified: result.customerNotified };
+      case "already_yours":
+        return { takenOver: true, handover: result.handover, customerNotified: false };
+      case "held_by_other":
+        return reply.code(409).send({ error: `${result.handover.heldBy?.name ?? "someone else"} has this conversation; add ?force=true to take it over`, handover: result.handover });
+      default:
+        return reply.code(404).send({ error: "no such customer (or their data was erased)" });
     }
-    return { released: true };
+  });
+
+  api.post<{ Params: { id: string } }>("/customers/:id/notes", async (request, reply) => {
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    const parsed = parseRequestBody(noteBody, request.body);
+    if (!parsed.ok) return reply.code(422).send(parsed.body);
+    const note = await customerService.addNote(customer.id, actorOf(request), parsed.value.text);
+    return reply.code(201).send({ id: note.id, at: note.occurredAt });
+  });
+
+  api.get<{ Params: { id: string }; Querystring: { recent?: string } }>("/customers/:id/card", async (request, reply) => {
+    const recent = request.query.recent === undefined ? 10 : Number(request.query.recent);
+    if (!Number.isInteger(recent) || recent < 0 || recent > 1000) return reply.code(422).send(validationFailed([{ path: "recent", message: "must be a whole number from 0 to 1000" }]));
+    const customer = await customerNamed(request.params.id, reply);
+    if (!customer) return reply;
+    const card = await cards.card(customer.id, { recent });
+    if (!card) return reply.code(404).send({ error: "no such customer: use Tend's customer id or your external id" });
+    await staff.audit(actorOf(request), "customer.view_card", { customerId: customer.id });
+    return card;
+  });
+
+  api.get<{ Querystring: { q?: string; limit?: string } }>("/customers", async (request, reply) => {
+    const q = request.query.q?.trim() ?? "";
+    const limit = request.query.limit === undefined ? 10 : Number(request.query.limit);
+    const errors = [
+      ...(q ? [] : [{ path: "q", message: "is required: a name, platform user id or handle, customer id, external id or order id" }]),
+      ...(Number.isInteger(limit) && limit >= 1 && limit <= 100 ? [] : [{ path: "limit", message: "must be a whole number from 1 to 100" }]),
+    ];
+    if (errors.length) return reply.code(422).send(validationFailed(errors));
+    return { customers: await cards.findCustomers(q, limit) };
+  });
+
+  api.get<{ Querystring: { customer?: string; since?: string; actor?: string; action?: string; limit?: string } }>("/audit", async (request, reply) => {
+    const { customer, since, actor, action } = request.query;
+    const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
+    const sinceDate = since === undefined ? undefined : new Date(since);
+    const errors = [
+      ...(sinceDate === undefined || !Number.isNaN(sinceDate.getTime()) ? [] : [{ path: "since", message: "must be a date or an ISO time, e.g. 2026-12-01 or 2026-12-01T08:00:00Z" }]),
+      ...(Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? [] : [{ path: "limit", message: "must be a whole number from 1 to 1000" }]),
+    ];
+    if (errors.length) return reply.code(422).send(validationFailed(errors));
+    // A customer is named as everywhere else (Tend's id or the external id); an unknown one has no entries.
+    let customerId: string | undefined;
+    if (customer !== undefined) {
+      const found = customer.length <= MAX_EXTERNAL_ID && !unstorableTextReason(customer) ? await customers.findByIdOrExternalId(customer) : null;
+      customerId = found?.id ?? customer;
+    }
+    return { entries: await staff.auditLog({ customerId, since: sinceDate, actorId: actor, action, limit }) };
   });
 }

@@ -73,6 +73,8 @@ export class StaffService {
   private readonly slackStaff: Map<string, SlackStaffMember>;
   private readonly legacyHash: string | undefined;
   private readonly prisma: PrismaClient;
+  /** When this process last recorded each key's use: lastUsedAt is written at most once a minute per key. */
+  private readonly touched = new Map<string, number>();
 
   constructor(options: StaffServiceOptions) {
     this.settings = { ...defaultStaffSettings, ...options.settings };
@@ -166,7 +168,11 @@ export class StaffService {
     const found = await this.repo.findApiKeyByHash(hash);
     if (!found || !sameHash(hash, found.hash)) return { ok: false, reason: "unknown" };
     if (found.revokedAt) return { ok: false, reason: "revoked", keyName: found.name };
-    await this.repo.touchApiKey(found.id, this.clock.now()).catch((error: unknown) => this.logger?.warn({ err: error }, "could not record an API key's use"));
+    const now = this.clock.now();
+    if ((this.touched.get(found.id) ?? 0) <= now.getTime() - 60_000) {
+      this.touched.set(found.id, now.getTime());
+      await this.repo.touchApiKey(found.id, now).catch((error: unknown) => this.logger?.warn({ err: error }, "could not record an API key's use"));
+    }
     return { ok: true, actor: { kind: found.kind, id: apiKeyActorId(found.name), name: found.name, via: "api" } };
   }
 

@@ -147,7 +147,10 @@ export class CustomerRepository {
     return this.prisma.customer.create({ data });
   }
 
-  /** Hands the conversation back to the bot; false when the customer was not handed over. */
+  /**
+   * Hands the conversation back to the bot; false when the customer was not handed over.
+   * @deprecated Staff release through CustomerService.release (audited, tells the customer).
+   */
   async endHandover(id: string): Promise<boolean> {
     const { count } = await this.prisma.customer.updateMany({ where: { id, handedOverAt: { not: null } }, data: { handedOverAt: null } });
     return count > 0;
@@ -157,6 +160,7 @@ export class CustomerRepository {
    * Staff hold care, marketing and survey messages to a customer back until `until` (the contact
    * policy defers them), or lift the hold with null. The customer's timeline records who did it.
    * Null when there is no such customer; a time not after `at` is refused, since it would pause nothing.
+   * @deprecated Staff pause through CustomerService.pauseOutreach / resumeOutreach (audited, with the actor).
    */
   async pauseOutreach(customerId: string, until: Date | null, by: string, at: Date = new Date()): Promise<Customer | null> {
     const staff = by.trim();

@@ -23,7 +23,7 @@ export async function stopMessages(ctx: ConversationContext): Promise<void> {
   const source = `chat:${ctx.message.platform}:stop`;
   const at = ctx.now();
   for (const topic of UNASKED) {
-    if (granted[topic](ctx.customer)) ctx.customer = await ctx.services.customers.setConsent(ctx.customer.id, topic, false, source, at);
+    if (granted[topic](ctx.customer)) ctx.customer = await ctx.services.customerService.setOwnConsent(ctx.customer.id, topic, false, source, at);
   }
   ctx.reply(ctx.t.stopped, { kind: "system" });
 }
@@ -35,10 +35,10 @@ export async function stopMessages(ctx: ConversationContext): Promise<void> {
 export async function startMessages(ctx: ConversationContext): Promise<void> {
   const source = `chat:${ctx.message.platform}:start`;
   const at = ctx.now();
-  const history = await ctx.services.customers.consentHistory(ctx.customer.id);
+  const history = await ctx.services.customerService.consentHistory(ctx.customer.id);
   for (const topic of UNASKED) {
     const changes = history.filter((change) => change.topic === topic);
-    if (stopTook(topic, changes)) ctx.customer = await ctx.services.customers.setConsent(ctx.customer.id, topic, true, source, at);
+    if (stopTook(topic, changes)) ctx.customer = await ctx.services.customerService.setOwnConsent(ctx.customer.id, topic, true, source, at);
   }
   ctx.reply(ctx.t.started, { kind: "system" });
 }

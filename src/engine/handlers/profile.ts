@@ -15,14 +15,14 @@ export async function setBirthday(ctx: ConversationContext, value: string): Prom
   const birthday = parseBirthday(value, ctx.now());
   if (!birthday) return ctx.reply(ctx.t.birthdayInvalid);
   // The birthday said last is the one celebrated: a Gregorian one replaces a lunar one.
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { birthday, lunarBirthMonth: null, lunarBirthDay: null });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { birthday, lunarBirthMonth: null, lunarBirthDay: null });
   ctx.reply(ctx.t.birthdaySet(birthday.toISOString().slice(0, 10)));
 }
 
 export async function setLunarBirthday(ctx: ConversationContext, value: string): Promise<void> {
   const lunar = parseLunarBirthday(value);
   if (!lunar) return ctx.reply(ctx.t.lunarBirthdayInvalid);
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { lunarBirthMonth: lunar.month, lunarBirthDay: lunar.day });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { lunarBirthMonth: lunar.month, lunarBirthDay: lunar.day });
   ctx.reply(ctx.t.lunarBirthdaySet(lunarBirthdayShown(ctx, lunar.month, lunar.day), lunar.leap));
 }
 
@@ -46,7 +46,7 @@ function localYear(at: Date, timeZone: string): string {
 export async function setTimeZone(ctx: ConversationContext, value: string): Promise<void> {
   if (!isValidTimeZone(value)) return ctx.reply(ctx.t.timeZoneInvalid);
   const timeZone = canonicalTimeZone(value);
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { timeZone });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { timeZone });
   ctx.reply(ctx.t.timeZoneSet(timeZone));
 }
 
@@ -54,22 +54,22 @@ export async function setQuietHours(ctx: ConversationContext, value: string): Pr
   const quiet = parseQuietHours(value);
   if (!quiet) return ctx.reply(ctx.t.quietInvalid);
   if (quiet === "off") {
-    ctx.customer = await ctx.services.customers.update(ctx.customer.id, { quietHoursStart: null, quietHoursEnd: null });
+    ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { quietHoursStart: null, quietHoursEnd: null });
     return ctx.reply(ctx.t.quietOff);
   }
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { quietHoursStart: quiet.start, quietHoursEnd: quiet.end });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { quietHoursStart: quiet.start, quietHoursEnd: quiet.end });
   ctx.reply(ctx.t.quietSet(formatMinutes(quiet.start), formatMinutes(quiet.end)));
 }
 
 export async function setFrequency(ctx: ConversationContext, value: string): Promise<void> {
   const perWeek = parseFrequency(value);
   if (perWeek === null) return ctx.reply(ctx.t.frequencyInvalid);
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { maxCareMessagesPerWeek: perWeek });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { maxCareMessagesPerWeek: perWeek });
   ctx.reply(ctx.t.frequencySet(perWeek));
 }
 
 export async function setLanguage(ctx: ConversationContext, locale: "en" | "zh-CN"): Promise<void> {
-  ctx.customer = await ctx.services.customers.update(ctx.customer.id, { locale });
+  ctx.customer = await ctx.services.customerService.updateOwnProfile(ctx.customer.id, { locale });
   ctx.reply(ctx.t.languageSet);
 }
 
