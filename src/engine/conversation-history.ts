@@ -54,6 +54,8 @@ export function toEntries(rows: Interaction[]): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   const offered = new Map<string, { choice: Choice; entry: ConversationEntry }>();
   for (const row of rows) {
+    // Staff notes are for staff: on the timeline, never in the person's view of the conversation.
+    if (row.kind === "staff_note") continue;
     const metadata = readInteractionMetadata(row.metadata);
     if (row.direction === "out") {
       if (!row.text) continue;
