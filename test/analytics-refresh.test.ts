@@ -411,13 +411,14 @@ describeEachDatabase("analytics refresh: a simulated shop with conversations", (
     expect(zh.stdout).toContain(`Customer ${showId}`);
     expect(zh.stdout).toMatch(/^ {2}Relationship {2}负责型$/m);
 
+    // --json prints the customer card, as GET /api/customers/:id/card answers (issue 10).
     const json = JSON.parse((await tend(db, ["customer", "show", "crm-show", "--json"])).stdout);
-    expect(json.customer).toMatchObject({ id: showId, externalId: "crm-show", locale: "zh-CN" });
-    expect(json.loyaltyBalance).toBe(7);
+    expect(json).toMatchObject({ customerId: showId, externalId: "crm-show", profile: { locale: "zh-CN" } });
+    expect(json.loyalty.balance).toBe(7);
     expect(json.openCases).toHaveLength(1);
-    expect(json.recentInteractions).toHaveLength(2);
-    expect(json.score).toMatchObject({ customerId: showId, lifecycleStage: "new", relationshipLevel: "accountable", historicClv: "12.5" });
-    expect(json.score.explanation.lifecycle.en).toMatch(/^New: one purchase, 29 days ago/);
+    expect(json.interactions.recent).toHaveLength(2);
+    expect(json.scores).toMatchObject({ lifecycleStage: "new", relationshipLevel: "accountable", historicClv: "12.50" });
+    expect(json.scores.explanation.lifecycle.en).toMatch(/^New: one purchase, 29 days ago/);
 
     const missing = await tend(db, ["customer", "show", "nobody"]);
     expect(missing.error).toBeInstanceOf(TendError);

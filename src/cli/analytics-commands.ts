@@ -6,7 +6,8 @@ import { RELATIONSHIP_LEVEL_LABELS, type RelationshipLevelName } from "../analyt
 import { RFM_SEGMENT_LABELS, type RfmSegment } from "../analytics/rfm.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { Database } from "../db/database.ts";
-import type { CustomerOverview } from "../db/repositories/analytics-repository.ts";
+import type { CustomerCard } from "../customers/customer-card-types.ts";
+import type { LoyaltyConfig, LoyaltySettings } from "../loyalty/settings.ts";
 import { lunarMonthDayZh } from "../calendar/index.ts";
 import { TendError } from "../errors.ts";
 
@@ -17,6 +18,11 @@ export interface AnalyticsCommandOptions {
   /** For tests; default process.stdout / process.stderr. A progress bar is drawn only on a TTY. */
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * The loyalty settings `customer show` computes points and tiers with; default: from the
+   * configuration when it has the LOYALTY_* variables (it does under `tend`), else the defaults.
+   */
+  loyaltySettings?: () => Partial<LoyaltySettings>;
 }
 
 type Lang = "en" | "zh";
@@ -55,24 +61,30 @@ export function registerAnalyticsCommands(
     .option("--recent <n>", "how many recent interactions to list", parseRecent, 10)
     .action(async (id: string, flags: { json?: boolean; lang: Lang; recent: number }) => {
       // Imported here, not at the top: `tend --help` should not load the database client.
-      const [{ AnalyticsRepository }, { LoyaltyService }] = await Promise.all([
-        import("../db/repositories/analytics-repository.ts"),
+      const [{ CustomerCards }, { LoyaltyService }, { loyaltySettingsFromConfig }] = await Promise.all([
+        import("../customers/customer-card.ts"),
         import("../loyalty/loyalty-service.ts"),
+        import("../loyalty/settings.ts"),
       ]);
       const db = await openDb();
       try {
-        const repo = new AnalyticsRepository(db.prisma);
-        const customerId = await repo.findCustomerId(id);
-        const found = customerId ? await repo.customerOverview(customerId, flags.recent) : null;
-        if (!customerId || !found) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id or external id ${JSON.stringify(id)}`);
-        // The balance as the chat and the API tell it: the loyalty service's one rule.
-        const loyalty = new LoyaltyService({ prisma: db.prisma, clock: options.clock ?? systemClock });
-        const overview: CustomerOverview = { ...found, loyaltyBalance: await loyalty.balance(customerId) };
-        out(flags.json ? `${JSON.stringify(overview, null, 2)}\n` : formatCustomerOverview(overview, flags.lang));
+        // The card the API and Slack show, with the loyalty service's figures under the configured settings.
+        const loyaltySettings = options.loyaltySettings?.() ?? loyaltySettingsOf(config(), loyaltySettingsFromConfig);
+        const clock = options.clock ?? systemClock;
+        const loyalty = new LoyaltyService({ prisma: db.prisma, clock, settings: loyaltySettings });
+        const card = await new CustomerCards({ prisma: db.prisma, loyalty, clock }).cardOf(id, { recent: flags.recent });
+        if (!card) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id or external id ${JSON.stringify(id)}`);
+        out(flags.json ? `${JSON.stringify(card, null, 2)}\n` : formatCustomerCard(card, flags.lang));
       } finally {
         await db.close();
       }
     });
+}
+
+/** Loyalty settings from a configuration that has the LOYALTY_* variables; the defaults otherwise. */
+function loyaltySettingsOf(config: AnalyticsConfig, fromConfig: (config: LoyaltyConfig) => LoyaltySettings): Partial<LoyaltySettings> {
+  const loyalty = config as AnalyticsConfig & Partial<LoyaltyConfig>;
+  return loyalty.LOYALTY_TIERS !== undefined && loyalty.LOYALTY_POINTS_PER_UNIT !== undefined ? fromConfig(loyalty as LoyaltyConfig) : {};
 }
 
 function parseLang(value: string): Lang {
@@ -162,73 +174,86 @@ const oneLine = (text: string | null, max = 100) => {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
-const minutes = (m: number | null) => (m === null ? "" : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
 
-export function formatCustomerOverview(overview: CustomerOverview, lang: Lang = "en"): string {
-  const { customer: c } = overview;
+/** `tend customer show` as text: every fact of the card (the API's GET /api/customers/:id/card), readable. */
+export function formatCustomerCard(card: CustomerCard, lang: Lang = "en"): string {
+  const p = card.profile;
   const lines: string[] = [];
   const field = (label: string, value: string | null | undefined) => {
     if (value !== null && value !== undefined && value !== "") lines.push(`  ${label.padEnd(12)}${value}`);
   };
-  lines.push(`Customer ${c.id}${c.externalId ? ` (external id ${c.externalId})` : ""}`);
-  if (c.erasedAt) lines.push(`  ERASED on ${stamp(c.erasedAt)}: personal data was removed on request`);
-  field("Name", c.displayName);
-  field("Email", c.email);
-  field("Phone", c.phone);
-  field("Birthday", c.birthday?.toISOString().slice(0, 10));
+  lines.push(`Customer ${card.customerId}${card.externalId ? ` (external id ${card.externalId})` : ""}`);
+  if (card.erasedAt) lines.push(`  ERASED on ${stamp(card.erasedAt)}: personal data was removed on request`);
+  field("Name", p.displayName);
+  field("Email", p.email);
+  field("Phone", p.phone);
+  field("Birthday", p.birthday);
   // A lunar birthday, when given, is the one celebrated (bonus and greeting on its Gregorian date each year).
-  if (c.lunarBirthMonth !== null && c.lunarBirthDay !== null) field("Lunar bday", `${c.lunarBirthMonth}-${c.lunarBirthDay} (农历${lunarMonthDayZh(c.lunarBirthMonth, c.lunarBirthDay)})`);
-  field("Locale", c.locale);
-  field("Time zone", c.timeZone);
-  if (c.quietHoursStart !== null && c.quietHoursEnd !== null) field("Quiet hours", `${minutes(c.quietHoursStart)}-${minutes(c.quietHoursEnd)}`);
-  field("Tags", c.tags.join(", "));
-  field("Created", stamp(c.createdAt));
-  if (c.handedOverAt) field("Handover", `staff have the conversation since ${stamp(c.handedOverAt)}`);
+  if (p.lunarBirthday) field("Lunar bday", `${p.lunarBirthday.month}-${p.lunarBirthday.day} (农历${lunarMonthDayZh(p.lunarBirthday.month, p.lunarBirthday.day)})`);
+  field("Locale", p.locale);
+  field("Time zone", p.timeZone);
+  if (p.quietHours) field("Quiet hours", `${p.quietHours.start}-${p.quietHours.end}`);
+  field("Tags", p.tags.join(", "));
+  field("Created", stamp(p.createdAt));
+  const h = card.handover;
+  if (h.active) field("Handover", h.heldBy ? `${h.heldBy.name} has the conversation (since ${stamp(h.since)})` : `waiting for staff since ${stamp(h.since)}: nobody has taken it yet`);
+  else field("Handover", "none: the bot answers");
+  field("Outreach", card.outreach.paused ? `paused until ${stamp(card.outreach.pausedUntil)}` : "not paused");
 
-  lines.push("", `Channels (${c.identities.length})`);
-  for (const i of c.identities) {
-    lines.push(`  ${i.platform.padEnd(9)}${i.platformUserId}${i.displayName ? ` "${i.displayName}"` : ""}, last seen ${stamp(i.lastSeenAt)}`);
+  lines.push("", `Channels (${card.channels.length})`);
+  for (const i of card.channels) {
+    const unreachable = i.unreachableAt ? `, unreachable since ${stamp(i.unreachableAt)}` : "";
+    lines.push(`  ${i.platform.padEnd(9)}${i.platformUserId}${i.displayName ? ` "${i.displayName}"` : ""}, last seen ${stamp(i.lastSeenAt)}${unreachable}`);
   }
-  if (c.identities.length === 0) lines.push("  none");
+  if (card.channels.length === 0) lines.push("  none");
 
-  const consent = (on: boolean, at: Date | null) => `${on ? "yes" : "no"}${at ? ` (since ${stamp(at)})` : ""}`;
+  const consent = (c: { granted: boolean; since: Date | null }) => `${c.granted ? "yes" : "no"}${c.since ? ` (since ${stamp(c.since)})` : ""}`;
   lines.push("", "Consent");
-  lines.push(`  care ${consent(c.careConsent, c.careConsentAt)}; marketing ${consent(c.marketingConsent, c.marketingConsentAt)}; surveys ${consent(c.surveyConsent, c.surveyConsentAt)}`);
-  lines.push(`  at most ${c.maxCareMessagesPerWeek} care message${c.maxCareMessagesPerWeek === 1 ? "" : "s"} a week`);
-  for (const change of overview.consentChanges) {
-    lines.push(`  ${stamp(change.changedAt)}  ${change.topic} ${change.granted ? "granted" : "withdrawn"} (${change.source})`);
+  lines.push(`  care ${consent(card.consent.care)}; marketing ${consent(card.consent.marketing)}; surveys ${consent(card.consent.surveys)}`);
+  lines.push(`  at most ${card.consent.maxCareMessagesPerWeek} care message${card.consent.maxCareMessagesPerWeek === 1 ? "" : "s"} a week`);
+  for (const change of card.consent.recentChanges) {
+    lines.push(`  ${stamp(change.at)}  ${change.topic} ${change.granted ? "granted" : "withdrawn"} (${change.source})`);
   }
 
-  lines.push("", `Loyalty balance: ${overview.loyaltyBalance} points`);
-  const o = overview.orders;
+  const l = card.loyalty;
+  lines.push("", `Loyalty balance: ${l.balance} points`);
+  const unit = l.tierBasis === "points" ? "points earned" : "spent";
+  lines.push(`  tier ${l.tier} (${l.tierProgress} ${unit} in the tier window)${l.nextTier ? `; next ${l.nextTier.name} at ${l.nextTier.threshold}, ${l.nextTier.missing} to go` : "; top tier"}`);
+  if (l.expiringSoon.points > 0) lines.push(`  ${l.expiringSoon.points} points lapse within ${l.expiringSoon.withinDays} days (first on ${stamp(l.expiringSoon.earliestAt)})`);
+  const o = card.orders;
   lines.push(`Orders: ${o.count}${o.count ? `, total ${o.total}, last ${stamp(o.lastPlacedAt)}` : ""}`);
 
-  const interactions = overview.interactionCounts.reduce((sum, row) => sum + row.count, 0);
-  lines.push("", `Interactions (${interactions})`);
-  for (const row of overview.interactionCounts) lines.push(`  ${row.kind.padEnd(11)}${row.direction.padEnd(4)}${row.count}`);
-  if (overview.recentInteractions.length) {
-    lines.push(`  latest ${overview.recentInteractions.length}:`);
-    for (const i of overview.recentInteractions) {
-      lines.push(`  ${stamp(i.occurredAt)}  ${i.platform.padEnd(9)}${i.direction.padEnd(4)}${i.kind.padEnd(11)}${oneLine(i.text)}`.trimEnd());
+  const survey = (name: string, s: CustomerCard["surveys"]["lastCsat"]) =>
+    s ? `${name} ${s.score} on ${stamp(s.at)} (${s.platform})${s.reason ? `: ${oneLine(s.reason, 80)}` : ""}` : `${name} none`;
+  lines.push(`Surveys: ${survey("last CSAT", card.surveys.lastCsat)}; ${survey("last NPS", card.surveys.lastNps)}`);
+
+  lines.push("", `Interactions (${card.interactions.total})`);
+  for (const row of card.interactions.byKind) lines.push(`  ${row.kind.padEnd(11)}${row.direction.padEnd(4)}${row.count}`);
+  if (card.interactions.recent.length) {
+    lines.push(`  latest ${card.interactions.recent.length}:`);
+    for (const i of card.interactions.recent) {
+      const what = i.text !== null ? oneLine(i.text) : i.event ? `[${i.event}]` : "";
+      const by = i.staffName ? ` (by ${i.staffName})` : "";
+      lines.push(`  ${stamp(i.at)}  ${i.platform.padEnd(9)}${i.direction.padEnd(4)}${i.kind.padEnd(11)}${what}${by}`.trimEnd());
     }
   }
 
-  lines.push("", `Open feedback cases (${overview.openCases.length})`);
-  for (const fc of overview.openCases) {
+  lines.push("", `Open feedback cases (${card.openCases.length})`);
+  for (const fc of card.openCases) {
     lines.push(`  ${stamp(fc.openedAt)}  ${fc.source.padEnd(10)}${oneLine(fc.summary)}${fc.assignee ? ` [${fc.assignee}]` : ""} (case ${fc.id})`);
   }
 
-  lines.push("", ...formatScore(overview.score, lang));
+  lines.push("", ...formatScore(card.scores, lang));
   return `${lines.join("\n")}\n`;
 }
 
-function formatScore(score: CustomerOverview["score"], lang: Lang): string[] {
+function formatScore(score: CustomerCard["scores"], lang: Lang): string[] {
   if (!score) return ["Scores: not computed yet (run `tend analytics refresh`)"];
-  const why = score.explanation as unknown as ScoreExplanation;
+  const why: ScoreExplanation = score.explanation;
   const say = (part: { en: string; zh: string } | undefined) => (part ? (lang === "zh" ? part.zh : part.en) : "");
   const lines = [`Scores (computed ${stamp(score.computedAt)}; RFM over ${score.windowMonths} months)`];
-  const segment = score.rfmSegment ? (RFM_SEGMENT_LABELS[score.rfmSegment as RfmSegment]?.[lang] ?? score.rfmSegment) : "none";
-  const rfm = score.rfmRecency !== null ? ` (R ${score.rfmRecency}, F ${score.rfmFrequency}, M ${score.rfmMonetary})` : "";
+  const segment = score.rfm.segment ? (RFM_SEGMENT_LABELS[score.rfm.segment as RfmSegment]?.[lang] ?? score.rfm.segment) : "none";
+  const rfm = score.rfm.recency !== null ? ` (R ${score.rfm.recency}, F ${score.rfm.frequency}, M ${score.rfm.monetary})` : "";
   lines.push(`  RFM segment   ${segment}${rfm}`, `                ${say(why.rfm)}`);
   lines.push(`  Lifecycle     ${LIFECYCLE_STAGE_LABELS[score.lifecycleStage as LifecycleStageName][lang]}`, `                ${say(why.lifecycle)}`);
   lines.push(
@@ -238,9 +263,9 @@ function formatScore(score: CustomerOverview["score"], lang: Lang): string[] {
   const predicted = [
     score.probabilityAlive !== null ? `P(active) ${Math.round(score.probabilityAlive * 100)}%` : null,
     score.predictedPurchases !== null ? `${score.predictedPurchases.toFixed(2)} purchases expected` : null,
-    score.predictedClv !== null ? `predicted CLV ${score.predictedClv.toFixed(2)}` : null,
+    score.predictedClv !== null ? `predicted CLV ${score.predictedClv}` : null,
   ].filter(Boolean);
   lines.push(`  Predictions   ${predicted.length ? predicted.join(", ") : "none"}`, `                ${say(why.predictive)}`);
-  lines.push(`  Historic CLV  ${score.historicClv.toFixed(2)} (${score.orderCount} order${score.orderCount === 1 ? "" : "s"} to date)`);
+  lines.push(`  Historic CLV  ${score.historicClv} (${score.orderCount} order${score.orderCount === 1 ? "" : "s"} to date)`);
   return lines.map((l) => l.trimEnd());
 }
