@@ -14,6 +14,7 @@ import { RunningTendFound, openOrHandOver, runOnHolder } from "./remote-command.
 import { registerReportCommands } from "./report-commands.ts";
 import { registerOutreachReportCommand } from "./outreach-report-command.ts";
 import { registerOutreachCommands } from "./outreach-commands.ts";
+import { registerStaffCommands } from "./staff-commands.ts";
 import { runProgram } from "./run-program.ts";
 
 /**
@@ -72,6 +73,7 @@ export function buildProgram(context: CommandContext): Command {
   registerOutreachCommands(program, openDb, config, (text) => void stdout.write(text));
   registerClvCommands(program, { stdout, stderr });
   registerAnalyticsCommands(program, openDb, config, { stdout, stderr });
+  registerStaffCommands(program, openDb, (text) => void stdout.write(text));
   resolveFileArguments(program, context.cwd);
   return program;
 }
