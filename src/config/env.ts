@@ -263,6 +263,18 @@ const variables = {
     expect: "the Slack Web API base URL the staff app uses, ending in /api/, e.g. https://slack.com/api/",
     schema: z.url({ protocol: /^https?$/ }).default("https://slack.com/api/"),
   },
+  TEND_STAFF_INTERNAL_PREFIX: {
+    expect: "1 to 10 characters, no spaces: a takeover thread message starting with them stays an internal note, e.g. //",
+    schema: z.string().regex(/^\S{1,10}$/).default("//"),
+  },
+  TEND_STAFF_HIGH_VALUE_TIERS: {
+    expect: "comma-separated loyalty tier names whose customers' unrecognised messages alert staff, e.g. Gold,Platinum; unset: the top tier of LOYALTY_TIERS; none: no tier",
+    schema: z.string().trim().optional(),
+  },
+  TEND_STAFF_HIGH_VALUE_SEGMENTS: {
+    expect: "comma-separated RFM segments whose customers' unrecognised messages alert staff, e.g. champions,cannot_lose; none: no segment",
+    schema: z.string().trim().default("champions"),
+  },
   OUTREACH_RATE_TELEGRAM: {
     expect: `the pace of sends to Telegram, ${sendRateFormat}`,
     schema: z.string().trim().refine((value) => parseSendRates(value).ok).default(defaultSendRateSettings.telegram),

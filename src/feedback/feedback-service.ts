@@ -41,7 +41,15 @@ export interface FeedbackServiceOptions {
 export interface OpenCaseOptions {
   surveyResponseId?: string | null;
   assignee?: string | null;
+  /** Why staff should be alerted, when the source alone does not say (src/staff/alerts.ts). */
+  alert?: string | undefined;
 }
+
+/**
+ * Written in the transaction that opens a case (a staff alert, src/staff/alerts.ts), so a crash
+ * leaves both or neither. Returns true when it queued outbox rows (the dispatcher is woken).
+ */
+export type CaseOpenedHook = (tx: Prisma.TransactionClient, opened: FeedbackCase, options: OpenCaseOptions) => Promise<boolean>;
 
 export interface CloseCaseResult {
   case: FeedbackCase;
@@ -66,6 +74,7 @@ export class FeedbackService {
   private readonly outbox: OutboxRepository | undefined;
   private readonly enqueue: EnqueueOutbox;
   private readonly onError: (what: string, error: unknown) => void;
+  private caseOpenedHook: CaseOpenedHook | undefined;
 
   constructor(options: FeedbackServiceOptions) {
     const cases = options.cases ?? (options.prisma && new FeedbackCaseRepository(options.prisma));
@@ -87,16 +96,34 @@ export class FeedbackService {
     if (!text) throw new TendError("FEEDBACK_SUMMARY_REQUIRED", "a feedback case needs a summary of the problem");
     const customer = await this.customers.findById(customerId);
     if (!customer) throw new TendError("CUSTOMER_NOT_FOUND", `no customer with id ${customerId}`);
-    const opened = await this.cases.create({
+    const input = {
       customerId,
       source,
       summary: truncate(text, MAX_SUMMARY),
       surveyResponseId: options.surveyResponseId ?? null,
       assignee: options.assignee ?? null,
       openedAt: this.clock.now(),
-    });
+    };
+    const hook = this.caseOpenedHook;
+    let opened: FeedbackCase;
+    if (hook && this.prisma) {
+      let queued = false;
+      opened = await this.prisma.$transaction(async (tx) => {
+        const created = await new FeedbackCaseRepository(tx).create(input);
+        queued = await hook(tx, created, options);
+        return created;
+      });
+      if (queued) this.outbox?.queued();
+    } else {
+      opened = await this.cases.create(input);
+    }
     this.events.emit("feedback.case_opened", { caseId: opened.id, customerId, source, at: opened.openedAt });
     return opened;
+  }
+
+  /** Staff alerts (src/staff/alerts.ts): written with each case opened from now on. */
+  onCaseOpened(hook: CaseOpenedHook): void {
+    this.caseOpenedHook = hook;
   }
 
   /** Rewrites an open or closed case's summary, e.g. when a survey reason arrives after the score. */

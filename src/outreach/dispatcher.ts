@@ -1,7 +1,7 @@
 import { type ChannelAdapter, ChannelError, type Platform, platforms as allPlatforms } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ChannelIdentity, InteractionKind } from "../db/generated/client.ts";
-import type { ClaimedOutbox, OutboxRepository, TimelineEntry } from "../db/repositories/outbox-repository.ts";
+import type { ClaimedOutbox, OutboxEnd, OutboxRepository, TimelineEntry } from "../db/repositories/outbox-repository.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { type RetrySettings, defaultRetrySettings, retryDelayMs } from "./outbox-retry.ts";
@@ -26,6 +26,9 @@ export interface RunningChannels {
   channel(platform: Platform): ChannelAdapter | undefined;
   runningPlatforms(): Platform[];
 }
+
+/** Delivers one staff row (src/staff/staff-notifier.ts); throws ChannelError as a channel's send does. */
+export type StaffDelivery = (row: ClaimedOutbox) => Promise<void>;
 
 export type SendResult = "sent" | "unreachable" | "rate_limited" | "transient" | "rejected" | "dead" | "no_channel";
 
@@ -67,6 +70,10 @@ export interface DispatcherOptions {
   observer?: DispatchObserver | undefined;
   /** After a row was sent and recorded (e.g. a case follow-up stamps its case). */
   afterSent?: ((row: ClaimedOutbox, sentAt: Date) => Promise<void>) | undefined;
+  /** After a row ended unsent (failed, dead, skipped), e.g. a relayed staff reply gets its ⚠️. */
+  afterEnded?: ((row: ClaimedOutbox, end: OutboxEnd, reason: string) => Promise<void>) | undefined;
+  /** Delivers staff rows (audience "staff") to the staff app; without it this instance claims none. See sendToStaff. */
+  staff?: StaffDelivery | undefined;
   settings?: Partial<DispatcherSettings>;
   random?: () => number;
 }
@@ -125,10 +132,11 @@ export class Dispatcher {
   /** One round: claims due rows and handles them. Returns how many were claimed. */
   async runOnce(): Promise<number> {
     const platforms = this.options.channels.runningPlatforms();
-    if (this.stopping.signal.aborted || !platforms.length) return 0;
+    const staff = this.options.staff !== undefined;
+    if (this.stopping.signal.aborted || (!platforms.length && !staff)) return 0;
     const now = this.options.clock.now();
     const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
-    const rows = await this.options.outbox.claim({ instanceId: this.options.instanceId, platforms, now, leaseUntil, limit: this.settings.batchSize });
+    const rows = await this.options.outbox.claim({ instanceId: this.options.instanceId, platforms, staff, now, leaseUntil, limit: this.settings.batchSize });
     const byCustomer = new Map<string, ClaimedOutbox[]>();
     for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
     const queues = [...byCustomer.values()];
@@ -172,6 +180,7 @@ export class Dispatcher {
   private async handle(row: ClaimedOutbox, claimedUntil: Date): Promise<void> {
     let leaseUntil = claimedUntil.getTime();
     const { outbox, instanceId, clock } = this.options;
+    if (row.audience === "staff") return this.sendToStaff(row);
     const topic: OutreachTopic = isOutreachTopic(row.topic) ? row.topic : "transactional";
     const verdict = this.options.gate ? await this.options.gate(topic, row.customerId, clock.now()) : ({ action: "send" } as const);
     if (verdict.action === "defer") {
@@ -180,7 +189,7 @@ export class Dispatcher {
     }
     if (verdict.action === "skip") {
       this.options.observer?.policy("skip", verdict.reason);
-      return outbox.finish(row.id, instanceId, "skipped", verdict.reason);
+      return this.finish(row, "skipped", verdict.reason);
     }
 
     const running = this.options.channels.runningPlatforms();
@@ -254,14 +263,14 @@ export class Dispatcher {
         }
         case "rejected":
           observer?.send(platform, "rejected");
-          await outbox.finish(row.id, instanceId, "failed", reason, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
+          await this.finish(row, "failed", reason, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
           return "done";
         case "transient": {
           const failures = row.attempts + 1;
           if (failures >= this.settings.retry.maxAttempts) {
             observer?.send(platform, "dead");
             const why = `gave up after ${failures} tries: ${reason}`;
-            await outbox.finish(row.id, instanceId, "dead", why, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
+            await this.finish(row, "dead", why, { failedAttempt: true, timeline: { entry: timelineEntry(row), platform, at: now } });
             this.log.warn({ outboxId: row.id, platform, err: reason }, "message dead-lettered");
             return "done";
           }
@@ -296,14 +305,57 @@ export class Dispatcher {
     const reason = unreachable
       ? `unreachable on every linked channel (last: ${unreachable.error.message})`
       : `no linked channel${row.platform ? ` on ${row.platform}` : ""} reaches this customer`;
-    await outbox.finish(row.id, instanceId, "failed", reason, {
+    await this.finish(row, "failed", reason, {
       ...(unreachable ? { timeline: { entry: timelineEntry(row), platform: unreachable.identity.platform, at: clock.now() } } : {}),
     });
+  }
+
+  /** Ends a row unsent and tells `afterEnded` (a relayed staff reply's ⚠️). */
+  private async finish(row: ClaimedOutbox, end: OutboxEnd, reason: string, options: Parameters<OutboxRepository["finish"]>[4] = {}): Promise<void> {
+    await this.options.outbox.finish(row.id, this.options.instanceId, end, reason, options);
+    await this.options.afterEnded?.(row, end, reason).catch((error: unknown) =>
+      this.log.error({ outboxId: row.id, err: describeError(error) }, "bookkeeping after an unsent message failed"),
+    );
+  }
+
+  // --- Staff rows (audience "staff"): alerts and takeover threads for the staff app ---
+
+  /**
+   * A staff row goes to the staff app, not to the customer: no contact policy (staff are not
+   * customers), no customer timeline entry. Retries, rate limits and dead letters as above.
+   */
+  private async sendToStaff(row: ClaimedOutbox): Promise<void> {
+    const { outbox, instanceId, clock } = this.options;
+    try {
+      await this.options.staff!(row);
+    } catch (thrown) {
+      const error = thrown instanceof ChannelError ? thrown : new ChannelError("slack", "transient", describeError(thrown), { cause: thrown });
+      const now = clock.now();
+      if (error.kind === "rate_limited") {
+        const waitMs = Math.max(1000, error.retryAfterMs ?? 1000);
+        return outbox.reschedule(row.id, instanceId, { notBefore: new Date(now.getTime() + waitMs), error: error.message });
+      }
+      if (error.kind === "transient") {
+        const failures = row.attempts + 1;
+        if (failures < this.settings.retry.maxAttempts) {
+          const notBefore = new Date(now.getTime() + retryDelayMs(failures, this.settings.retry, this.random));
+          return outbox.reschedule(row.id, instanceId, { notBefore, error: error.message, failedAttempt: true });
+        }
+        this.log.warn({ outboxId: row.id, err: error.message }, "staff message dead-lettered");
+        return this.finish(row, "dead", `gave up after ${failures} tries: ${error.message}`, { failedAttempt: true });
+      }
+      this.log.warn({ outboxId: row.id, err: error.message }, "staff message refused");
+      return this.finish(row, "failed", error.message, { failedAttempt: true });
+    }
+    await outbox.markStaffSent(row.id, instanceId, clock.now());
   }
 }
 
 function timelineEntry(row: ClaimedOutbox): TimelineEntry {
   const metadata: TimelineEntry["metadata"] = { proactive: true, outboxId: row.id };
+  // A message a staff member wrote (a takeover reply) carries their name onto the timeline.
+  const author = row.details?.author as { id?: unknown; name?: unknown } | undefined;
+  if (typeof author?.name === "string") Object.assign(metadata, { by: author.name, byId: author.id });
   if (row.message.choices?.length) metadata.choices = row.message.choices.map((c) => ({ id: c.id, label: c.label }));
   if (row.message.attachment) metadata.attachment = { fileName: row.message.attachment.fileName, contentType: row.message.attachment.contentType };
   return { customerId: row.customerId, kind: interactionKindOf(row.topic), text: row.message.text, metadata };

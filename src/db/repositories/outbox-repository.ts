@@ -25,7 +25,13 @@ export interface OutboxDraft {
   notBefore: Date;
   /** Only on this platform; omitted: the customer's most recently active reachable channel. */
   platform?: Platform | undefined;
+  /** "staff": for the staff app (src/staff/staff-notifier.ts), not the customer; customerId is the customer concerned. */
+  audience?: OutboxAudience | undefined;
+  /** What the row's sender needs besides the message (a staff notice, who wrote it); kept in the payload. */
+  details?: Prisma.InputJsonObject | undefined;
 }
+
+export type OutboxAudience = "customer" | "staff";
 
 /** A row the dispatcher holds a lease on. */
 export interface ClaimedOutbox {
@@ -38,6 +44,9 @@ export interface ClaimedOutbox {
   dedupeKey: string;
   attempts: number;
   notBefore: Date;
+  audience: OutboxAudience;
+  /** The draft's `details`, as stored. */
+  details: Record<string, unknown> | undefined;
 }
 
 /** What the customer's timeline records for a sent (or failed) outbox message. */
@@ -67,10 +76,11 @@ export async function enqueue(db: Db, drafts: readonly OutboxDraft[]): Promise<n
       customerId: draft.customerId,
       topic: draft.topic,
       kind: draft.kind,
-      payload: payloadOf(draft.message),
+      payload: draft.details ? { ...payloadOf(draft.message), details: draft.details } : payloadOf(draft.message),
       dedupeKey: draft.dedupeKey,
       notBefore: draft.notBefore,
       platform: draft.platform ?? null,
+      audience: draft.audience ?? "customer",
     })),
     skipDuplicates: true,
   });
@@ -108,9 +118,10 @@ export class OutboxRepository {
    * come and rows whose sender's lease ran out (it died mid-send). Only rows this instance can
    * send: on one of `platforms`, or with no platform and a customer reachable on one of them.
    * SKIP LOCKED lets several dispatchers claim at once without waiting on or taking each other's rows.
+   * Staff rows (audience staff) only with `staff`: this instance runs the staff app.
    */
-  async claim(input: { instanceId: string; platforms: readonly Platform[]; now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedOutbox[]> {
-    if (!input.platforms.length || input.limit <= 0) return [];
+  async claim(input: { instanceId: string; platforms: readonly Platform[]; staff?: boolean; now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedOutbox[]> {
+    if ((!input.platforms.length && !input.staff) || input.limit <= 0) return [];
     const now = input.now.toISOString();
     const platforms = [...input.platforms];
     const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
@@ -118,11 +129,13 @@ export class OutboxRepository {
         SELECT o."id" FROM "OutboxMessage" o
         WHERE ((o."status" = 'pending' AND o."notBefore" <= ${now}::timestamp(3))
                OR (o."status" = 'sending' AND o."lockedUntil" < ${now}::timestamp(3)))
-          AND (o."platform"::text = ANY(${platforms}::text[])
+          AND ((o."audience" = 'customer'
+               AND (o."platform"::text = ANY(${platforms}::text[])
                OR (o."platform" IS NULL AND EXISTS (
                     SELECT 1 FROM "ChannelIdentity" c
                     WHERE c."customerId" = o."customerId" AND c."unreachableAt" IS NULL
-                      AND c."platform"::text = ANY(${platforms}::text[]))))
+                      AND c."platform"::text = ANY(${platforms}::text[])))))
+            OR (o."audience" = 'staff' AND ${input.staff === true}::boolean))
         ORDER BY o."notBefore"
         LIMIT ${input.limit}
         FOR UPDATE OF o SKIP LOCKED
@@ -169,6 +182,14 @@ export class OutboxRepository {
       if (!receipt.platformMessageId || !isUniqueViolation(error)) throw error;
       await write(null);
     }
+  }
+
+  /** A staff row reached the staff app: done, with no customer timeline entry (staff saw it, not the customer). */
+  async markStaffSent(id: string, instanceId: string, sentAt: Date): Promise<void> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: instanceId },
+      data: { status: "sent", sentAt, deferReason: null, lockedBy: null, lockedUntil: null },
+    });
   }
 
   /**
@@ -329,5 +350,12 @@ function toClaimed(row: OutboxMessage): ClaimedOutbox {
     dedupeKey: row.dedupeKey,
     attempts: row.attempts,
     notBefore: row.notBefore,
+    audience: row.audience,
+    details: detailsOf(row.payload),
   };
+}
+
+function detailsOf(payload: unknown): Record<string, unknown> | undefined {
+  const details = (payload as { details?: unknown } | null)?.details;
+  return details && typeof details === "object" && !Array.isArray(details) ? (details as Record<string, unknown>) : undefined;
 }
