@@ -115,6 +115,7 @@ export async function startTend({
             policy: contactPolicySettings(config),
             plan: carePlans.campaigns,
             onQueued: () => services.outbox.queued(),
+            staff: services.staff,
           }),
         });
       },

@@ -8,10 +8,12 @@ import { defaultLoyaltySettings } from "../src/loyalty/settings.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { CampaignService } from "../src/outreach/campaign-service.ts";
+import { StaffService } from "../src/staff/staff-service.ts";
 import { describeEachDatabase } from "./support/databases.ts";
 
 const KEY = "campaign-api-test-key-0123456789";
-const auth = { authorization: `Bearer ${KEY}` };
+/** Requests go with Mei's own named key: she is the actor the campaign and the audit record. */
+const auth = { authorization: "" };
 const NOW = "2030-05-06T12:00:00.000Z";
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
@@ -20,6 +22,7 @@ describeEachDatabase("campaign HTTP API", (db) => {
   const clock = new ManualClock(NOW);
   let app: FastifyInstance;
   let enabled = true;
+  let mei = "";
 
   beforeAll(async () => {
     app = createHttpServer({ logger: createLogger("silent"), metrics: createMetrics() });
@@ -29,12 +32,15 @@ describeEachDatabase("campaign HTTP API", (db) => {
       },
       control: 0,
     };
+    const staff = new StaffService({ prisma: db().prisma, clock, settings: { legacyApiKey: KEY } });
+    mei = unique("mei");
+    auth.authorization = `Bearer ${(await staff.createApiKey(mei, "staff")).key}`;
     registerApiRoutes(app, {
       ingest: undefined as never,
-      apiKey: KEY,
+      staff,
       moreRoutes: (api) =>
         registerCampaignRoutes(api, {
-          campaigns: new CampaignService({ db: db(), clock, tierRules: defaultLoyaltySettings, policy: { defaultQuietHours: null, poorRatingPauseDays: 14 }, plan }),
+          campaigns: new CampaignService({ db: db(), clock, tierRules: defaultLoyaltySettings, policy: { defaultQuietHours: null, poorRatingPauseDays: 14 }, plan, staff }),
         }),
     });
     await app.ready();
@@ -96,7 +102,7 @@ describeEachDatabase("campaign HTTP API", (db) => {
       [{ ...body("x"), controlShare: "5%" }, "controlShare", /must be a number/],
       [{ ...body("x"), scheduledAt: "tomorrow" }, "scheduledAt", /ISO time with its zone/],
       [{ ...body("x"), scheduledAt: "2030-05-06T10:00:00Z" }, "scheduledAt", /must not be in the past/],
-      [{ ...body("x"), by: undefined }, "by", /is required/],
+      [{ ...body("x"), by: "" }, "by", /must not be empty/],
       [{ ...body("x"), name: "a\u0000b" }, "name", /NUL/],
     ];
     for (const [payload, path, message] of cases) {
@@ -113,7 +119,6 @@ describeEachDatabase("campaign HTTP API", (db) => {
     for (const [url, payload, path] of [
       [`/api/campaigns/${created.id}/preview`, { limit: 0 }, "limit"],
       [`/api/campaigns/${created.id}/preview`, { limit: "ten" }, "limit"],
-      [`/api/campaigns/${created.id}/send`, {}, "by"],
       [`/api/campaigns/${created.id}/send`, { by: "" }, "by"],
       [`/api/campaigns/${created.id}/cancel`, { by: "Mei", reason: "x" }, "reason"],
     ] as const) {
@@ -139,7 +144,7 @@ describeEachDatabase("campaign HTTP API", (db) => {
       audience: `tags any of ${tag}; tier Bronze`,
       controlShare: 0,
       scheduledAt: NOW,
-      createdBy: "Mei",
+      createdBy: mei,
       sentBy: null,
       counts: { queued: 0, control: 0, unreachable: 0, cancelled: 0 },
     });
@@ -157,14 +162,21 @@ describeEachDatabase("campaign HTTP API", (db) => {
 
     const sent = await post(`/api/campaigns/${campaign.id}/send`, { by: "Bo" });
     expect(sent.statusCode).toBe(200);
-    expect(sent.json()).toMatchObject({ status: "sent", queued: 2, control: 0, unreachable: 0, campaign: { status: "sent", sentBy: "Bo", sentAt: NOW } });
+    expect(sent.json()).toMatchObject({ status: "sent", queued: 2, control: 0, unreachable: 0, campaign: { status: "sent", sentBy: mei, sentAt: NOW } });
     const again = await post(`/api/campaigns/${campaign.id}/send`, { by: "Bo" });
     expect(again.json()).toMatchObject({ status: "already_sent", queued: 0 });
     expect(await db().prisma.outboxMessage.count({ where: { dedupeKey: { startsWith: `campaign:${campaign.id}:` } } })).toBe(2);
     expect((await app.inject({ method: "GET", url: `/api/campaigns/${campaign.id}`, headers: auth })).json().delivery).toEqual({ pending: 2 });
 
     const cancelled = await post(`/api/campaigns/${campaign.id}/cancel`, { by: "Lee" });
-    expect(cancelled.json()).toMatchObject({ status: "cancelled", stopped: 2, campaign: { status: "cancelled", cancelledBy: "Lee", counts: { cancelled: 2 } } });
+    expect(cancelled.json()).toMatchObject({ status: "cancelled", stopped: 2, campaign: { status: "cancelled", cancelledBy: mei, counts: { cancelled: 2 } } });
+    // The record names the key's staff member; a different name in `by` is kept in the audit as requestedBy.
+    const audit = await db().prisma.staffAuditEntry.findMany({ where: { target: campaign.id }, orderBy: { action: "asc" } });
+    expect(audit.map((a) => [a.action, a.actorId, a.via, a.outcome, a.detail])).toEqual([
+      ["campaign.cancel", `apikey:${mei}`, "api", "ok", { stopped: 2, requestedBy: "Lee" }],
+      ["campaign.create", `apikey:${mei}`, "api", "ok", { requestedBy: "Mei" }],
+      ["campaign.send", `apikey:${mei}`, "api", "ok", { queued: 2, control: 0, unreachable: 0, requestedBy: "Bo" }],
+    ]);
     const afterCancel = await post(`/api/campaigns/${campaign.id}/send`, { by: "Bo" });
     expect(afterCancel.statusCode).toBe(409);
     expect(afterCancel.json().error).toMatch(/cancelled/);

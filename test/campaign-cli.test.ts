@@ -84,6 +84,14 @@ describeEachDatabase("tend outreach campaign", (db) => {
     expect(shown).toMatchObject({ status: "sent", sentBy: "Bo", delivery: { pending: 2 } });
     expect(await tend(db(), ["cancel", created.id, "--by", "Lee"])).toBe(`Campaign ${created.id} cancelled; 2 queued messages will not be sent\n`);
     await expect(tend(db(), ["send", created.id, "--by", "Bo"])).rejects.toThrow(/was cancelled: it cannot be sent/);
+    // Audited as the staff member named with --by, on the command line.
+    const audit = await db().prisma.staffAuditEntry.findMany({ where: { target: created.id }, orderBy: [{ action: "asc" }, { outcome: "asc" }] });
+    expect(audit.map((a) => [a.action, a.actorId, a.via, a.outcome])).toEqual([
+      ["campaign.cancel", "cli:Lee", "cli", "ok"],
+      ["campaign.create", "cli:Mei", "cli", "ok"],
+      ["campaign.send", "cli:Bo", "cli", "ok"],
+      ["campaign.send", "cli:Bo", "cli", "refused"],
+    ]);
   });
 
   it("says which option is wrong, refuses to send while campaigns are off, and names an unknown campaign", async () => {

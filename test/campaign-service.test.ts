@@ -11,6 +11,8 @@ import { defaultLoyaltySettings } from "../src/loyalty/settings.ts";
 import { tierFor } from "../src/loyalty/tiers.ts";
 import { type CampaignSegment, segmentPage, segmentPages } from "../src/outreach/campaign-segment.ts";
 import { CampaignService } from "../src/outreach/campaign-service.ts";
+import type { Actor } from "../src/staff/actor.ts";
+import { StaffService } from "../src/staff/staff-service.ts";
 import { contactGate } from "../src/outreach/contact-gate.ts";
 import type { ContactPolicySettings } from "../src/outreach/contact-policy.ts";
 import { Dispatcher } from "../src/outreach/dispatcher.ts";
@@ -22,6 +24,8 @@ const NOW = "2030-03-04T12:00:00.000Z";
 const policy: ContactPolicySettings = { defaultQuietHours: null, poorRatingPauseDays: 14 };
 const tierRules = defaultLoyaltySettings;
 let seq = 0;
+/** A staff member acting through the API. */
+const as = (name: string) => ({ actor: { kind: "staff", id: `apikey:${name}`, name, via: "api" } satisfies Actor });
 const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 
 class FakeChannel implements ChannelAdapter {
@@ -46,6 +50,7 @@ describeEachDatabase("staff campaigns", (db) => {
       policy,
       plan: { enabled: options.enabled ?? true, control: options.control ?? 0 },
       batchSize: options.batchSize ?? 500,
+      staff: new StaffService({ prisma: prisma(), clock }),
     });
   }
 
@@ -100,7 +105,7 @@ describeEachDatabase("staff campaigns", (db) => {
   async function create(svc: CampaignService, body: Record<string, unknown>) {
     const parsed = svc.parseDraft(body);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    return svc.create(parsed.value, "Mei");
+    return svc.create(parsed.value, as("Mei"));
   }
 
   const campaignRows = (campaignId: string) =>
@@ -247,7 +252,7 @@ describeEachDatabase("staff campaigns", (db) => {
     expect(expected.length).toBeGreaterThan(4);
     expect(expected.length).toBeLessThan(26);
 
-    const sent = await svc.send(campaign.id, "Mei");
+    const sent = await svc.send(campaign.id, as("Mei"));
     expect(sent).toMatchObject({ status: "sent", queued: 60 - expected.length, control: expected.length, unreachable: 0 });
     const rows = await campaignRows(campaign.id);
     expect(rows.filter((r) => r.status === "control").map((r) => r.customerId).sort()).toEqual(expected.sort());
@@ -273,7 +278,7 @@ describeEachDatabase("staff campaigns", (db) => {
     await prisma().outboxMessage.create({
       data: { customerId: members[0]!.id, topic: "marketing", kind: "campaign", payload: { text: "x" }, dedupeKey: `campaign:${campaign.id}:${members[0]!.id}`, notBefore: new Date(NOW) },
     });
-    const first = await svc.send(campaign.id, "Mei");
+    const first = await svc.send(campaign.id, as("Mei"));
     expect(first).toMatchObject({ status: "sent", queued: 8, control: 0, unreachable: 1 });
     if (first.status !== "sent") throw new Error("not sent");
     expect(first.campaign).toMatchObject({ status: "sent", sentBy: "Mei", sentAt: NOW, counts: { queued: 8, control: 0, unreachable: 1, cancelled: 0 } });
@@ -281,13 +286,13 @@ describeEachDatabase("staff campaigns", (db) => {
     expect(rows).toHaveLength(9);
     expect(rows.every((r) => r.status === "pending" && r.notBefore.toISOString() === NOW && r.platform === null)).toBe(true);
 
-    const again = await svc.send(campaign.id, "Bo");
+    const again = await svc.send(campaign.id, as("Bo"));
     expect(again).toMatchObject({ status: "already_sent", queued: 0, campaign: { sentBy: "Mei" } });
     expect(await campaignRows(campaign.id)).toHaveLength(9);
 
     // A segment naming channels is sent on them.
     const onTelegram = await create(svc, draft(tag, { segment: { tags: { any: [tag] }, channels: ["telegram"] } }));
-    await svc.send(onTelegram.id, "Mei");
+    await svc.send(onTelegram.id, as("Mei"));
     expect(new Set((await campaignRows(onTelegram.id)).map((r) => r.platform))).toEqual(new Set(["telegram"]));
   });
 
@@ -297,10 +302,10 @@ describeEachDatabase("staff campaigns", (db) => {
     await customer(tag);
     const off = service(clock, { enabled: false });
     const campaign = await create(off, draft(tag));
-    expect(await off.send(campaign.id, "Mei")).toEqual({ status: "disabled" });
+    expect(await off.send(campaign.id, as("Mei"))).toEqual({ status: "disabled" });
     expect(await campaignRows(campaign.id)).toEqual([]);
     expect((await off.preview(campaign.id, 5))!.total).toBe(1);
-    expect(await off.send("00000000-0000-4000-8000-000000000000", "Mei")).toEqual({ status: "not_found" });
+    expect(await off.send("00000000-0000-4000-8000-000000000000", as("Mei"))).toEqual({ status: "not_found" });
   });
 
   it("is delivered by the dispatcher under the contact policy at the scheduled time: consenting customers get it, others are skipped with the reason, control rows never go", async () => {
@@ -311,7 +316,7 @@ describeEachDatabase("staff campaigns", (db) => {
     const telegram = new FakeChannel("telegram");
     const svc = service(clock);
     const campaign = await create(svc, draft(tag, { scheduledAt: "2030-03-04T15:00:00Z", segment: { tags: { any: [tag] } } }));
-    expect(await svc.send(campaign.id, "Mei")).toMatchObject({ status: "sent", queued: 2 });
+    expect(await svc.send(campaign.id, as("Mei"))).toMatchObject({ status: "sent", queued: 2 });
 
     const outbox = new OutboxRepository(prisma());
     const dispatcher = new Dispatcher({
@@ -341,7 +346,7 @@ describeEachDatabase("staff campaigns", (db) => {
     const tag2 = unique("deliver-control");
     for (let i = 0; i < 12; i++) await customer(tag2);
     const withControl = await create(service(clock, { control: 0.5 }), draft(tag2));
-    const result = await service(clock, { control: 0.5 }).send(withControl.id, "Mei");
+    const result = await service(clock, { control: 0.5 }).send(withControl.id, as("Mei"));
     if (result.status !== "sent") throw new Error("not sent");
     for (let round = 0; round < 20; round++) if ((await dispatcher.runOnce()) === 0) break;
     const after = await campaignRows(withControl.id);
@@ -356,19 +361,32 @@ describeEachDatabase("staff campaigns", (db) => {
     await customer(tag);
     const svc = service(clock);
     const draftOnly = await create(svc, draft(tag));
-    expect(await svc.cancel(draftOnly.id, "Lee")).toMatchObject({ status: "cancelled", stopped: 0, campaign: { status: "cancelled", cancelledBy: "Lee", cancelledAt: NOW } });
-    expect(await svc.send(draftOnly.id, "Mei")).toMatchObject({ status: "cancelled" });
+    expect(await svc.cancel(draftOnly.id, as("Lee"))).toMatchObject({ status: "cancelled", stopped: 0, campaign: { status: "cancelled", cancelledBy: "Lee", cancelledAt: NOW } });
+    expect(await svc.send(draftOnly.id, as("Mei"))).toMatchObject({ status: "cancelled" });
     expect(await campaignRows(draftOnly.id)).toEqual([]);
 
     const sent = await create(svc, draft(tag, { scheduledAt: "2030-03-05T09:00:00Z" }));
-    await svc.send(sent.id, "Mei");
-    const cancelled = await svc.cancel(sent.id, "Lee");
+    await svc.send(sent.id, as("Mei"));
+    const cancelled = await svc.cancel(sent.id, as("Lee"));
     expect(cancelled).toMatchObject({ status: "cancelled", stopped: 2, campaign: { counts: { queued: 2, cancelled: 2 } } });
     expect((await campaignRows(sent.id)).map((r) => [r.status, r.lastError])).toEqual([
       ["cancelled", "the campaign was cancelled"],
       ["cancelled", "the campaign was cancelled"],
     ]);
-    expect(await svc.cancel(sent.id, "Lee")).toMatchObject({ status: "already_cancelled", stopped: 0 });
-    expect(await svc.cancel("nope", "Lee")).toBeNull();
+    expect(await svc.cancel(sent.id, as("Lee"))).toMatchObject({ status: "already_cancelled", stopped: 0 });
+
+    // The staff audit log has each action with its actor, written with the change; a refused send too.
+    const audit = await prisma().staffAuditEntry.findMany({ where: { target: sent.id }, orderBy: { action: "asc" } });
+    expect(audit.map((a) => [a.action, a.actorName, a.actorId, a.outcome])).toEqual([
+      ["campaign.cancel", "Lee", "apikey:Lee", "ok"],
+      ["campaign.create", "Mei", "apikey:Mei", "ok"],
+      ["campaign.send", "Mei", "apikey:Mei", "ok"],
+    ]);
+    expect(audit[0]!.detail).toEqual({ stopped: 2 });
+    expect(audit[1]!.after).toMatchObject({ name: `campaign ${tag}`, audience: `tags any of ${tag}`, scheduledAt: "2030-03-05T09:00:00.000Z" });
+    expect(audit[2]!.detail).toEqual({ queued: 2, control: 0, unreachable: 0 });
+    const refused = await prisma().staffAuditEntry.findMany({ where: { target: draftOnly.id, action: "campaign.send" } });
+    expect(refused.map((a) => [a.outcome, a.detail])).toEqual([["refused", { reason: "cancelled" }]]);
+    expect(await svc.cancel("nope", as("Lee"))).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import type { Config } from "../config/env.ts";
 import type { Database } from "../db/database.ts";
 import { TendError } from "../errors.ts";
 import type { FieldError } from "../ingest/schemas.ts";
-import type { CampaignService, CampaignView } from "../outreach/campaign-service.ts";
+import type { CampaignActor, CampaignService, CampaignView } from "../outreach/campaign-service.ts";
 
 /** Recipients `campaign preview` lists unless --limit says otherwise. */
 const DEFAULT_PREVIEW_LIMIT = 20;
@@ -60,6 +60,7 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
     const { contactPolicySettings } = await import("../outreach/contact-policy-settings.ts");
     const { loadCarePlans } = await import("../outreach/care-plans-file.ts");
     const { systemClock } = await import("../core/clock.ts");
+    const { StaffService } = await import("../staff/staff-service.ts");
     const settings = config();
     // Read before the database opens: a bad plans file fails fast.
     const plans = loadCarePlans(settings.CARE_PLANS_FILE);
@@ -71,6 +72,8 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
         tierRules: loyaltySettingsFromConfig(settings),
         policy: contactPolicySettings(settings),
         plan: plans.campaigns,
+        // Create, send and cancel are audited as the staff member named with --by, on the command line.
+        staff: new StaffService({ prisma: db.prisma, clock: systemClock }),
       });
       return await work(service);
     } finally {
@@ -102,7 +105,7 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
       await withService(async (service) => {
         const parsed = service.parseDraft(body);
         if (!parsed.ok) throw invalidOptions(parsed.errors);
-        const created = await service.create(parsed.value, options.by);
+        const created = await service.create(parsed.value, await staffActor(options.by));
         print(options.json, created, `Created draft campaign ${created.id} "${created.name}" for ${created.audience}; preview it with \`tend outreach campaign preview ${created.id}\`\n`);
       });
     });
@@ -154,7 +157,7 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
     .option("--json", "print JSON instead of text")
     .action(async (id: string, options: { by: string; json?: boolean }) => {
       await withService(async (service) => {
-        const outcome = await service.send(id, options.by);
+        const outcome = await service.send(id, await staffActor(options.by));
         switch (outcome.status) {
           case "not_found":
             throw noSuchCampaign(id);
@@ -183,7 +186,7 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
     .option("--json", "print JSON instead of text")
     .action(async (id: string, options: { by: string; json?: boolean }) => {
       await withService(async (service) => {
-        const result = await service.cancel(id, options.by);
+        const result = await service.cancel(id, await staffActor(options.by));
         if (!result) throw noSuchCampaign(id);
         print(
           options.json,
@@ -192,6 +195,12 @@ export function registerCampaignCommands(outreach: Command, openDb: () => Promis
         );
       });
     });
+}
+
+/** The CLI's actor: the staff member --by names (the OS user is the running Tend's when the command is handed to it). */
+async function staffActor(name: string): Promise<CampaignActor> {
+  const { cliActor } = await import("../staff/actor.ts");
+  return { actor: cliActor(name.trim()) };
 }
 
 function createBody(options: CreateOptions): Record<string, unknown> {

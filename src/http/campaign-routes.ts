@@ -2,14 +2,15 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { CampaignService } from "../outreach/campaign-service.ts";
 import { staffName } from "../outreach/campaign-input.ts";
+import { actorOf } from "./staff-actor.ts";
 import { parseRequestBody, validationFailed } from "./validation-reply.ts";
 
 export interface CampaignRouteDependencies {
   campaigns: CampaignService;
 }
 
-const byRequired = staffName.describe("the staff member acting");
-const actionBody = z.strictObject({ by: byRequired }, { error: "must be a JSON object" });
+/** `by` is accepted and kept in the audit as requestedBy when it differs: the record names the caller's actor (its API key). */
+const actionBody = z.strictObject({ by: staffName.optional() }, { error: "must be a JSON object" });
 const previewBody = z.strictObject(
   { limit: z.number({ error: "must be a whole number from 1 to 1000" }).int("must be a whole number from 1 to 1000").min(1, "must be from 1 to 1000").max(1000, "must be from 1 to 1000").optional() },
   { error: "must be a JSON object" },
@@ -20,15 +21,15 @@ const notFound = (reply: FastifyReply) => reply.code(404).send({ error: "no such
 
 /**
  * Staff campaigns (issue 9 §3): create a draft, list, show, preview who gets what and what the contact
- * policy would do, send (queues the outbox rows; the dispatcher delivers), cancel. The acting staff
- * member is named in `by`: create and send and cancel record who.
+ * policy would do, send (queues the outbox rows; the dispatcher delivers), cancel. Create, send and
+ * cancel act as the caller's actor (the API key's staff member or integration): the campaign and the
+ * staff audit log record it.
  */
 export function registerCampaignRoutes(api: FastifyInstance, { campaigns }: CampaignRouteDependencies): void {
   api.post("/campaigns", async (request, reply) => {
     const parsed = campaigns.parseDraft(request.body);
     if (!parsed.ok) return reply.code(422).send(validationFailed(parsed.errors));
-    if (!parsed.value.by) return reply.code(422).send(validationFailed([{ path: "by", message: "is required: the name of the staff member creating the campaign" }]));
-    return reply.code(201).send(await campaigns.create(parsed.value, parsed.value.by));
+    return reply.code(201).send(await campaigns.create(parsed.value, { actor: actorOf(request), requestedBy: parsed.value.by }));
   });
 
   api.get("/campaigns", async (request, reply) => {
@@ -52,7 +53,7 @@ export function registerCampaignRoutes(api: FastifyInstance, { campaigns }: Camp
   api.post<{ Params: { id: string } }>("/campaigns/:id/send", async (request, reply) => {
     const parsed = parseRequestBody(actionBody, request.body);
     if (!parsed.ok) return reply.code(422).send(parsed.body);
-    const outcome = await campaigns.send(request.params.id, parsed.value.by);
+    const outcome = await campaigns.send(request.params.id, { actor: actorOf(request), requestedBy: parsed.value.by });
     switch (outcome.status) {
       case "not_found":
         return notFound(reply);
@@ -70,7 +71,7 @@ export function registerCampaignRoutes(api: FastifyInstance, { campaigns }: Camp
   api.post<{ Params: { id: string } }>("/campaigns/:id/cancel", async (request, reply) => {
     const parsed = parseRequestBody(actionBody, request.body);
     if (!parsed.ok) return reply.code(422).send(parsed.body);
-    const result = await campaigns.cancel(request.params.id, parsed.value.by);
+    const result = await campaigns.cancel(request.params.id, { actor: actorOf(request), requestedBy: parsed.value.by });
     return result ?? notFound(reply);
   });
 }

@@ -1,7 +1,8 @@
 import type { Clock } from "../core/clock.ts";
 import { withTryAdvisoryLock } from "../db/advisory-lock.ts";
 import type { Database } from "../db/database.ts";
-import { type Campaign, CampaignRepository, type CampaignRecipientRow } from "../db/repositories/campaign-repository.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import { type Campaign, CampaignRepository, type CampaignRecipientRow, type WithinChange } from "../db/repositories/campaign-repository.ts";
 import { ContactFactsRepository } from "../db/repositories/contact-facts-repository.ts";
 import { type FieldError, fieldErrors } from "../ingest/schemas.ts";
 import type { CarePlans } from "./care-plans-file.ts";
@@ -9,6 +10,8 @@ import { type CampaignContent, campaignAudience } from "./campaign-audience.ts";
 import { type CampaignDraftInput, campaignDraftSchema, describeSegment } from "./campaign-input.ts";
 import { type CampaignPreview, previewCampaign } from "./campaign-preview.ts";
 import type { CampaignSegment, TierRules } from "./campaign-segment.ts";
+import type { Actor } from "../staff/actor.ts";
+import type { StaffService } from "../staff/staff-service.ts";
 import type { ContactPolicySettings } from "./contact-policy.ts";
 import type { LocalizedTemplate } from "./templates.ts";
 
@@ -44,9 +47,6 @@ export type SendOutcome =
   | { status: "disabled" }
   | { status: "not_found" };
 
-/** Audits one staff action on a campaign (the staff audit log, once it is there). */
-export type CampaignAudit = (action: "campaign.create" | "campaign.send" | "campaign.cancel", campaign: CampaignView, detail: Record<string, unknown>) => Promise<void>;
-
 export interface CampaignServiceOptions {
   db: Database;
   clock: Clock;
@@ -59,6 +59,14 @@ export interface CampaignServiceOptions {
   onQueued?: () => void;
   /** Recipients read and rows written per transaction. */
   batchSize?: number;
+  /** The staff audit log: create, send and cancel are recorded with their actor, in the transaction of the change. */
+  staff?: Pick<StaffService, "auditIn"> | undefined;
+}
+
+/** The staff member acting, and the name a request gave in `by` when it differs (kept in the audit as requestedBy). */
+export interface CampaignActor {
+  actor: Actor;
+  requestedBy?: string | undefined;
 }
 
 /** Staff campaigns (issue 9 §3): create a draft, preview it, send it through the outbox, cancel it. One service for the API and the CLI. */
@@ -80,10 +88,12 @@ export class CampaignService {
     return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: fieldErrors(parsed.error) };
   }
 
-  async create(draft: CampaignDraftInput, by: string, audit?: CampaignAudit): Promise<CampaignView> {
-    const created = viewOf(await this.campaigns.create({ ...draft, createdBy: by }));
-    await audit?.("campaign.create", created, { audience: created.audience, controlShare: created.controlShare });
-    return created;
+  async create(draft: CampaignDraftInput, by: CampaignActor): Promise<CampaignView> {
+    const created = await this.campaigns.create(
+      { ...draft, createdBy: by.actor.name },
+      this.audited(by, "campaign.create", (campaign) => ({ after: { name: campaign.name, audience: describeSegment(segmentOf(campaign)), controlShare: campaign.controlShare, scheduledAt: campaign.scheduledAt.toISOString() } })),
+    );
+    return viewOf(created);
   }
 
   async list(limit = 100): Promise<CampaignView[]> {
@@ -113,28 +123,28 @@ export class CampaignService {
    * campaign); a send cut off half-way is completed by sending again. The rows are due at the
    * scheduled time; the dispatcher delivers them.
    */
-  async send(id: string, by: string, audit?: CampaignAudit): Promise<SendOutcome> {
+  async send(id: string, by: CampaignActor): Promise<SendOutcome> {
     const found = await this.campaigns.find(id);
     if (!found) return { status: "not_found" };
     if (found.status === "sent") return { status: "already_sent", campaign: viewOf(found), queued: 0, control: 0 };
-    if (found.status === "cancelled") return { status: "cancelled", campaign: viewOf(found) };
-    if (!this.options.plan.enabled) return { status: "disabled" };
+    const refused = found.status === "cancelled" ? "cancelled" : !this.options.plan.enabled ? "campaigns are off (plans.campaigns.enabled)" : null;
+    if (refused) {
+      await this.options.staff?.auditIn(undefined, by.actor, "campaign.send", { target: found.id, outcome: "refused", detail: { reason: refused, ...requested(by) } });
+      return found.status === "cancelled" ? { status: "cancelled", campaign: viewOf(found) } : { status: "disabled" };
+    }
     const outcome = await withTryAdvisoryLock(this.options.db, `tend:campaign:${found.id}`, () => this.queueAll(found, by));
-    if (!outcome) return { status: "busy" };
-    if (outcome.status === "sent") await audit?.("campaign.send", outcome.campaign, { queued: outcome.queued, control: outcome.control, unreachable: outcome.unreachable });
-    return outcome;
+    return outcome ?? { status: "busy" };
   }
 
   /** Stops a campaign: a draft is never sent, a sent one's rows still queued are cancelled (rows already sent stay sent). */
-  async cancel(id: string, by: string, audit?: CampaignAudit): Promise<{ status: "cancelled" | "already_cancelled"; campaign: CampaignView; stopped: number } | null> {
-    const result = await this.campaigns.cancel(id, by, this.options.clock.now());
+  async cancel(id: string, by: CampaignActor): Promise<{ status: "cancelled" | "already_cancelled"; campaign: CampaignView; stopped: number } | null> {
+    // A campaign is cancelled once, so its cancelled count is what this cancel stopped.
+    const result = await this.campaigns.cancel(id, by.actor.name, this.options.clock.now(), this.audited(by, "campaign.cancel", (campaign) => ({ detail: { stopped: campaign.cancelledCount } })));
     if (!result) return null;
-    const campaign = viewOf(result.campaign);
-    if (!result.already) await audit?.("campaign.cancel", campaign, { stopped: result.stopped });
-    return { status: result.already ? "already_cancelled" : "cancelled", campaign, stopped: result.stopped };
+    return { status: result.already ? "already_cancelled" : "cancelled", campaign: viewOf(result.campaign), stopped: result.stopped };
   }
 
-  private async queueAll(campaign: Campaign, by: string): Promise<SendOutcome> {
+  private async queueAll(campaign: Campaign, by: CampaignActor): Promise<SendOutcome> {
     const notBefore = this.sendTime(campaign);
     let queued = 0;
     let control = 0;
@@ -155,7 +165,13 @@ export class CampaignService {
       control += written.control;
       if (written.queued) this.options.onQueued?.();
     }
-    const marked = await this.campaigns.markSent(campaign.id, by, this.options.clock.now(), unreachable);
+    const marked = await this.campaigns.markSent(
+      campaign.id,
+      by.actor.name,
+      this.options.clock.now(),
+      unreachable,
+      this.audited(by, "campaign.send", () => ({ detail: { queued, control, unreachable } })),
+    );
     const after = await this.campaigns.find(campaign.id);
     if (!after) return { status: "not_found" };
     // Cancelled after the last batch, or sent by a send racing this one (PGlite has no advisory lock).
@@ -168,11 +184,30 @@ export class CampaignService {
     return campaign ? { status: "cancelled", campaign: viewOf(campaign) } : { status: "not_found" };
   }
 
+  /** The audit entry for an action, written in the transaction of its change (nothing without a staff service). */
+  private audited(by: CampaignActor, action: string, details: (campaign: Campaign) => { after?: Prisma.InputJsonValue; detail?: Record<string, Prisma.InputJsonValue> }): WithinChange | undefined {
+    const staff = this.options.staff;
+    if (!staff) return undefined;
+    return async (tx, campaign) => {
+      const { after, detail } = details(campaign);
+      await staff.auditIn(tx, by.actor, action, { target: campaign.id, ...(after !== undefined ? { after } : {}), detail: { ...detail, ...requested(by) } });
+    };
+  }
+
   /** The scheduled time, or now once it has passed. */
   private sendTime(campaign: Campaign): Date {
     const now = this.options.clock.now();
     return campaign.scheduledAt > now ? campaign.scheduledAt : now;
   }
+}
+
+/** The name a request gave, when it is not the actor's own. */
+function requested(by: CampaignActor): { requestedBy?: string } {
+  return by.requestedBy && by.requestedBy !== by.actor.name ? { requestedBy: by.requestedBy } : {};
+}
+
+function segmentOf(campaign: Campaign): CampaignSegment {
+  return (campaign.segment ?? {}) as CampaignSegment;
 }
 
 function contentOf(campaign: Campaign): CampaignContent {

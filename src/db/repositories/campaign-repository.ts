@@ -32,6 +32,9 @@ export interface CampaignRecipientRow {
 /** What one batch wrote: rows new in the outbox (a second send writes none), or that the campaign was cancelled meanwhile. */
 export type BatchOutcome = { status: "written"; queued: number; control: number } | { status: "cancelled" };
 
+/** Runs inside the transaction of a change to a campaign (the staff audit entry that records it), with the campaign as changed. */
+export type WithinChange = (tx: Prisma.TransactionClient, campaign: Campaign) => Promise<void>;
+
 /** Transactions here wait behind a cancel holding the campaign's row, so allow for it. */
 const transactionOptions = { maxWait: 15_000, timeout: 60_000 } as const;
 
@@ -44,18 +47,23 @@ const transactionOptions = { maxWait: 15_000, timeout: 60_000 } as const;
 export class CampaignRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  create(campaign: NewCampaign): Promise<Campaign> {
-    return this.prisma.campaign.create({
-      data: {
-        name: campaign.name,
-        message: campaign.message as Prisma.InputJsonObject,
-        ...(campaign.offer ? { offer: campaign.offer as Prisma.InputJsonObject } : {}),
-        segment: campaign.segment as Prisma.InputJsonObject,
-        controlShare: campaign.controlShare,
-        scheduledAt: campaign.scheduledAt,
-        createdBy: campaign.createdBy,
-      },
-    });
+  /** `within` runs in the same transaction (the audit entry): the campaign and its record are kept together or not at all. */
+  create(campaign: NewCampaign, within?: WithinChange): Promise<Campaign> {
+    return this.prisma.$transaction(async (tx) => {
+      const created = await tx.campaign.create({
+        data: {
+          name: campaign.name,
+          message: campaign.message as Prisma.InputJsonObject,
+          ...(campaign.offer ? { offer: campaign.offer as Prisma.InputJsonObject } : {}),
+          segment: campaign.segment as Prisma.InputJsonObject,
+          controlShare: campaign.controlShare,
+          scheduledAt: campaign.scheduledAt,
+          createdBy: campaign.createdBy,
+        },
+      });
+      await within?.(tx, created);
+      return created;
+    }, transactionOptions);
   }
 
   /** The newest first. */
@@ -108,12 +116,16 @@ export class CampaignRepository {
    * Marks a draft sent once every batch is written; false when it was not a draft any more (sent by
    * a concurrent send, or cancelled). `unreachable`: segment members no channel reached, as this pass counted them.
    */
-  async markSent(campaignId: string, by: string, at: Date, unreachable: number): Promise<boolean> {
-    const changed = await this.prisma.campaign.updateMany({
-      where: { id: campaignId, status: "draft" },
-      data: { status: "sent", sentBy: by, sentAt: at, unreachableCount: unreachable },
-    });
-    return changed.count === 1;
+  async markSent(campaignId: string, by: string, at: Date, unreachable: number, within?: WithinChange): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const changed = await tx.campaign.updateMany({
+        where: { id: campaignId, status: "draft" },
+        data: { status: "sent", sentBy: by, sentAt: at, unreachableCount: unreachable },
+      });
+      if (changed.count !== 1) return false;
+      await within?.(tx, await tx.campaign.findUniqueOrThrow({ where: { id: campaignId } }));
+      return true;
+    }, transactionOptions);
   }
 
   /**
@@ -121,7 +133,7 @@ export class CampaignRepository {
    * claims them); a row already being sent goes, and sent rows stay sent. Null when there is no
    * such campaign; `already` when it was cancelled before.
    */
-  async cancel(campaignId: string, by: string, at: Date): Promise<{ campaign: Campaign; stopped: number; already: boolean } | null> {
+  async cancel(campaignId: string, by: string, at: Date, within?: WithinChange): Promise<{ campaign: Campaign; stopped: number; already: boolean } | null> {
     if (!uuidPattern.test(campaignId)) return null;
     return this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM "Campaign" WHERE id = ${campaignId}::uuid FOR UPDATE`;
@@ -134,6 +146,7 @@ export class CampaignRepository {
         where: { id: campaignId },
         data: { status: "cancelled", cancelledBy: by, cancelledAt: at, cancelledCount: { increment: stopped } },
       });
+      await within?.(tx, campaign);
       return { campaign, stopped, already: false };
     }, transactionOptions);
   }
