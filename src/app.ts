@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { channelFactories as installedChannels } from "../adapters/index.ts";
 import { staffConsoleFactories as installedStaffConsoles } from "../adapters/staff-consoles.ts";
 import type { StaffConsole, StaffConsoleFactory } from "./core/staff-console.ts";
-import { staffConsoleServices } from "./staff-console/services.ts";
+import { buildStaffConsoleServices } from "./staff-console/build.ts";
 import type { Config } from "./config/env.ts";
 import type { ChannelAdapter, ConversationAccess } from "./core/channel.ts";
 import type { ChannelFactory } from "./core/channel-factory.ts";
@@ -144,9 +144,7 @@ export async function startTend({
     // Staff consoles, like channels: made before listening (their routes), started after.
     const staffConsoleOff: string[] = [];
     const staffConsolesMade: StaffConsole[] = [];
-    const staffServices = staffConsoleServices({
-      authorizeSlack: async () => ({ allowed: false, reason: "staff access is not wired yet" }),
-    });
+    const staffServices = buildStaffConsoleServices({ db, config, services, clock });
     for (const factory of staffConsoleFactories) {
       const missing = factory.missingSettings(config);
       if (missing.length) staffConsoleOff.push(`${factory.name} (set ${missing.join(", ")})`);

@@ -1,16 +1,16 @@
 import type { AnyMiddlewareArgs, Context, Middleware } from "@slack/bolt";
-import type { SlackRequestOrigin, StaffActor, StaffConsoleServices } from "../../src/core/staff-console-services.ts";
+import type { SlackRequestOrigin, Actor, StaffConsoleServices } from "../../src/core/staff-console-services.ts";
 import { describeError } from "../../src/errors.ts";
 import type { Logger } from "../../src/observability/logger.ts";
 import { decodeModalMetadata } from "./modal-metadata.ts";
 
-const ACTOR_KEY = "tendStaffActor";
+const ACTOR_KEY = "tendActor";
 
 export const REFUSAL = "Sorry, only Tend staff can do this, and only in a staff channel or a direct message with this app.";
 
 /** The staff member acting in this request: set by the access check before any listener runs. */
-export function staffActor(context: Context): StaffActor {
-  const actor = context[ACTOR_KEY] as StaffActor | undefined;
+export function staffActor(context: Context): Actor {
+  const actor = context[ACTOR_KEY] as Actor | undefined;
   if (!actor) throw new Error("no staff actor on this request: the access check did not run");
   return actor;
 }

@@ -6,7 +6,8 @@
  * - A feature is a `StaffFeature = (app: App, ctx: StaffSlackContext) => void` (context.ts),
  *   listed in features.ts. Each is applied once when the app is built at start(), after the access
  *   check and before any request can arrive. It adds Bolt listeners (app.action, app.view,
- *   app.event, app.message…) and/or `/tend <word>` subcommands with `ctx.subcommand({...})`.
+ *   app.event, app.message…) and/or `/tend <word>` subcommands with `ctx.subcommand({...})`, and
+ *   may hook `ctx.onTakeOver(...)` (runs after the card's Take over button took a conversation).
  * - Access control (access.ts) runs before every slash command, block action, options request,
  *   view submission and shortcut: only staff (`services.authorizeSlack`) in configured channels or
  *   DMs get through; everyone else gets an ephemeral refusal and the attempt is audited. In a
@@ -33,7 +34,7 @@ import { platformErrorCode } from "../slack/errors.ts";
 import { FastifyReceiver } from "../slack/receiver.ts";
 import { accessControl } from "./access.ts";
 import { routeStaffCommand } from "./command-router.ts";
-import type { StaffFeature, StaffSlackContext, StaffSubcommand } from "./context.ts";
+import type { StaffFeature, StaffSlackContext, StaffSubcommand, TakeOverHook } from "./context.ts";
 
 export interface StaffSlackSettings {
   botToken: string;
@@ -64,6 +65,8 @@ export class StaffSlackApp implements StaffConsole {
   readonly ctx: StaffSlackContext;
   private readonly features: StaffFeature[] = [];
   private readonly subcommands: StaffSubcommand[] = [];
+  /** Run after a Take over from the card (the takeover thread hooks in here). */
+  readonly takeOverHooks: TakeOverHook[] = [];
   private app: App | undefined;
   private botUserId: string | undefined;
 
@@ -87,6 +90,10 @@ export class StaffSlackApp implements StaffConsole {
         if (this.subcommands.some((s) => s.name === definition.name)) throw new Error(`two staff subcommands named ${definition.name}`);
         this.subcommands.push(definition);
       },
+      onTakeOver: (hook) => {
+        this.takeOverHooks.push(hook);
+      },
+      takeOverHooks: this.takeOverHooks,
     };
   }
 

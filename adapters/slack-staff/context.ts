@@ -1,6 +1,6 @@
 import type { App, RespondFn, SlashCommand, webApi } from "@slack/bolt";
 import type { Clock } from "../../src/core/clock.ts";
-import type { StaffActor, StaffConsoleServices } from "../../src/core/staff-console-services.ts";
+import type { Actor, StaffConsoleServices, TakeOverResult } from "../../src/core/staff-console-services.ts";
 import type { Logger } from "../../src/observability/logger.ts";
 
 /** One `/tend <word> …` subcommand; `/tend help` lists them in the order they were added. */
@@ -22,7 +22,7 @@ export interface SubcommandRequest {
   /** What followed the subcommand's name, trimmed. */
   args: string;
   command: SlashCommand;
-  actor: StaffActor;
+  actor: Actor;
   respond: RespondFn;
 }
 
@@ -41,7 +41,17 @@ export interface StaffSlackContext {
   readonly botUserId: string | undefined;
   /** Adds `/tend <name> …`. Call from a feature, i.e. before start. */
   subcommand(definition: StaffSubcommand): void;
+  /**
+   * Runs `hook` after a staff member took a conversation over from the card's Take over button
+   * (status "taken"): e.g. the takeover thread opens in the staff channel. Hooks run in order;
+   * one failing is logged and does not stop the others.
+   */
+  onTakeOver(hook: TakeOverHook): void;
+  /** The hooks added so far, for the Take over button's listener. */
+  readonly takeOverHooks: readonly TakeOverHook[];
 }
+
+export type TakeOverHook = (event: { customerId: string; actor: Actor; result: Extract<TakeOverResult, { status: "taken" }> }) => Promise<void>;
 
 /** A staff feature: adds its listeners and subcommands to the app, once, before it starts. */
 export type StaffFeature = (app: App, ctx: StaffSlackContext) => void;

@@ -11,6 +11,12 @@ import { type WebSocket, WebSocketServer } from "ws";
  * (a 429 with Retry-After, a Slack error code, a 5xx), users' locales in users.info, a record of
  * every call, and a Socket Mode endpoint (apps.connections.open plus a WebSocket that sends
  * envelopes and collects their acknowledgements).
+ *
+ * For the staff app (a second Slack app with its own bot token, `staffBotToken`) it also answers
+ * views.open / views.update / views.push itself (emulate's trigger ids last 3 s of wall-clock
+ * time, too short for a busy test machine) and chat.postEphemeral (emulate wants the user to be
+ * a channel member), records chat.update and reactions.add, and captures what apps POST to a
+ * slash command's or a button's response_url (`responseUrl()`, `responses`).
  */
 
 export interface StandinUser {
@@ -23,6 +29,8 @@ export interface StandinUser {
 
 export interface StandinOptions {
   botToken: string;
+  /** The staff app's bot token: a second app in the same workspace, with its own bot user. */
+  staffBotToken?: string;
   appToken?: string;
   users: StandinUser[];
 }
@@ -37,6 +45,9 @@ export interface Call {
 
 export interface Post {
   channel: string;
+  /** The token that posted it: tells the customer app's posts from the staff app's. */
+  token?: string | undefined;
+  threadTs?: string | undefined;
   text: string;
   mrkdwn: unknown;
   blocks: { type: string; text?: { type: string; text: string }; elements?: { type: string; action_id: string; value: string; text: { text: string } }[] }[];
@@ -52,6 +63,35 @@ export interface SharedFile {
 export const BOT_USER_ID = "U0TENDBOT";
 const BOT_ID = "B0TEND0001";
 const SCOPES = ["chat:write", "im:write", "im:history", "users:read", "files:write", "files:read", "commands"];
+export const STAFF_BOT_USER_ID = "U0STAFFBOT";
+const STAFF_BOT_ID = "B0STAFF001";
+const STAFF_SCOPES = ["chat:write", "im:write", "users:read", "commands", "reactions:write", "channels:history", "channels:read", "channels:manage", "groups:history"];
+
+/** A modal an app opened or changed (views.open / views.update / views.push). */
+export interface OpenedView {
+  method: string;
+  viewId: string;
+  triggerId: string | undefined;
+  view: { type: string; callback_id?: string; private_metadata?: string; title?: { text: string }; blocks: Record<string, unknown>[] };
+}
+
+/** What an app POSTed to a response_url. */
+export interface Response {
+  key: string;
+  body: {
+    response_type?: string;
+    replace_original?: boolean;
+    text?: string;
+    blocks?: { type: string; block_id?: string; text?: { type: string; text: string }; elements?: Record<string, unknown>[]; accessory?: Record<string, unknown> }[];
+  };
+}
+
+export interface Ephemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks: unknown[];
+}
 
 function parseParams(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
   const text = raw.toString("utf8");
@@ -73,6 +113,12 @@ export class SlackStandin {
   readonly calls: Call[] = [];
   readonly posts: Post[] = [];
   readonly files: SharedFile[] = [];
+  readonly views: OpenedView[] = [];
+  readonly responses: Response[] = [];
+  readonly ephemerals: Ephemeral[] = [];
+  readonly updates: Call[] = [];
+  readonly reactions: { channel: string; timestamp: string; name: string }[] = [];
+  private viewSequence = 0;
   private readonly failures = new Map<string, Failure[]>();
   private readonly userIds = new Map<string, string>();
   private readonly locales = new Map<string, string>();
@@ -96,6 +142,21 @@ export class SlackStandin {
           team: { name: "Tend Test", domain: "tend-test" },
           users: options.users.map((u) => ({ name: u.name, real_name: u.realName ?? u.name, profile: { display_name: u.displayName ?? u.name } })),
           oauth_apps: [
+            ...(options.staffBotToken
+              ? [
+                  {
+                    client_id: "1000.3000",
+                    client_secret: "test-staff-client-secret",
+                    app_id: "A0STAFF001",
+                    name: "Tend Staff",
+                    bot_id: STAFF_BOT_ID,
+                    bot_user_id: STAFF_BOT_USER_ID,
+                    bot_name: "tend-staff",
+                    redirect_uris: ["http://127.0.0.1/unused"],
+                    scopes: STAFF_SCOPES,
+                  },
+                ]
+              : []),
             {
               client_id: "1000.2000",
               client_secret: "test-client-secret",
@@ -108,7 +169,12 @@ export class SlackStandin {
               scopes: SCOPES,
             },
           ],
-          tokens: [{ token: options.botToken, user: BOT_USER_ID, bot_id: BOT_ID, bot_user_id: BOT_USER_ID, type: "bot", scopes: SCOPES }],
+          tokens: [
+            { token: options.botToken, user: BOT_USER_ID, bot_id: BOT_ID, bot_user_id: BOT_USER_ID, type: "bot", scopes: SCOPES },
+            ...(options.staffBotToken
+              ? [{ token: options.staffBotToken, user: STAFF_BOT_USER_ID, bot_id: STAFF_BOT_ID, bot_user_id: STAFF_BOT_USER_ID, type: "bot", scopes: STAFF_SCOPES }]
+              : []),
+          ],
         },
       },
     });
@@ -167,6 +233,28 @@ export class SlackStandin {
 
   postsTo(channel: string): Post[] {
     return this.posts.filter((p) => p.channel === channel);
+  }
+
+  /** A fresh response_url: what an app POSTs there lands in `responses` under `key`. */
+  responseUrl(key: string = randomUUID()): string {
+    return `${this.base}/response/${encodeURIComponent(key)}`;
+  }
+
+  responsesTo(key: string): Response[] {
+    return this.responses.filter((r) => r.key === key);
+  }
+
+  /** A public channel made by the staff app (so it is a member), e.g. the staff alerts channel; its id. */
+  async createChannel(name: string): Promise<string> {
+    const token = this.options.staffBotToken ?? this.options.botToken;
+    const response = await fetch(`${this.emulator.url}/api/conversations.create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ name }).toString(),
+    });
+    const body = (await response.json()) as { ok: boolean; error?: string; channel?: { id: string } };
+    if (!body.ok || !body.channel) throw new Error(`emulate conversations.create: ${body.error}`);
+    return body.channel.id;
   }
 
   /** A file's bytes, fetched the way a Slack client would, with the bot token. */
@@ -236,6 +324,11 @@ export class SlackStandin {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const raw = await readBody(request);
     const url = new URL(request.url ?? "/", this.base);
+    if (url.pathname.startsWith("/response/")) {
+      this.responses.push({ key: decodeURIComponent(url.pathname.slice("/response/".length)), body: JSON.parse(raw.toString("utf8") || "{}") as Response["body"] });
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
     const method = url.pathname.replace(/^\/api\//, "");
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
     const contentType = request.headers["content-type"];
@@ -249,7 +342,9 @@ export class SlackStandin {
       if (!this.options.appToken || token !== this.options.appToken) return json(200, { ok: false, error: "invalid_auth" });
       return json(200, { ok: true, url: `${this.base.replace(/^http/, "ws")}/socket` });
     }
-    if (token !== this.options.botToken) return json(200, { ok: false, error: "invalid_auth" });
+    if (token !== this.options.botToken && (this.options.staffBotToken === undefined || token !== this.options.staffBotToken)) {
+      return json(200, { ok: false, error: "invalid_auth" });
+    }
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
@@ -261,6 +356,9 @@ export class SlackStandin {
       response.writeHead(failure.status, { "content-type": "text/plain" }).end("stand-in failure");
       return;
     }
+
+    const answered = this.answerItself(method, params);
+    if (answered) return json(200, answered);
 
     const forwarded = await fetch(`${this.emulator.url}${url.pathname}${url.search}`, {
       method: request.method,
@@ -277,17 +375,47 @@ export class SlackStandin {
     } catch {
       body = undefined;
     }
-    if (body?.ok === true) this.observe(method, params, body);
+    if (body?.ok === true) this.observe(method, params, body, token);
     response.writeHead(forwarded.status, { "content-type": forwarded.headers.get("content-type") ?? "application/json" });
     response.end(body ? JSON.stringify(body) : text);
   }
 
+  /** Calls the stand-in answers without emulate (see the module comment); undefined: forward to emulate. */
+  private answerItself(method: string, params: Record<string, unknown>): Record<string, unknown> | undefined {
+    const parsed = <T>(value: unknown): T => (typeof value === "string" ? (JSON.parse(value) as T) : (value as T));
+    if (method === "views.open" || method === "views.push" || method === "views.update") {
+      if (method !== "views.update" && typeof params.trigger_id !== "string") return { ok: false, error: "invalid_trigger_id" };
+      const view = parsed<OpenedView["view"] | undefined>(params.view);
+      if (!view || !Array.isArray(view.blocks)) return { ok: false, error: "invalid_arguments" };
+      const viewId = method === "views.update" ? String(params.view_id ?? "") : `V${String(++this.viewSequence).padStart(9, "0")}`;
+      if (method === "views.update" && !this.views.some((v) => v.viewId === viewId)) return { ok: false, error: "not_found" };
+      this.views.push({ method, viewId, triggerId: typeof params.trigger_id === "string" ? params.trigger_id : undefined, view });
+      return { ok: true, view: { id: viewId, ...view, hash: `${Date.now()}.${this.viewSequence}` } };
+    }
+    if (method === "chat.postEphemeral") {
+      if (typeof params.channel !== "string" || typeof params.user !== "string") return { ok: false, error: "channel_not_found" };
+      this.ephemerals.push({ channel: params.channel, user: params.user, text: String(params.text ?? ""), blocks: parsed<unknown[] | undefined>(params.blocks) ?? [] });
+      return { ok: true, message_ts: `${Math.floor(Date.now() / 1000)}.${String(this.ephemerals.length).padStart(6, "0")}` };
+    }
+    return undefined;
+  }
+
   /** Keeps what tests look at, and adds what emulate does not have. */
-  private observe(method: string, params: Record<string, unknown>, body: Record<string, unknown>): void {
+  private observe(method: string, params: Record<string, unknown>, body: Record<string, unknown>, token?: string): void {
     if (method === "chat.postMessage") {
       const blocks = typeof params.blocks === "string" ? (JSON.parse(params.blocks) as Post["blocks"]) : ((params.blocks as Post["blocks"]) ?? []);
-      this.posts.push({ channel: String(body.channel), text: String(params.text ?? ""), mrkdwn: params.mrkdwn, blocks, ts: String(body.ts) });
+      this.posts.push({
+        channel: String(body.channel),
+        token,
+        threadTs: typeof params.thread_ts === "string" ? params.thread_ts : undefined,
+        text: String(params.text ?? ""),
+        mrkdwn: params.mrkdwn,
+        blocks,
+        ts: String(body.ts),
+      });
     }
+    if (method === "chat.update") this.updates.push({ method, token, params });
+    if (method === "reactions.add") this.reactions.push({ channel: String(params.channel ?? ""), timestamp: String(params.timestamp ?? ""), name: String(params.name ?? "") });
     if (method === "users.info") {
       const user = body.user as { id: string; locale?: string };
       const locale = this.locales.get(user.id);
