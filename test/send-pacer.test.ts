@@ -14,13 +14,18 @@ const published = {
   slack: { perChat: { count: 1, periodMs: 1000 } },
 };
 
-function rig(rates: SendRates = defaultSendRates()) {
+/** A pacer on a manual clock; `guardMs` 0 unless given, so that schedules come out in whole periods. */
+function rig(rates: SendRates = defaultSendRates(), guardMs = 0) {
   const clock = new ManualClock(start);
   const timers = new FakeSleep(clock);
-  const pacer = new SendPacer({ rates, clock, sleep: timers.sleep });
+  const pacer = new SendPacer({ rates, clock, sleep: timers.sleep, guardMs });
   const elapsed = () => clock.now().getTime() - start.getTime();
-  /** acquire(), recording the clock's time (ms since start) when it was granted. */
-  const timed = (platform: Platform, chat: string, signal?: AbortSignal) => pacer.acquire(platform, chat, signal).then(elapsed);
+  /** acquire() for a send the platform answers at once, recording the clock's time (ms since start) when it was granted. */
+  const timed = (platform: Platform, chat: string, signal?: AbortSignal) =>
+    pacer.acquire(platform, chat, signal).then((finished) => {
+      finished();
+      return elapsed();
+    });
   return { clock, timers, pacer, elapsed, timed };
 }
 
@@ -86,14 +91,26 @@ describe("send pacer: the platforms' published limits by default", () => {
 });
 
 describe("send pacer: a 429 pauses for its retry-after", () => {
-  it("pauses one chat: its next send waits for the retry-after, other chats do not", async () => {
+  it("pauses the whole platform and the chat (the answer does not say which limit was passed); other platforms go on", async () => {
     const { timers, timed, pacer } = rig();
     await timers.runUntil(timed("telegram", "A"));
     pacer.pause("telegram", 7000, "A");
     const a = timed("telegram", "A");
     const b = timed("telegram", "B");
-    expect(await timers.runUntil(b)).toBe(0);
-    expect(await timers.runUntil(a)).toBe(7000);
+    expect(await timers.runUntil(timed("discord", "A"))).toBe(0);
+    expect(await timers.runUntil(Promise.all([a, b]))).toEqual([7000, 7000]);
+  });
+
+  it("a chat's pause outlasts the platform's when another 429 gave that chat a longer one", async () => {
+    const { timers, timed, pacer } = rig();
+    pacer.pause("telegram", 9000, "A");
+    pacer.pause("telegram", 2000, "B");
+    const a = timed("telegram", "A");
+    const c = timed("telegram", "C");
+    expect(await timers.runUntil(c)).toBe(9000);
+    expect(await timers.runUntil(a)).toBe(9000);
+    // B's own pause ended with the platform's.
+    expect(await timers.runUntil(timed("telegram", "B"))).toBe(9000);
   });
 
   it("pauses the whole platform without a chat; other platforms go on", async () => {
@@ -114,12 +131,59 @@ describe("send pacer: a 429 pauses for its retry-after", () => {
   });
 });
 
+describe("send pacer: a send holds its place until the platform answered", () => {
+  it("the next send waits one period from the answer, not from the moment the first was allowed", async () => {
+    const { timers, pacer, clock, elapsed } = rig(withRates({ telegram: "2/1s, 1/1s per chat" }));
+    const [a, b] = await timers.runUntil(Promise.all([pacer.acquire("telegram", "A"), pacer.acquire("telegram", "B")]));
+    const later = [pacer.acquire("telegram", "C"), pacer.acquire("telegram", "D")].map((p) => p.then(elapsed));
+    clock.advance(50);
+    b!(); // B's answer came back after 50 ms
+    clock.advance(250);
+    a!(); // A's after 300 ms: a slow request, which the platform may have counted as late as that
+    expect(await timers.runUntil(Promise.all(later))).toEqual([1050, 1300]);
+  });
+
+  it("while every send allowed is still in flight nobody goes, however long ago they were allowed", async () => {
+    const { timers, pacer, timed } = rig(withRates({ telegram: "1/1s, 1/1s per chat" }));
+    const first = await timers.runUntil(pacer.acquire("telegram", "A"));
+    const second = timed("telegram", "B");
+    const third = timed("telegram", "A");
+    await timers.advance(5000);
+    expect(pacer.stats("telegram").waiting).toBe(2);
+    first();
+    first(); // a second call changes nothing
+    // One period after A's answer; then one after B's (answered at once).
+    expect(await timers.runUntil(Promise.all([second, third]))).toEqual([6000, 7000]);
+  });
+
+  it("one chat's next message waits for the answer to its last one, then one period", async () => {
+    const { timers, pacer, clock, elapsed } = rig();
+    const first = await timers.runUntil(pacer.acquire("telegram", "42"));
+    const next = pacer.acquire("telegram", "42").then(elapsed);
+    await timers.advance(2500);
+    first();
+    expect(await timers.runUntil(next)).toBe(3500);
+    expect(clock.now().getTime() - start.getTime()).toBe(3500);
+  });
+
+  it("adds the guard (5 ms by default) to each token's period, for the clocks' granularity", async () => {
+    const { timers, timed } = rig(defaultSendRates(), undefined);
+    const clock = new ManualClock(start);
+    const sleeps = new FakeSleep(clock);
+    const pacer = new SendPacer({ rates: defaultSendRates(), clock, sleep: sleeps.sleep });
+    const send = () => pacer.acquire("telegram", "42").then((finished) => (finished(), clock.now().getTime() - start.getTime()));
+    expect(await sleeps.runUntil(Promise.all([send(), send(), send()]))).toEqual([0, 1005, 2010]);
+    // The rig's pacer sets the guard to 0.
+    expect(await timers.runUntil(Promise.all([timed("telegram", "42"), timed("telegram", "42")]))).toEqual([0, 1000]);
+  });
+});
+
 describe("send pacer: fairness and shutdown", () => {
   it("serves waiters in arrival order per platform", async () => {
     const { timers, pacer } = rig(withRates({ telegram: "1/1s, 1/1s per chat" }));
     const order: string[] = [];
     const chats = ["e", "b", "d", "a", "c"];
-    const grants = chats.map((chat) => pacer.acquire("telegram", chat).then(() => order.push(chat)));
+    const grants = chats.map((chat) => pacer.acquire("telegram", chat).then((finished) => (finished(), order.push(chat))));
     await timers.runUntil(Promise.all(grants));
     expect(order).toEqual(chats);
   });
@@ -127,7 +191,7 @@ describe("send pacer: fairness and shutdown", () => {
   it("a waiter whose own chat must wait does not hold up other chats, and one chat's sends keep their order", async () => {
     const { timers, pacer, elapsed } = rig();
     const order: string[] = [];
-    const send = (chat: string, label: string) => pacer.acquire("telegram", chat).then(() => order.push(`${label}@${elapsed()}`));
+    const send = (chat: string, label: string) => pacer.acquire("telegram", chat).then((finished) => (finished(), order.push(`${label}@${elapsed()}`)));
     await timers.runUntil(Promise.all([send("A", "A1"), send("A", "A2"), send("A", "A3"), send("B", "B1")]));
     expect(order).toEqual(["A1@0", "B1@0", "A2@1000", "A3@2000"]);
   });
@@ -151,7 +215,7 @@ describe("send pacer: fairness and shutdown", () => {
     const shutdown = new AbortController();
     const pacer = new SendPacer({ rates: defaultSendRates(), clock, sleep: timers.sleep, signal: shutdown.signal });
     const grants = Array.from({ length: 40 }, (_, i) => pacer.acquire("telegram", `c${i}`));
-    await Promise.all(grants.slice(0, 30));
+    for (const finished of await Promise.all(grants.slice(0, 30))) finished();
     expect(timers.pending).toBe(1);
     shutdown.abort(new Error("shutting down"));
     const outcomes = await Promise.allSettled(grants.slice(30));
@@ -159,24 +223,29 @@ describe("send pacer: fairness and shutdown", () => {
     await expect(pacer.acquire("telegram", "late")).rejects.toThrow("shutting down");
     await settle();
     expect(timers.pending).toBe(0);
+    // An answer that comes back after shutdown is taken quietly.
+    for (const finished of await Promise.all(grants.slice(0, 30))) finished();
   });
 });
 
 describe("send pacer: memory", () => {
-  it("holds a bounded number of chats while 100,000 chats each get a message, yet remembers a paused one", async () => {
+  it("holds a bounded number of chats while 100,000 chats each get a message, yet remembers one whose send is in flight", async () => {
     const { clock, pacer, timers, timed } = rig(withRates({ telegram: "unlimited, 1/1s per chat" }));
-    // One chat paused by a 429 for 10 minutes must be remembered however many others pass.
-    pacer.pause("telegram", 600_000, "paused");
+    // One chat's send takes 10 minutes to be answered: its window must be remembered however many others pass.
+    const slow = await pacer.acquire("telegram", "slow");
     let most = 0;
     for (let i = 0; i < 100_000; i++) {
-      await pacer.acquire("telegram", `chat-${i}`);
+      (await pacer.acquire("telegram", `chat-${i}`))();
       most = Math.max(most, pacer.stats("telegram").chats);
       // 10 new chats per millisecond: 10,000 chats' windows are busy at any moment.
       if (i % 10 === 9) clock.advance(1);
     }
     expect(most).toBeLessThanOrEqual(2 * 10_000 + 2);
     expect(pacer.stats("telegram").chats).toBeLessThanOrEqual(2 * 10_000 + 2);
-    expect(await timers.runUntil(timed("telegram", "paused"))).toBe(600_000);
+    const next = timed("telegram", "slow");
+    await timers.advance(600_000 - 10_000);
+    slow();
+    expect(await timers.runUntil(next)).toBe(601_000);
   });
 });
 
@@ -199,8 +268,8 @@ describe("send pacer on real time", () => {
   it("waits with real timers by default (only a lower bound is checked: the machine may be slow)", async () => {
     const pacer = new SendPacer({ rates: withRates({ telegram: "unlimited, 1/50ms per chat" }), clock: systemClock });
     const started = Date.now();
-    await pacer.acquire("telegram", "A");
-    await pacer.acquire("telegram", "A");
+    (await pacer.acquire("telegram", "A"))();
+    (await pacer.acquire("telegram", "A"))();
     expect(Date.now() - started).toBeGreaterThanOrEqual(49);
     pacer.close();
   });

@@ -15,9 +15,12 @@ export type ContactGate = (topic: OutreachTopic, customerId: string, now: Date) 
 
 /** What the dispatcher needs of the send pacer (src/outreach/send-pacer.ts SendPacer fits it). */
 export interface SendPacing {
-  /** Resolves when one send to this chat is within the platform's limits; rejects when `signal` aborts. */
-  acquire(platform: Platform, chatKey: string, signal?: AbortSignal): Promise<void>;
-  /** A 429: nothing more to that chat (or platform) until `retryAfterMs` have passed. */
+  /**
+   * Resolves when one send to this chat is within the platform's limits, with what to call once the
+   * platform answered (or the send was not made): the pace counts each send until its answer. Rejects when `signal` aborts.
+   */
+  acquire(platform: Platform, chatKey: string, signal?: AbortSignal): Promise<(() => void) | void>;
+  /** A 429: nothing more to that platform and chat until `retryAfterMs` have passed. */
   pause(platform: Platform, retryAfterMs: number, chatKey?: string): void;
 }
 
@@ -200,11 +203,17 @@ export class Dispatcher {
     for (const identity of identities) {
       const adapter = this.options.channels.channel(identity.platform);
       if (!adapter) continue;
-      if (!(await this.paced(identity))) return outbox.release([row.id], instanceId);
-      const renewed = await this.stillHeld(row, leaseUntil);
-      if (renewed === null) return;
-      leaseUntil = renewed;
-      const outcome = await this.send(adapter, identity, row);
+      const answered = await this.paced(identity);
+      if (!answered) return outbox.release([row.id], instanceId);
+      let outcome: "done" | ChannelError;
+      try {
+        const renewed = await this.stillHeld(row, leaseUntil);
+        if (renewed === null) return;
+        leaseUntil = renewed;
+        outcome = await this.send(adapter, identity, row, answered);
+      } finally {
+        answered();
+      }
       if (outcome === "done") return;
       unreachable = { error: outcome, identity };
     }
@@ -225,25 +234,25 @@ export class Dispatcher {
     return null;
   }
 
-  /** Waits for the pacer; false when shutdown interrupted the wait (the row is given back). */
-  private async paced(identity: ChannelIdentity): Promise<boolean> {
-    if (!this.options.pacer) return !this.stopping.signal.aborted;
+  /** Waits for the pacer: what to call once the platform answered, or null when shutdown interrupted the wait (the row is given back). */
+  private async paced(identity: ChannelIdentity): Promise<(() => void) | null> {
+    const nothing = () => {};
+    if (!this.options.pacer) return this.stopping.signal.aborted ? null : nothing;
     try {
-      await this.options.pacer.acquire(identity.platform, identity.address, this.stopping.signal);
-      return true;
+      return (await this.options.pacer.acquire(identity.platform, identity.address, this.stopping.signal)) ?? nothing;
     } catch (error) {
-      if (this.stopping.signal.aborted) return false;
+      if (this.stopping.signal.aborted) return null;
       throw error;
     }
   }
 
   /** One try on one identity: "done" when the row reached an end or a later time, else the unreachable error. */
-  private async send(adapter: ChannelAdapter, identity: ChannelIdentity, row: ClaimedOutbox): Promise<"done" | ChannelError> {
+  private async send(adapter: ChannelAdapter, identity: ChannelIdentity, row: ClaimedOutbox, answered: () => void): Promise<"done" | ChannelError> {
     const { outbox, instanceId, clock, observer } = this.options;
     const platform = identity.platform;
     let receipt;
     try {
-      receipt = await adapter.send(identity.address, row.message);
+      receipt = await adapter.send(identity.address, row.message).finally(answered);
     } catch (thrown) {
       const error = thrown instanceof ChannelError ? thrown : new ChannelError(platform, "transient", describeError(thrown), { cause: thrown });
       const now = clock.now();

@@ -21,17 +21,32 @@ export const realSleep: Sleep = (ms, signal) =>
     signal.addEventListener("abort", onAbort, { once: true });
   });
 
+/**
+ * Told once the platform's answer to a paced send came back, or that the send was not made after all;
+ * the send's tokens come back one period after that. Calling it again does nothing.
+ */
+export type SendFinished = () => void;
+
+/**
+ * Added to each token's period (see SendWindow): Tend's clock has 1 ms steps and is not the
+ * platform's, so a token back exactly one period after the answer could meet a strict counter at
+ * the far end a fraction of a millisecond early. 5 ms costs 0.5 % of a 1 s period.
+ */
+export const defaultGuardMs = 5;
+
 export interface SendPacerOptions {
   rates: SendRates;
   clock: Clock;
   sleep?: Sleep;
+  /** See defaultGuardMs; tests that check exact schedules set 0. */
+  guardMs?: number;
   /** Shutdown: aborting it rejects every waiting acquire() and every later one. */
   signal?: AbortSignal;
 }
 
 interface Waiter {
   seq: number;
-  resolve(): void;
+  resolve(finished: SendFinished): void;
   reject(reason: unknown): void;
 }
 
@@ -39,6 +54,8 @@ interface Chat {
   window: SendWindow;
   /** This chat's waiters in arrival order; only the first is ever in the lane's heaps. */
   queue: Waiter[];
+  /** Its first waiter waits for an answer to one of the chat's sends in flight, in neither heap. */
+  awaitingAnswer: boolean;
 }
 
 /** A chat whose first waiter may go (by its chat's limit) and waits for its turn on the platform. */
@@ -69,16 +86,19 @@ class Lane {
   constructor(
     readonly fullOverall: SendRate | null,
     readonly perChat: SendRate | null,
+    readonly guardMs: number,
   ) {
-    this.overall = new SendWindow(fullOverall);
+    this.overall = new SendWindow(fullOverall, guardMs);
   }
 }
 
 /**
  * Paces outgoing sends per platform so that Tend stays inside each platform's limits: one window for
- * the platform (this instance's share of it when several instances run) and one per chat. Waiters are
- * served in arrival order per platform, except that a waiter whose own chat must still wait lets the
- * ones behind it (for other chats) go first; one chat's waiters always go in their order.
+ * the platform (this instance's share of it when several instances run) and one per chat. A send
+ * holds its place in both windows until the caller reports its answer (SendFinished) and one period
+ * after, so the platform never counts more than its limit however the requests' travel times vary.
+ * Waiters are served in arrival order per platform, except that a waiter whose own chat must still
+ * wait lets the ones behind it (for other chats) go first; one chat's waiters always go in their order.
  *
  * Per-chat limits are not split between instances: that assumes one chat's messages are dispatched by
  * one instance at a time, which the outbox dispatcher's per-customer claims give.
@@ -94,7 +114,7 @@ export class SendPacer {
     this.clock = options.clock;
     this.sleep = options.sleep ?? realSleep;
     this.lanes = Object.fromEntries(
-      platforms.map((platform) => [platform, new Lane(options.rates[platform].overall, options.rates[platform].perChat)]),
+      platforms.map((platform) => [platform, new Lane(options.rates[platform].overall, options.rates[platform].perChat, options.guardMs ?? defaultGuardMs)]),
     ) as Record<Platform, Lane>;
     const signal = options.signal;
     if (signal) {
@@ -105,20 +125,21 @@ export class SendPacer {
 
   /**
    * Resolves when one send to `chatKey` on `platform` is allowed by both the platform-wide and the
-   * chat's window, having counted that send. Rejects with the abort reason if `signal` (or the pacer's
-   * shutdown) aborts first.
+   * chat's window, having counted that send, with the function to call once the platform answered
+   * (or the send was not made): until then the send holds its place. Rejects with the abort reason
+   * if `signal` (or the pacer's shutdown) aborts first.
    */
-  acquire(platform: Platform, chatKey: string, signal?: AbortSignal): Promise<void> {
+  acquire(platform: Platform, chatKey: string, signal?: AbortSignal): Promise<SendFinished> {
     if (this.stopping.signal.aborted) return Promise.reject(this.stopReason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const lane = this.lanes[platform];
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<SendFinished>((resolve, reject) => {
       const onAbort = () => this.withdraw(lane, chatKey, waiter, signal!.reason);
       const waiter: Waiter = {
         seq: lane.seq++,
-        resolve: () => {
+        resolve: (finished) => {
           signal?.removeEventListener("abort", onAbort);
-          resolve();
+          resolve(finished);
         },
         reject: (reason) => {
           signal?.removeEventListener("abort", onAbort);
@@ -135,14 +156,16 @@ export class SendPacer {
   }
 
   /**
-   * After a 429: no send on that chat (or, without a chat, on the whole platform) until `retryAfterMs`
-   * from now. Pauses only extend: a shorter retry-after never shortens a longer pause.
+   * After a 429: no send on the whole platform, nor on that chat, until `retryAfterMs` from now. The
+   * platform's answer does not say which of its limits was passed, and one 429 means it counted more
+   * than this pacer did (sends Tend made outside it, another program on the same bot): going on at
+   * the full pace would meet more. Pauses only extend: a shorter retry-after never shortens a longer pause.
    */
   pause(platform: Platform, retryAfterMs: number, chatKey?: string): void {
     const lane = this.lanes[platform];
     const until = this.now() + Math.max(0, retryAfterMs);
-    if (chatKey === undefined) lane.overall.pauseUntil(until);
-    else this.chat(lane, chatKey).window.pauseUntil(until);
+    lane.overall.pauseUntil(until);
+    if (chatKey !== undefined) this.chat(lane, chatKey).window.pauseUntil(until);
     this.pump(lane);
   }
 
@@ -186,19 +209,47 @@ export class SendPacer {
   private chat(lane: Lane, key: string): Chat {
     let chat = lane.chats.get(key);
     if (!chat) {
-      chat = { window: new SendWindow(lane.perChat), queue: [] };
+      chat = { window: new SendWindow(lane.perChat, lane.guardMs), queue: [], awaitingAnswer: false };
       lane.chats.set(key, chat);
     }
     return chat;
   }
 
-  /** Puts a chat's first waiter in line: for its turn if its chat allows a send now, else for that time. */
+  /**
+   * Puts a chat's first waiter in line: for its turn if its chat allows a send now, else for that
+   * time, or (every send the chat may have in flight is) until an answer comes back.
+   */
   private schedule(lane: Lane, key: string, chat: Chat, now: number): void {
     const head = chat.queue[0];
     if (!head) return;
     const at = chat.window.nextFreeAt(now);
     if (at <= now) lane.ready.push({ seq: head.seq, key });
-    else lane.timed.push({ seq: head.seq, key, at });
+    else this.waitUntil(lane, { seq: head.seq, key }, chat, at);
+  }
+
+  private waitUntil(lane: Lane, turn: Turn, chat: Chat, at: number): void {
+    if (at === Number.POSITIVE_INFINITY) chat.awaitingAnswer = true;
+    else lane.timed.push({ ...turn, at });
+  }
+
+  /** The finished() handed out with a send: its tokens start their way back, and whoever waited for them may go. */
+  private finisher(lane: Lane, key: string, chat: Chat): SendFinished {
+    let done = false;
+    return () => {
+      if (done || this.stopping.signal.aborted) return;
+      done = true;
+      const now = this.now();
+      lane.overall.finish(now);
+      chat.window.finish(now);
+      if (chat.awaitingAnswer && lane.chats.get(key) === chat) {
+        chat.awaitingAnswer = false;
+        this.schedule(lane, key, chat, now);
+      } else if (chat.queue.length === 0 && chat.window.isIdle(now) && lane.chats.get(key) === chat) {
+        // Nothing to remember (no limit per chat, or none left in this period): forgotten at once.
+        lane.chats.delete(key);
+      }
+      this.pump(lane);
+    };
   }
 
   /** Heap entries are not removed when their waiter leaves or is served; they are checked when they surface. */
@@ -233,16 +284,16 @@ export class SendPacer {
       const at = chat.window.nextFreeAt(now);
       // Paused by a 429 since it was put in line.
       if (at > now) {
-        lane.timed.push({ ...entry, at });
+        this.waitUntil(lane, entry, chat, at);
         continue;
       }
       const waiter = chat.queue.shift()!;
       lane.waiting--;
-      lane.overall.take(now);
-      chat.window.take(now);
-      waiter.resolve();
+      lane.overall.take();
+      chat.window.take();
+      waiter.resolve(this.finisher(lane, entry.key, chat));
+      // The chat stays held while its send is in flight; a sweep forgets it once it is idle.
       if (chat.queue.length) this.schedule(lane, entry.key, chat, now);
-      else if (chat.window.isIdle(now)) lane.chats.delete(entry.key);
     }
     const next = Math.min(lane.timed.peek()?.at ?? Number.POSITIVE_INFINITY, lane.ready.size ? lane.overall.nextFreeAt(now) : Number.POSITIVE_INFINITY);
     if (next < Number.POSITIVE_INFINITY) this.wakeAt(lane, next, now);
