@@ -149,6 +149,17 @@ describeEachDatabase("staff campaigns", (db) => {
     for (const member of members) {
       expect(member.tier, member.displayName ?? "").toBe(tierFor(tierRules.tiers, await ledger.pointsEarnedSince(member.id, since)).name);
     }
+    // Spend-based tiers count the amount of orders placed in the window, as LoyaltyService does.
+    const bySpend = { ...tierRules, tierBasis: "spend" as const };
+    await prisma().order.create({ data: { customerId: plain.id, externalId: unique("o"), amount: 2500, currency: "CNY", placedAt: new Date("2029-12-01T00:00:00Z") } });
+    await prisma().order.create({ data: { customerId: vip.id, externalId: unique("o"), amount: 900, currency: "CNY", placedAt: new Date("2028-12-01T00:00:00Z") } });
+    const spendIds = async (tiers: string[]) => (await segmentPage(prisma(), { segment: { tags: { any: [tag] }, tiers }, tierRules: bySpend, now: new Date(NOW) }, null, 100)).map((m) => m.id).sort();
+    expect(await spendIds(["Gold"])).toEqual([plain.id]);
+    expect(await spendIds(["Bronze"])).toEqual([vip.id, early.id].sort());
+    for (const member of await segmentPage(prisma(), { segment: { tags: { any: [tag] } }, tierRules: bySpend, now: new Date(NOW), withTier: true }, null, 100)) {
+      expect(member.tier).toBe(tierFor(tierRules.tiers, (await ledger.spendSince(member.id, since))?.toNumber() ?? 0).name);
+    }
+
     // The channel is the most recently active one (among the segment's channels when it names them).
     expect(members.find((m) => m.id === plain.id)?.channel).toBe("discord");
     const onTelegram = await segmentPage(prisma(), { segment: { tags: { any: [tag] }, channels: ["telegram"] }, tierRules, now: new Date(NOW) }, null, 100);
