@@ -165,6 +165,11 @@ describeEachDatabase("customer service", (db) => {
     const updated = await service().customers.updateProfile(c.id, alice, { timeZone: "Asia/Shanghai", maxCareMessagesPerWeek: 1 });
     expect(updated).toMatchObject({ timeZone: "Asia/Shanghai", maxCareMessagesPerWeek: 1 });
     expect((await auditOf(c.id, "customer.update_profile"))[0]).toMatchObject({ before: { timeZone: "UTC", maxCareMessagesPerWeek: 2 }, after: { timeZone: "Asia/Shanghai", maxCareMessagesPerWeek: 1 } });
+    // Personal fields are audited as changed, without their values (the audit outlives an erasure).
+    clock.advance(1000);
+    await service().customers.updateProfile(c.id, alice, { email: "new@example.com" });
+    expect((await auditOf(c.id, "customer.update_profile"))[0]!.after).toEqual({ email: "(personal data, not kept in the audit)" });
+    expect(JSON.stringify(await auditOf(c.id, "customer.update_profile"))).not.toContain("new@example.com");
     const consent = await service().customers.setConsent(c.id, alice, "marketing", true);
     expect(consent.marketingConsent).toBe(true);
     expect((await auditOf(c.id, "customer.set_consent"))[0]).toMatchObject({ target: "marketing", before: { marketing: false }, after: { marketing: true } });

@@ -385,11 +385,18 @@ function consentOf(customer: Customer, topic: ConsentTopic): boolean {
   return topic === "care" ? customer.careConsent : topic === "marketing" ? customer.marketingConsent : customer.surveyConsent;
 }
 
+/**
+ * Personal fields: the audit says they changed, not what to, because the audit outlives an erasure
+ * ("delete my data" empties the customer's row and timeline, not the staff audit).
+ */
+const PERSONAL_FIELDS: ReadonlySet<string> = new Set(["displayName", "email", "phone"]);
+
 function pick(customer: Customer, fields: readonly string[]): Prisma.InputJsonValue {
   const out: Record<string, Prisma.InputJsonValue | null> = {};
   for (const field of fields) {
     const value = (customer as unknown as Record<string, unknown>)[field];
-    out[field] = value instanceof Date ? value.toISOString() : (value as Prisma.InputJsonValue | null);
+    if (PERSONAL_FIELDS.has(field)) out[field] = value === null || value === undefined ? null : "(personal data, not kept in the audit)";
+    else out[field] = value instanceof Date ? value.toISOString() : (value as Prisma.InputJsonValue | null);
   }
   return out as Prisma.InputJsonValue;
 }
