@@ -1,16 +1,45 @@
+import { Writable } from "node:stream";
+import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StaffSlackApp } from "../adapters/slack-staff/app.ts";
 import { staffSlackFactory } from "../adapters/slack-staff/index.ts";
 import { webChatFactory } from "../adapters/web/index.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
+import { LIFECYCLE_STAGE_LABELS, type LifecycleStageName } from "../src/analytics/lifecycle.ts";
+import { RFM_SEGMENT_LABELS, type RfmSegment } from "../src/analytics/rfm.ts";
+import { registerAnalyticsCommands } from "../src/cli/analytics-commands.ts";
+import type { Config } from "../src/config/env.ts";
 import type { StaffConsoleFactory } from "../src/core/staff-console.ts";
+import type { CustomerCard } from "../src/customers/customer-card-types.ts";
+import type { Database } from "../src/db/database.ts";
 import { tendDatabaseTargets } from "./support/databases.ts";
 import { botToken } from "./support/slack-helpers.ts";
 import { type OpenedView, type Response, SlackStandin } from "./support/slack-standin.ts";
 import { blockAction, postToStaffEvents, slashCommand, staffBotToken, staffSigningSecret, viewSubmission } from "./support/slack-staff-helpers.ts";
 
 const targets = tendDatabaseTargets("slack-staff");
+
+class Collect extends Writable {
+  text = "";
+  override _write(chunk: Buffer | string, _encoding: string, callback: () => void) {
+    this.text += chunk.toString();
+    callback();
+  }
+}
+
+/** Runs `tend <args>` (the analytics and customer commands) on a running Tend's open database; its stdout. */
+async function tendCli(db: Database, config: Config, args: string[]): Promise<string> {
+  const stdout = new Collect();
+  const stderr = Object.assign(new Collect(), { isTTY: false });
+  const program = new Command("tend").exitOverride().configureOutput({ writeErr: (t) => stderr.write(t), writeOut: (t) => stdout.write(t) });
+  // Tend keeps its database open: the command must not close it.
+  registerAnalyticsCommands(program, async () => ({ ...db, close: async () => {} }), () => config, { stdout, stderr });
+  await program.parseAsync(args, { from: "user" });
+  return stdout.text;
+}
+
+const stampOf = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "-");
 
 /** Every text a message shows (header, sections, context, section fields), one per line. */
 export function shownText(blocks: Response["body"]["blocks"] | Record<string, unknown>[] | undefined): string {
@@ -41,6 +70,7 @@ for (const target of targets) {
     let standin: SlackStandin;
     let tend: RunningTend;
     let staffApp: StaffSlackApp;
+    let config: Config;
     let sam: string;
     let nina: string;
     let staffChannel: string;
@@ -104,7 +134,7 @@ for (const target of targets) {
       nina = standin.userId("nina");
       staffChannel = await standin.createChannel("staff");
       otherChannel = await standin.createChannel("random-talk");
-      const config = loadConfig({
+      config = loadConfig({
         ...(await target.env()),
         PORT: "0",
         HOST: "127.0.0.1",
@@ -381,6 +411,67 @@ for (const target of targets) {
       expect(text).toMatch(/All channels: CSAT – of 0/);
       expect(text).toMatch(/2× "blorp zzz"/);
       expect(text).toMatch(/Queued in the last 30 days: sent [1-9]\d*/);
+    });
+
+    it("shows in Slack the same facts `tend customer show` prints for the same customer", async () => {
+      await tendCli(tend.db, config, ["analytics", "refresh"]);
+      const shown = JSON.parse(await tendCli(tend.db, config, ["customer", "show", "CRM-1001", "--json"])) as CustomerCard & Record<string, unknown>;
+      const text = shownText((await cardOf("CRM-1001")).blocks);
+      const card = shown as unknown as {
+        customerId: string;
+        externalId: string;
+        profile: { displayName: string; locale: string; timeZone: string; createdAt: string };
+        channels: { platform: string; platformUserId: string; lastSeenAt: string }[];
+        consent: Record<"care" | "marketing" | "surveys", { granted: boolean }> & { maxCareMessagesPerWeek: number };
+        loyalty: { balance: number; tier: string; nextTier: { name: string; missing: number } | null };
+        orders: { count: number; total: string; lastPlacedAt: string };
+        scores: {
+          lifecycleStage: string;
+          relationshipLevel: string;
+          rfm: { segment: string | null };
+          historicClv: string;
+          predictedClv: string | null;
+          orderCount: number;
+          explanation: Record<"rfm" | "lifecycle" | "relationship" | "predictive", { en: string }>;
+        };
+        interactions: { total: number };
+        openCases: { source: string; summary: string }[];
+        outreach: { paused: boolean; pausedUntil: string | null };
+        handover: { active: boolean; heldBy: { name: string } | null; since: string };
+      };
+      expect(card.scores).not.toBeNull();
+      const facts = [
+        card.profile.displayName,
+        `Tend id ${card.customerId}`,
+        `external id ${card.externalId}`,
+        `customer since ${stampOf(card.profile.createdAt)}`,
+        `Language: ${card.profile.locale} · Time zone: ${card.profile.timeZone}`,
+        ...card.channels.map((c) => `${c.platform} ${c.platformUserId}`),
+        ...card.channels.map((c) => `last seen ${stampOf(c.lastSeenAt)}`),
+        `care ${card.consent.care.granted ? "yes" : "no"}`,
+        `marketing ${card.consent.marketing.granted ? "yes" : "no"}`,
+        `surveys ${card.consent.surveys.granted ? "yes" : "no"}`,
+        `At most ${card.consent.maxCareMessagesPerWeek} care messages a week`,
+        `Loyalty: ${card.loyalty.balance} points · Tier: ${card.loyalty.tier}`,
+        ...(card.loyalty.nextTier ? [`${card.loyalty.nextTier.missing} more to ${card.loyalty.nextTier.name}`] : []),
+        `Orders: ${card.orders.count}, total ${card.orders.total}, last ${stampOf(card.orders.lastPlacedAt)}`,
+        `Lifecycle: ${LIFECYCLE_STAGE_LABELS[card.scores.lifecycleStage as LifecycleStageName].en}`,
+        `RFM segment: ${card.scores.rfm.segment ? RFM_SEGMENT_LABELS[card.scores.rfm.segment as RfmSegment].en : "none"}`,
+        `Historic CLV: ${card.scores.historicClv} (${card.scores.orderCount} order`,
+        ...(card.scores.predictedClv ? [`predicted CLV ${card.scores.predictedClv}`] : []),
+        card.scores.explanation.rfm.en,
+        card.scores.explanation.lifecycle.en,
+        card.scores.explanation.relationship.en,
+        card.scores.explanation.predictive.en,
+        `Open cases (${card.openCases.length})`,
+        ...card.openCases.map((c) => `${c.source}: ${c.summary}`),
+        card.outreach.paused ? `Outreach: paused until ${stampOf(card.outreach.pausedUntil)}` : "Outreach: not paused",
+        card.handover.heldBy ? `Conversation: ${card.handover.heldBy.name} has it since ${stampOf(card.handover.since)}` : "Conversation: with the bot",
+        `Interactions (${card.interactions.total})`,
+      ];
+      for (const fact of facts) expect(text).toContain(fact);
+      // The same balance as the loyalty service's own rule.
+      expect(card.loyalty.balance).toBe(await tend.services.loyalty.balance(aliceId));
     });
   });
 }
