@@ -220,7 +220,7 @@ export async function startTend({
     jobs.add({
       name: "analytics-refresh",
       schedule: config.ANALYTICS_REFRESH_CRON,
-      run: () => refreshAnalytics({ prisma: db.prisma, clock, settings: analyticsSettingsFromConfig(config) }),
+      run: () => refreshAnalytics({ prisma: db.prisma, sql: db.sql, clock, settings: analyticsSettingsFromConfig(config) }),
     });
     jobs.add({
       name: "birthday-bonus",

@@ -1,16 +1,19 @@
 import type { Config } from "../config/env.ts";
 import type { Clock } from "../core/clock.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
-import { AnalyticsRepository, type OrderRow, type ScoreRow } from "../db/repositories/analytics-repository.ts";
+import { type CustomerOrderFacts, customerPage, engagementPage, withRefreshSql, writeScores } from "../db/repositories/analytics-pages.ts";
+import { AnalyticsRepository, type ScoreRow } from "../db/repositories/analytics-repository.ts";
+import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
 import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "./clv/bgnbd.ts";
 import { predictClv } from "./clv/clv.ts";
 import { fitGammaGamma } from "./clv/gamma-gamma.ts";
 import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
-import { summarise, unitsPerMonth } from "./clv/summaries.ts";
-import { type LifecycleResult, type LifecycleSettings, defaultLifecycleSettings, lifecycleStage, typicalGapDays } from "./lifecycle.ts";
+import { DAYS_PER_UNIT, unitsPerMonth } from "./clv/summaries.ts";
+import { type LifecycleResult, type LifecycleSettings, defaultLifecycleSettings, lifecycleStage } from "./lifecycle.ts";
+import { Population } from "./population.ts";
 import { type RelationshipResult, type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevel } from "./relationship.ts";
-import { type RfmExplanation, RfmScorer, type RfmValues, explainRfm } from "./rfm.ts";
+import { type RfmExplanation, type RfmValues, explainRfm } from "./rfm.ts";
 
 export interface AnalyticsSettings {
   /** Months of orders RFM looks at (ANALYTICS_WINDOW_MONTHS); engagement is counted over the same window. */
@@ -19,7 +22,7 @@ export interface AnalyticsSettings {
   clvHorizonMonths: number;
   /** ANALYTICS_MONTHLY_DISCOUNT_RATE. */
   monthlyDiscountRate: number;
-  /** Customers read and written at a time. */
+  /** Customers read and written at a time (one statement each way per page). */
   batchSize: number;
   /**
    * Below this many customers with repeat purchases the BG/NBD and Gamma-Gamma fits are not even
@@ -36,7 +39,7 @@ export const defaultAnalyticsSettings: AnalyticsSettings = {
   windowMonths: 24,
   clvHorizonMonths: 12,
   monthlyDiscountRate: 0.01,
-  batchSize: 500,
+  batchSize: 2000,
   minRepeatBuyers: 20,
   staleRunHours: 6,
   lifecycle: defaultLifecycleSettings,
@@ -63,6 +66,12 @@ export type RefreshPhase = "reading" | "scoring";
 
 export interface RefreshOptions {
   prisma: PrismaClient;
+  /**
+   * Plain SQL on the same database (Database.sql): the pages are read on one of its connections and
+   * the scores written on another, side by side. Without it the same statements go through Prisma's
+   * raw queries, one at a time, which is slower on a large shop.
+   */
+  sql?: SqlConnection;
   clock: Clock;
   settings?: Partial<AnalyticsSettings>;
   /** Called after each batch: customers done of total, in each of the two passes. */
@@ -114,7 +123,7 @@ export interface ScoreExplanation {
   predictive: PredictiveExplanation;
 }
 
-/** One customer's orders, summed up once for every score that needs them. */
+/** One customer's orders, summed up once (in the database) for every score that needs them. */
 interface OrderStats {
   orderCount: number;
   purchaseDays: number;
@@ -124,54 +133,41 @@ interface OrderStats {
   window: RfmValues & { monetaryCents: number };
 }
 
-function orderStats(orders: readonly OrderRow[], windowStart: Date, now: Date): OrderStats {
-  const days = new Set<number>();
-  let historicCents = 0;
-  let windowCount = 0;
-  let windowCents = 0;
-  let lastInWindow: Date | null = null;
-  for (const o of orders) {
-    days.add(dayNumber(o.placedAt));
-    historicCents += o.cents;
-    if (o.placedAt.getTime() >= windowStart.getTime()) {
-      windowCount += 1;
-      windowCents += o.cents;
-      if (!lastInWindow || o.placedAt > lastInWindow) lastInWindow = o.placedAt;
-    }
-  }
-  const first = orders.reduce((a, o) => (o.placedAt < a ? o.placedAt : a), orders[0]!.placedAt);
-  const last = orders.reduce((a, o) => (o.placedAt > a ? o.placedAt : a), orders[0]!.placedAt);
+function orderStats(facts: CustomerOrderFacts, now: Date): OrderStats | null {
+  if (facts.orderCount === 0 || facts.firstOrderMs === null || facts.lastOrderMs === null) return null;
+  const last = new Date(facts.lastOrderMs);
+  const lastInWindow = facts.lastInWindowMs === null ? null : new Date(facts.lastInWindowMs);
   return {
-    orderCount: orders.length,
-    purchaseDays: days.size,
-    firstOrderAt: first,
+    orderCount: facts.orderCount,
+    purchaseDays: facts.purchaseDays,
+    firstOrderAt: new Date(facts.firstOrderMs),
     lastOrderAt: last,
-    historicCents,
+    historicCents: facts.historicCents,
     window: {
       recencyDays: lastInWindow ? dayNumber(now) - dayNumber(lastInWindow) : dayNumber(now) - dayNumber(last),
-      frequency: windowCount,
-      monetary: windowCents / 100,
-      monetaryCents: windowCents,
+      frequency: facts.windowCount,
+      monetary: facts.windowCents / 100,
+      monetaryCents: facts.windowCents,
     },
   };
 }
 
-const groupByCustomer = (orders: readonly OrderRow[]) => {
-  const map = new Map<string, OrderRow[]>();
-  for (const o of orders) {
-    const list = map.get(o.customerId);
-    if (list) list.push(o);
-    else map.set(o.customerId, [o]);
-  }
-  return map;
-};
-
-const summariesOf = (orders: readonly OrderRow[], now: Date) =>
-  summarise(
-    orders.map((o) => ({ customerId: o.customerId, date: o.placedAt, amount: o.cents / 100 })),
-    now,
-    UNIT,
-  );
+/**
+ * The customer's summary in the CLV models' conventions (see clv/summaries.ts: purchase days,
+ * the first one left out of the spend), from the per-day sums the database made.
+ */
+function summaryOf(facts: CustomerOrderFacts, now: Date): CustomerSummary | null {
+  if (facts.purchaseDays === 0 || facts.firstDay === null || facts.lastDay === null) return null;
+  const unitDays = DAYS_PER_UNIT[UNIT];
+  const frequency = facts.purchaseDays - 1;
+  return {
+    customerId: facts.customerId,
+    frequency,
+    recency: (facts.lastDay - facts.firstDay) / unitDays,
+    T: (dayNumber(now) - facts.firstDay) / unitDays,
+    monetaryValue: frequency > 0 ? (facts.historicCents - facts.firstDayCents) / 100 / frequency : 0,
+  };
+}
 
 export function windowStartFor(now: Date, months: number): Date {
   const start = new Date(now);
@@ -182,8 +178,10 @@ export function windowStartFor(now: Date, months: number): Date {
 /**
  * Recomputes every customer's CustomerScore row: RFM segment, lifecycle stage, relationship
  * level, probability alive, predicted purchases and lifetime value, each with the facts behind
- * it. Two passes over the customers in batches: the first summarises the orders, so that the
- * models are fitted once and the RFM quintiles rank everybody; the second scores and writes.
+ * it. Two passes over the customers in pages (keyset on the id, one statement per page that sums
+ * the orders up in the database): the first keeps a few numbers per buyer (see Population), so
+ * that the models are fitted once and the RFM quintiles rank everybody; the second scores each
+ * page and writes it in one statement, while the next page is read and scored.
  * One refresh runs at a time across all instances; a second one is skipped, not queued.
  */
 export async function refreshAnalytics(options: RefreshOptions): Promise<RefreshReport> {
@@ -192,6 +190,7 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
   const repo = new AnalyticsRepository(options.prisma);
   const now = options.clock.now();
   const windowStart = windowStartFor(now, settings.windowMonths);
+  const window = { now, windowStart };
 
   const claim = await repo.startRun(now, new Date(now.getTime() - settings.staleRunHours * 3_600_000));
   if (!claim.started) {
@@ -204,117 +203,121 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
   try {
     const total = await repo.countCustomers();
     const progress = (done: number, phase: RefreshPhase) => options.onProgress?.(done, Math.max(total, done), phase);
-    const batches = async function* () {
-      for (let after: string | null = null; ; ) {
-        const ids = await repo.customerIdsAfter(after, settings.batchSize);
-        if (ids.length === 0) return;
-        yield ids;
-        after = ids[ids.length - 1]!;
-        if (ids.length < settings.batchSize) return;
-      }
-    };
+    const report = await withRefreshSql(options, async (read, write) => {
+      const pages = async function* () {
+        for (let after: string | null = null; ; ) {
+          const page = await customerPage(read, after, settings.batchSize, window);
+          if (page.length === 0) return;
+          yield page;
+          after = page[page.length - 1]!.customerId;
+          if (page.length < settings.batchSize) return;
+        }
+      };
 
-    // Pass 1: what the models and the quintiles need about everybody.
-    const summaries: CustomerSummary[] = [];
-    const population: RfmValues[] = [];
-    const gaps: number[] = [];
-    let read = 0;
-    progress(0, "reading");
-    for await (const ids of batches()) {
-      const orders = await repo.ordersFor(ids, now);
-      for (const s of summariesOf(orders, now)) {
-        summaries.push(s);
-        if (s.frequency > 0) gaps.push((s.recency * 7) / s.frequency);
+      // Pass 1: what the models and the quintiles need about everybody.
+      const population = new Population(total);
+      let done = 0;
+      progress(0, "reading");
+      for await (const page of pages()) {
+        for (const facts of page) {
+          const summary = summaryOf(facts, now);
+          if (summary) population.addBuyer(summary);
+          const stats = orderStats(facts, now);
+          if (stats && stats.window.frequency > 0) population.addWindowBuyer(stats.window);
+        }
+        done += page.length;
+        progress(done, "reading");
       }
-      for (const list of groupByCustomer(orders).values()) {
-        const stats = orderStats(list, windowStart, now);
-        if (stats.window.frequency > 0) population.push(stats.window);
-      }
-      read += ids.length;
-      progress(read, "reading");
-    }
-    models = fitModels(summaries, settings);
-    const scorer = new RfmScorer(population);
-    const populationGap = typicalGapDays(gaps);
-    const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
+      models = fitModels(population.summaries(), settings);
+      const scorer = population.rfmScorer();
+      const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
+      const repeatBuyers = population.repeatBuyers;
+      const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
 
-    // Pass 2: score and write, batch by batch.
-    const segments: Record<string, number> = {};
-    const stages: Record<string, number> = {};
-    const levels: Record<string, number> = {};
-    const count = (tally: Record<string, number>, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
-    let withOrders = 0;
-    let rfmScored = 0;
-    progress(0, "scoring");
-    for await (const ids of batches()) {
-      const orders = await repo.ordersFor(ids, now);
-      const byCustomer = groupByCustomer(orders);
-      const summaryOf = new Map(summariesOf(orders, now).map((s) => [s.customerId, s]));
-      const engagement = await repo.engagementFor(ids, {
-        since: windowStart,
-        until: now,
-        careReplyDays: settings.relationship.careReplyDays,
-        conversationGapHours: settings.relationship.conversationGapHours,
-      });
+      // Pass 2: score and write, page by page; a page's write overlaps the next page's read and scoring.
+      const segments: Record<string, number> = {};
+      const stages: Record<string, number> = {};
+      const levels: Record<string, number> = {};
+      const count = (tally: Record<string, number>, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
+      let withOrders = 0;
+      let rfmScored = 0;
+      let writing: Promise<void> = Promise.resolve();
+      progress(0, "scoring");
+      for await (const page of pages()) {
+        const ids = page.map((f) => f.customerId);
+        const engagement = await engagementPage(read, ids, {
+          since: windowStart,
+          until: now,
+          careReplyDays: settings.relationship.careReplyDays,
+          conversationGapHours: settings.relationship.conversationGapHours,
+        });
 
-      const rows: ScoreRow[] = ids.map((customerId) => {
-        const list = byCustomer.get(customerId);
-        const stats = list ? orderStats(list, windowStart, now) : null;
-        const summary = summaryOf.get(customerId) ?? null;
-        const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
-        const predicted = predict(models, summary, horizon, settings);
-        const lifecycle = lifecycleStage(
-          {
-            now,
+        const rows: ScoreRow[] = page.map((facts) => {
+          const { customerId } = facts;
+          const stats = orderStats(facts, now);
+          const summary = summaryOf(facts, now);
+          const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
+          const predicted = predict(models, summary, horizon, settings);
+          const lifecycle = lifecycleStage(
+            {
+              now,
+              orderCount: stats?.orderCount ?? 0,
+              purchaseDays: stats?.purchaseDays ?? 0,
+              firstOrderAt: stats?.firstOrderAt ?? null,
+              lastOrderAt: stats?.lastOrderAt ?? null,
+              probabilityAlive: predicted.probabilityAlive,
+              populationGapDays: populationGap,
+            },
+            settings.lifecycle,
+          );
+          const relationship = relationshipLevel(engagement.get(customerId) ?? noEngagement, settings.relationship);
+          if (stats) withOrders += 1;
+          if (rfm) rfmScored += 1;
+          count(segments, rfm?.segment ?? "none");
+          count(stages, lifecycle.stage);
+          count(levels, relationship.level);
+
+          const explanation: ScoreExplanation = {
+            rfm: explainRfm(stats && stats.window.frequency > 0 ? stats.window : null, rfm, settings.windowMonths),
+            lifecycle,
+            relationship,
+            predictive: predicted.explanation,
+          };
+          return {
+            customerId,
+            windowStart,
+            windowMonths: settings.windowMonths,
             orderCount: stats?.orderCount ?? 0,
-            purchaseDays: stats?.purchaseDays ?? 0,
             firstOrderAt: stats?.firstOrderAt ?? null,
             lastOrderAt: stats?.lastOrderAt ?? null,
+            recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
+            frequency: stats?.window.frequency ?? 0,
+            monetaryCents: stats?.window.monetaryCents ?? 0,
+            rfmRecency: rfm?.r ?? null,
+            rfmFrequency: rfm?.f ?? null,
+            rfmMonetary: rfm?.m ?? null,
+            rfmSegment: rfm?.segment ?? null,
+            lifecycleStage: lifecycle.stage,
+            relationshipLevel: relationship.level,
             probabilityAlive: predicted.probabilityAlive,
-            populationGapDays: populationGap,
-          },
-          settings.lifecycle,
-        );
-        const relationship = relationshipLevel(engagement.get(customerId) ?? noEngagement, settings.relationship);
-        if (stats) withOrders += 1;
-        if (rfm) rfmScored += 1;
-        count(segments, rfm?.segment ?? "none");
-        count(stages, lifecycle.stage);
-        count(levels, relationship.level);
-
-        const explanation: ScoreExplanation = {
-          rfm: explainRfm(stats && stats.window.frequency > 0 ? stats.window : null, rfm, settings.windowMonths),
-          lifecycle,
-          relationship,
-          predictive: predicted.explanation,
-        };
-        return {
-          customerId,
-          windowStart,
-          windowMonths: settings.windowMonths,
-          orderCount: stats?.orderCount ?? 0,
-          firstOrderAt: stats?.firstOrderAt ?? null,
-          lastOrderAt: stats?.lastOrderAt ?? null,
-          recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
-          frequency: stats?.window.frequency ?? 0,
-          monetaryCents: stats?.window.monetaryCents ?? 0,
-          rfmRecency: rfm?.r ?? null,
-          rfmFrequency: rfm?.f ?? null,
-          rfmMonetary: rfm?.m ?? null,
-          rfmSegment: rfm?.segment ?? null,
-          lifecycleStage: lifecycle.stage,
-          relationshipLevel: relationship.level,
-          probabilityAlive: predicted.probabilityAlive,
-          predictedPurchases: predicted.predictedPurchases,
-          historicCents: stats?.historicCents ?? 0,
-          predictedClv: predicted.predictedClv,
-          explanation,
-        };
-      });
-      await repo.upsertScores(runId, now, rows);
-      customers += rows.length;
-      progress(customers, "scoring");
-    }
+            predictedPurchases: predicted.predictedPurchases,
+            historicCents: stats?.historicCents ?? 0,
+            predictedClv: predicted.predictedClv,
+            explanation,
+          };
+        });
+        // At most one write in flight: it must succeed before the next one starts.
+        await writing;
+        writing = writeScores(write, runId, now, rows).then(() => {
+          customers += rows.length;
+          progress(customers, "scoring");
+        });
+        // Not left unhandled while the next page is read; awaited above or below.
+        writing.catch(() => {});
+      }
+      await writing;
+      return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
+    });
 
     await repo.finishRun(runId, {
       finishedAt: options.clock.now(),
@@ -323,20 +326,7 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
       gammaGamma: models.gammaGamma ? { ...models.gammaGamma } : null,
       modelNote: models.reason,
     });
-    return {
-      status: "done",
-      runId,
-      computedAt: now,
-      customers,
-      withOrders,
-      rfmScored,
-      repeatBuyers: summaries.filter((s) => s.frequency > 0).length,
-      models,
-      segments,
-      stages,
-      levels,
-      ms: Date.now() - started,
-    };
+    return { status: "done", runId, computedAt: now, customers, ...report, models, ms: Date.now() - started };
   } catch (error) {
     await repo.finishRun(runId, { finishedAt: options.clock.now(), customers, modelNote: models.reason, error: describeError(error) }).catch(() => {});
     throw error;

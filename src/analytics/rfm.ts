@@ -156,6 +156,17 @@ export class RfmScorer {
     this.monetary = new QuintileScale(m);
   }
 
+  /** The same scorer from columns of numbers (recency already negated), without an object per customer. */
+  static fromNegatedRecency(negatedRecencyDays: Iterable<number>, frequency: Iterable<number>, monetary: Iterable<number>): RfmScorer {
+    const scorer = new RfmScorer([]);
+    Object.assign(scorer, {
+      recency: new QuintileScale(negatedRecencyDays),
+      frequency: new QuintileScale(frequency),
+      monetary: new QuintileScale(monetary),
+    });
+    return scorer;
+  }
+
   get size(): number {
     return this.recency.size;
   }

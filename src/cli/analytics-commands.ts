@@ -115,6 +115,7 @@ export async function runAnalyticsRefresh(
   try {
     const report = await refreshAnalytics({
       prisma: db.prisma,
+      sql: db.sql,
       clock: options.clock ?? systemClock,
       settings,
       onProgress: (done, total, phase) => {

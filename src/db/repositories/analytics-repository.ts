@@ -1,4 +1,3 @@
-import type { EngagementFacts } from "../../analytics/relationship.ts";
 import { type AnalyticsRun, type CustomerScore, type LifecycleStage, Prisma, type PrismaClient, type RelationshipLevel } from "../generated/client.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 import { CustomerRepository } from "./customer-repository.ts";
@@ -7,13 +6,6 @@ export type { AnalyticsRun, CustomerScore };
 
 /** The value of AnalyticsRun.activeKey while a refresh runs; the unique index admits one at a time. */
 const ACTIVE_KEY = "refresh";
-
-export interface OrderRow {
-  customerId: string;
-  /** In cents, so that sums stay exact. */
-  cents: number;
-  placedAt: Date;
-}
 
 /** One CustomerScore row as the refresh computes it; amounts in cents. */
 export interface ScoreRow {
@@ -49,9 +41,6 @@ export interface EngagementWindow {
 
 export type StartRunResult = { started: true; run: AnalyticsRun } | { started: false; active: AnalyticsRun | null };
 
-const cents = (amount: Prisma.Decimal) => Math.round(amount.toNumber() * 100);
-const decimal = (centsValue: number) => (centsValue / 100).toFixed(2);
-const uuidList = (ids: readonly string[]) => Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`));
 
 /** What `tend customer show` prints about one customer. */
 export interface CustomerOverview {
@@ -66,116 +55,12 @@ export interface CustomerOverview {
   score: (CustomerScore & { run: AnalyticsRun | null }) | null;
 }
 
-/** Reads what the analytics refresh needs, in batches of customers, and stores its results. */
+/** The analytics refresh's runs (one at a time) and the scores' look-ups; the bulk pages are in analytics-pages.ts. */
 export class AnalyticsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   countCustomers(): Promise<number> {
     return this.prisma.customer.count();
-  }
-
-  /** The next batch of customer ids in id order, after `after` (exclusive). */
-  async customerIdsAfter(after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.prisma.customer.findMany({
-      where: after ? { id: { gt: after } } : {},
-      orderBy: { id: "asc" },
-      take: limit,
-      select: { id: true },
-    });
-    return rows.map((r) => r.id);
-  }
-
-  /**
-   * Purchases placed up to `until`, oldest first: free orders included (a purchase is a purchase
-   * for recency and frequency), refunds (negative amounts) left out.
-   */
-  async ordersFor(customerIds: readonly string[], until: Date): Promise<OrderRow[]> {
-    if (customerIds.length === 0) return [];
-    const rows = await this.prisma.order.findMany({
-      where: { customerId: { in: [...customerIds] }, amount: { gte: 0 }, placedAt: { lte: until } },
-      orderBy: [{ placedAt: "asc" }, { id: "asc" }],
-      select: { customerId: true, amount: true, placedAt: true },
-    });
-    return rows.map((r) => ({ customerId: r.customerId, cents: cents(r.amount), placedAt: r.placedAt }));
-  }
-
-  /**
-   * How each customer engaged in the window, counted in the database: conversations each side
-   * started, care messages and the replies to them, surveys, feedback, linked channels.
-   * Customers without any of it are absent from the map.
-   */
-  async engagementFor(customerIds: readonly string[], window: EngagementWindow): Promise<Map<string, EngagementFacts>> {
-    const result = new Map<string, EngagementFacts>();
-    if (customerIds.length === 0) return result;
-    const ids = uuidList(customerIds);
-    const { since, until } = window;
-    const facts = (id: string) => {
-      let f = result.get(id);
-      if (!f) {
-        f = { inbound: 0, outbound: 0, customerInitiated: 0, businessInitiated: 0, careSent: 0, careReplied: 0, surveysInvited: 0, surveysAnswered: 0, surveyReasons: 0, complaints: 0, channels: 0 };
-        result.set(id, f);
-      }
-      return f;
-    };
-
-    // Staff notes and system events are not conversation; a message after `gap` of silence opens one.
-    const interactions = await this.prisma.$queryRaw<
-      { customerId: string; inbound: number; outbound: number; customerInitiated: number; businessInitiated: number; careSent: number; careReplied: number }[]
-    >`
-      WITH t AS (
-        SELECT i."customerId", i."direction", i."kind", i."occurredAt",
-               lag(i."occurredAt") OVER (PARTITION BY i."customerId" ORDER BY i."occurredAt", i."id") AS "previousAt",
-               CASE WHEN i."direction" = 'out' AND i."kind" = 'care' THEN EXISTS (
-                 SELECT 1 FROM "Interaction" r
-                  WHERE r."customerId" = i."customerId" AND r."direction" = 'in' AND r."kind" NOT IN ('system', 'staff-note')
-                    AND r."occurredAt" > i."occurredAt"
-                    AND r."occurredAt" <= i."occurredAt" + ${window.careReplyDays}::int * interval '1 day'
-               ) ELSE false END AS "replied"
-          FROM "Interaction" i
-         WHERE i."customerId" IN (${ids})
-           AND i."occurredAt" >= ${since}::timestamp AND i."occurredAt" <= ${until}::timestamp
-           AND i."kind" NOT IN ('system', 'staff-note')
-      )
-      SELECT "customerId"::text AS "customerId",
-             (count(*) FILTER (WHERE "direction" = 'in'))::int AS "inbound",
-             (count(*) FILTER (WHERE "direction" = 'out'))::int AS "outbound",
-             (count(*) FILTER (WHERE "direction" = 'in' AND ("previousAt" IS NULL
-                OR "occurredAt" - "previousAt" > ${window.conversationGapHours}::int * interval '1 hour')))::int AS "customerInitiated",
-             (count(*) FILTER (WHERE "direction" = 'out' AND ("previousAt" IS NULL
-                OR "occurredAt" - "previousAt" > ${window.conversationGapHours}::int * interval '1 hour')))::int AS "businessInitiated",
-             (count(*) FILTER (WHERE "direction" = 'out' AND "kind" = 'care'))::int AS "careSent",
-             (count(*) FILTER (WHERE "replied"))::int AS "careReplied"
-        FROM t
-       GROUP BY "customerId"`;
-    for (const row of interactions) {
-      const f = facts(row.customerId);
-      f.inbound = row.inbound;
-      f.outbound = row.outbound;
-      f.customerInitiated = row.customerInitiated;
-      f.businessInitiated = row.businessInitiated;
-      f.careSent = row.careSent;
-      f.careReplied = row.careReplied;
-    }
-
-    const inWindow = { gte: since, lte: until };
-    const idList = [...customerIds];
-    const [invitations, responses, reasons, complaints, identities] = await Promise.all([
-      this.prisma.surveyInvitation.groupBy({ by: ["customerId"], where: { customerId: { in: idList }, sentAt: inWindow }, _count: { _all: true } }),
-      this.prisma.surveyResponse.groupBy({ by: ["customerId"], where: { customerId: { in: idList }, respondedAt: inWindow }, _count: { _all: true } }),
-      this.prisma.surveyResponse.groupBy({
-        by: ["customerId"],
-        where: { customerId: { in: idList }, respondedAt: inWindow, reason: { not: null } },
-        _count: { _all: true },
-      }),
-      this.prisma.feedbackCase.groupBy({ by: ["customerId"], where: { customerId: { in: idList }, openedAt: inWindow, source: "complaint" }, _count: { _all: true } }),
-      this.prisma.channelIdentity.groupBy({ by: ["customerId"], where: { customerId: { in: idList } }, _count: { _all: true } }),
-    ]);
-    for (const row of invitations) facts(row.customerId).surveysInvited = row._count._all;
-    for (const row of responses) facts(row.customerId).surveysAnswered = row._count._all;
-    for (const row of reasons) facts(row.customerId).surveyReasons = row._count._all;
-    for (const row of complaints) facts(row.customerId).complaints = row._count._all;
-    for (const row of identities) facts(row.customerId).channels = row._count._all;
-    return result;
   }
 
   /**
@@ -222,42 +107,6 @@ export class AnalyticsRepository {
 
   latestRun(): Promise<AnalyticsRun | null> {
     return this.prisma.analyticsRun.findFirst({ orderBy: { startedAt: "desc" } });
-  }
-
-  /**
-   * Inserts or replaces the customers' rows in one statement: concurrent writers cannot collide
-   * on the unique customerId, and a batch costs one round trip.
-   */
-  async upsertScores(runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const values = rows.map(
-      (r) => Prisma.sql`(
-        gen_random_uuid(), ${r.customerId}::uuid, ${runId}::uuid, ${computedAt}::timestamp, ${r.windowStart}::timestamp, ${r.windowMonths}::smallint,
-        ${r.orderCount}::int, ${r.firstOrderAt}::timestamp, ${r.lastOrderAt}::timestamp, ${r.recencyDays}::int, ${r.frequency}::int,
-        ${decimal(r.monetaryCents)}::numeric, ${r.rfmRecency}::smallint, ${r.rfmFrequency}::smallint, ${r.rfmMonetary}::smallint,
-        ${r.rfmSegment}::text, ${r.lifecycleStage}::text::"LifecycleStage", ${r.relationshipLevel}::text::"RelationshipLevel",
-        ${r.probabilityAlive}::float8, ${r.predictedPurchases}::float8, ${decimal(r.historicCents)}::numeric,
-        ${r.predictedClv === null ? null : r.predictedClv.toFixed(2)}::numeric, ${JSON.stringify(r.explanation)}::jsonb
-      )`,
-    );
-    await this.prisma.$executeRaw`
-      INSERT INTO "CustomerScore" (
-        "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
-        "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
-        "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
-        "rfmSegment", "lifecycleStage", "relationshipLevel",
-        "probabilityAlive", "predictedPurchases", "historicClv",
-        "predictedClv", "explanation"
-      ) VALUES ${Prisma.join(values)}
-      ON CONFLICT ("customerId") DO UPDATE SET
-        "runId" = EXCLUDED."runId", "computedAt" = EXCLUDED."computedAt", "windowStart" = EXCLUDED."windowStart",
-        "windowMonths" = EXCLUDED."windowMonths", "orderCount" = EXCLUDED."orderCount", "firstOrderAt" = EXCLUDED."firstOrderAt",
-        "lastOrderAt" = EXCLUDED."lastOrderAt", "recencyDays" = EXCLUDED."recencyDays", "frequency" = EXCLUDED."frequency",
-        "monetary" = EXCLUDED."monetary", "rfmRecency" = EXCLUDED."rfmRecency", "rfmFrequency" = EXCLUDED."rfmFrequency",
-        "rfmMonetary" = EXCLUDED."rfmMonetary", "rfmSegment" = EXCLUDED."rfmSegment", "lifecycleStage" = EXCLUDED."lifecycleStage",
-        "relationshipLevel" = EXCLUDED."relationshipLevel", "probabilityAlive" = EXCLUDED."probabilityAlive",
-        "predictedPurchases" = EXCLUDED."predictedPurchases", "historicClv" = EXCLUDED."historicClv",
-        "predictedClv" = EXCLUDED."predictedClv", "explanation" = EXCLUDED."explanation"`;
   }
 
   scoreOf(customerId: string): Promise<CustomerScore | null> {
