@@ -59,12 +59,17 @@ export interface CampaignPreviewDependencies {
  * is required. Counts cover everyone; the first `limit` are listed with their text and channel.
  * What it cannot foresee: what changes before the send (consent, complaints, other messages sent).
  */
-export async function previewCampaign(deps: CampaignPreviewDependencies, campaign: CampaignContent, options: { at: Date; limit: number; pageSize?: number }): Promise<CampaignPreview> {
+export async function previewCampaign(
+  deps: CampaignPreviewDependencies,
+  campaign: CampaignContent,
+  /** `at`: the moment the policy judges; `now` (default `at`): the moment tiers are read at, as a send now would render them. */
+  options: { at: Date; now?: Date; limit: number; pageSize?: number },
+): Promise<CampaignPreview> {
   const counts = { send: 0, defer: 0, skip: 0, control: 0, noChannel: 0 };
   const byReason: Record<string, number> = {};
   const recipients: PreviewRecipient[] = [];
   let total = 0;
-  const audience = campaignAudience(deps.prisma, campaign, { tierRules: deps.tierRules, now: options.at, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+  const audience = campaignAudience(deps.prisma, campaign, { tierRules: deps.tierRules, now: options.now ?? options.at, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
   for await (const page of audience) {
     total += page.length;
     const judged = page.filter((entry) => !entry.unreachable && !entry.control);

@@ -112,7 +112,8 @@ export class CampaignService {
     return previewCampaign(
       { prisma: this.options.db.prisma, facts: this.facts, settings: this.options.policy, tierRules: this.options.tierRules },
       contentOf(campaign),
-      { at: this.sendTime(campaign), limit, pageSize: this.batchSize },
+      // Texts as a send now would render them (tiers as of now), verdicts as of when they would go.
+      { at: this.sendTime(campaign), now: this.options.clock.now(), limit, pageSize: this.batchSize },
     );
   }
 
