@@ -211,6 +211,7 @@ for (const target of targets) {
       expect(shownText((await cardOf("ORDER-77")).blocks)).toContain(`Tend id ${aliceId}`);
       const viewed = await audits("customer.view_card");
       expect(viewed.some((a) => a.customerId === aliceId && a.actorId === `slack:${sam}` && a.actorName === "Sam Lee")).toBe(true);
+      expect((await audits("customer.search")).some((a) => a.customerId === aliceId && (a.detail as { matches: number }).matches === 1)).toBe(true);
     });
 
     it("lists several matches to pick from, and the pick replaces the list with the card", async () => {
@@ -411,6 +412,7 @@ for (const target of targets) {
       expect(text).toMatch(/All channels: CSAT – of 0/);
       expect(text).toMatch(/2× "blorp zzz"/);
       expect(text).toMatch(/Queued in the last 30 days: sent [1-9]\d*/);
+      expect((await audits("staff.report")).some((a) => a.actorName === "Sam Lee")).toBe(true);
     });
 
     it("shows in Slack the same facts `tend customer show` prints for the same customer", async () => {

@@ -46,7 +46,7 @@ export const lookupFeature: StaffFeature = (app, ctx) => {
         await respond({ response_type: "ephemeral", text: `Whom should I look up? \`${command.command} customer <name, @handle, id or order id>\`` });
         return;
       }
-      const found = await ctx.services.findCustomers(args, MAX_MATCHES + 1);
+      const found = await ctx.services.findCustomers(args, MAX_MATCHES + 1, actor);
       const more = found.length > MAX_MATCHES;
       const matches = found.slice(0, MAX_MATCHES);
       if (matches.length === 0) {

@@ -70,8 +70,8 @@ export const reportFeature: StaffFeature = (_app, ctx) => {
     name: "report",
     usage: "report",
     help: "CSAT, NPS and responses by channel for 30 days with trends, messages Tend did not understand, outreach sent/deferred/failed",
-    async run({ respond }) {
-      const report = await ctx.services.report();
+    async run({ respond, actor }) {
+      const report = await ctx.services.report(actor);
       await respond({ response_type: "ephemeral", text: "Tend report: the last 30 days", blocks: reportBlocks(report) as never });
     },
   });

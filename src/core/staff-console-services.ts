@@ -81,8 +81,8 @@ export interface StaffConsoleServices {
    * direct message with the app). A refusal is logged and audited before it is returned.
    */
   authorizeSlack(origin: SlackRequestOrigin): Promise<StaffAccess>;
-  /** Customers matching a name, handle, Tend id, external id or order id; exact matches first. */
-  findCustomers(query: string, limit: number): Promise<CustomerMatch[]>;
+  /** Customers matching a name, handle, Tend id, external id or order id; exact matches first. The search is audited. */
+  findCustomers(query: string, limit: number, actor: Actor): Promise<CustomerMatch[]>;
   /** The one customer card (as `tend customer show` and the API show it); viewing is audited. Null: no such customer. */
   card(customerId: string, actor: Actor, options?: { recent?: number }): Promise<StaffCustomerCard | null>;
   /** A staff note on the timeline; throws TendError for an empty or too long note or no customer. */
@@ -99,6 +99,6 @@ export interface StaffConsoleServices {
   takeOver(customerId: string, actor: Actor): Promise<TakeOverResult>;
   /** The customer's feedback cases, open ones first, then the latest closed. */
   cases(customerId: string, limit: number): Promise<CaseLine[]>;
-  /** The last 30 days' report. */
-  report(): Promise<StaffReport>;
+  /** The last 30 days' report; audited. */
+  report(actor: Actor): Promise<StaffReport>;
 }

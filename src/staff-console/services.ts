@@ -58,7 +58,12 @@ export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConso
       return result.ok ? { allowed: true, actor: result.actor } : { allowed: false, reason: result.reason, message: result.message };
     },
 
-    findCustomers: (query, limit) => cards.findCustomers(query, limit),
+    async findCustomers(query, limit, actor) {
+      const found = await cards.findCustomers(query, limit);
+      // What was typed may be a name: the audit keeps how many customers it showed, and which when one.
+      await staff.audit(actor, "customer.search", { customerId: found.length === 1 ? found[0]!.customerId : null, detail: { matches: found.length } });
+      return found;
+    },
 
     async card(customerId, actor, options = {}) {
       const card = await cards.card(customerId, { recent: options.recent });
@@ -108,7 +113,11 @@ export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConso
 
     cases: (customerId, limit) => deps.repo.cases(customerId, limit),
 
-    report: () => staffReport({ surveys: deps.surveys, overview: deps.overview, repo: deps.repo, now: clock.now() }),
+    async report(actor) {
+      const report = await staffReport({ surveys: deps.surveys, overview: deps.overview, repo: deps.repo, now: clock.now() });
+      await staff.audit(actor, "staff.report", { detail: { from: report.from.toISOString(), to: report.to.toISOString() } });
+      return report;
+    },
   };
 }
 
