@@ -149,7 +149,7 @@ function cardOf(rows: CardRows, loyalty: CustomerCard["loyalty"], now: Date): Cu
       recentChanges: rows.consentChanges.map((change) => ({ at: change.changedAt, topic: change.topic, granted: change.granted, source: change.source })),
     },
     loyalty,
-    orders: { count: rows.orders.count, total: rows.orders.total.toFixed(2), lastPlacedAt: rows.orders.lastPlacedAt },
+    orders: rows.orders,
     scores: scoresOf(rows.score),
     interactions: {
       total: rows.interactionCounts.reduce((sum, row) => sum + row.count, 0),
@@ -188,8 +188,8 @@ function scoresOf(score: CardRows["score"]): CardScores | null {
     relationshipLevel: score.relationshipLevel,
     probabilityAlive: score.probabilityAlive,
     predictedPurchases: score.predictedPurchases,
-    historicClv: score.historicClv.toFixed(2),
-    predictedClv: score.predictedClv === null ? null : score.predictedClv.toFixed(2),
+    historicClv: score.historicClv,
+    predictedClv: score.predictedClv,
     orderCount: score.orderCount,
     explanation: score.explanation as unknown as ScoreExplanation,
   };
