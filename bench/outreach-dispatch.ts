@@ -10,6 +10,7 @@
 // `npx tsx bench/outreach-dispatch.ts [runs]`, runs as `count@limit[@tendRate]`, e.g. `1500@30,10000@300,30000@300,100000@300`
 // (tendRate, Tend's OUTREACH_RATE_TELEGRAM overall, defaults to the stand-in's limit).
 // Needs the PostgreSQL the tests use (TEND_TEST_POSTGRES_URL or 127.0.0.1:5432); each run gets a fresh database, dropped after.
+// The child runs compiled, as `npm start` runs Tend (BENCH_CHILD=tsx runs it under tsx instead: about 70 MB more RSS).
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,7 @@ import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
 import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
 import { runCarePlanner } from "../src/outreach/planner-job.ts";
+import { childRunsUnderTsx, compileBenchmark } from "./support/compiled.ts";
 import { birthdayPlanOnly } from "./support/scratch.ts";
 import { TelegramLimitsStandin } from "../test/support/telegram-limits-standin.ts";
 
@@ -43,17 +45,22 @@ function lateMorningZone(now: Date): { zone: string; localDate: string } {
 }
 
 interface ChildReport {
+  /** RSS with Tend's modules loaded, before anything was planned or sent. */
+  startRssMb: number;
   customers: number;
   planned: number;
   controls: number;
   planSeconds: number;
   dispatchSeconds: number;
+  /** CPU time Tend's process used while dispatching, in seconds: with the dispatch time, how much of a core it got. */
+  dispatchCpuSeconds: number;
   statuses: Record<string, number>;
   maxRssMb: number;
   rssSamplesMb: number[];
 }
 
 async function child(url: string, customers: number): Promise<void> {
+  const startRssMb = Math.round(process.memoryUsage.rss() / 1048576);
   const { zone, localDate } = lateMorningZone(new Date());
   const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
   let planned = 0;
@@ -87,6 +94,7 @@ async function child(url: string, customers: number): Promise<void> {
   const rssSamplesMb: number[] = [];
   const sample = setInterval(() => rssSamplesMb.push(Math.round(process.memoryUsage.rss() / 1048576)), 5000);
   const dispatchStarted = performance.now();
+  const cpuBefore = process.cpuUsage();
   const tend = await startTend({ config: loadConfig(process.env) });
   const statuses = async () => {
     const rows = await tend.db.sql.withSession((session) =>
@@ -100,14 +108,17 @@ async function child(url: string, customers: number): Promise<void> {
     counts = await statuses();
   }
   const dispatchSeconds = (performance.now() - dispatchStarted) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sample);
   await tend.stop();
   const result: ChildReport = {
+    startRssMb,
     customers,
     planned,
     controls: counts.control ?? 0,
     planSeconds,
     dispatchSeconds,
+    dispatchCpuSeconds: (cpu.user + cpu.system) / 1e6,
     statuses: counts,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     rssSamplesMb,
@@ -116,9 +127,10 @@ async function child(url: string, customers: number): Promise<void> {
   process.exit(0);
 }
 
-function runChild(args: string[], env: Record<string, string>): Promise<string> {
+function runChild(script: string, args: string[], env: Record<string, string>): Promise<string> {
+  const command = childRunsUnderTsx() ? ["--import", "tsx", here, ...args] : [script, ...args];
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", here, ...args], {
+    const proc = spawn(process.execPath, command, {
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -143,16 +155,21 @@ async function main(): Promise<void> {
   console.log(
     `Telegram's limits are 30 msg/s overall and 1 msg/s per chat; "×k" runs scale the overall limit by k in BOTH the stand-in and OUTREACH_RATE_TELEGRAM (per chat stays 1/1s)`,
   );
-  console.log("messages  allowed/s  Tend's/s  scale  plan s  dispatch s  sent     rate/s   of allowed  429s  max/chat  peak RSS MB  RSS samples MB (every 5 s)");
+  const compiled = await compileBenchmark(here);
+  console.log(`Tend runs in a child process, ${childRunsUnderTsx() ? "under tsx (BENCH_CHILD=tsx)" : "compiled with esbuild as `npm start` runs it"}`);
+  console.log(
+    "messages  allowed/s  Tend's/s  scale  plan s  dispatch s  CPU ms/msg  core share  sent     rate/s   of allowed  429s  max/chat  start RSS MB  peak RSS MB  load before/after  RSS samples MB (every 5 s)",
+  );
   try {
     for (const { count, rate, tendRate } of runs) {
+      const loadBefore = os.loadavg()[0]!;
       const name = `tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
       await admin.query(`CREATE DATABASE "${name}"`);
       const standin = await TelegramLimitsStandin.start(TOKEN, { overall: rate, perChat: 1, windowMs: 1000 });
       try {
         const url = new URL(adminUrl);
         url.pathname = `/${name}`;
-        const out = await runChild(["--child", url.toString(), String(count)], {
+        const out = await runChild(compiled.file, ["--child", url.toString(), String(count)], {
           DATABASE_URL: url.toString(),
           HOST: "127.0.0.1",
           PORT: "0",
@@ -181,12 +198,16 @@ async function main(): Promise<void> {
             `×${rate / REAL_TELEGRAM_RATE}`.padStart(5),
             m.planSeconds.toFixed(1).padStart(6),
             m.dispatchSeconds.toFixed(1).padStart(10),
+            ((m.dispatchCpuSeconds * 1000) / Math.max(1, m.planned - m.controls)).toFixed(2).padStart(11),
+            (m.dispatchCpuSeconds / m.dispatchSeconds).toFixed(2).padStart(11),
             String(standin.accepted).padStart(6),
             achieved.toFixed(1).padStart(8),
             (achieved / rate).toFixed(3).padStart(11),
             String(standin.tooMany).padStart(5),
             String(maxPerChat).padStart(9),
+            String(m.startRssMb).padStart(13),
             m.maxRssMb.toFixed(0).padStart(12),
+            `${loadBefore.toFixed(1)}/${os.loadavg()[0]!.toFixed(1)}`.padStart(18),
             `  ${m.rssSamplesMb.join(" ")}`,
           ].join(" "),
         );
@@ -197,6 +218,7 @@ async function main(): Promise<void> {
     }
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   } finally {
+    compiled.remove();
     await admin.end();
   }
 }
