@@ -2,6 +2,7 @@ import { expect, it } from "vitest";
 import type { ChannelAdapter, OutboundMessage, Platform, SendReceipt } from "../src/core/channel.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import type { Prisma } from "../src/db/generated/client.ts";
+import { CampaignRepository } from "../src/db/repositories/campaign-repository.ts";
 import { ContactFactsRepository } from "../src/db/repositories/contact-facts-repository.ts";
 import { LoyaltyRepository } from "../src/db/repositories/loyalty-repository.ts";
 import { OutboxRepository } from "../src/db/repositories/outbox-repository.ts";
@@ -305,6 +306,31 @@ describeEachDatabase("staff campaigns", (db) => {
     const onTelegram = await create(svc, draft(tag, { segment: { tags: { any: [tag] }, channels: ["telegram"] } }));
     await svc.send(onTelegram.id, as("Mei"));
     expect(new Set((await campaignRows(onTelegram.id)).map((r) => r.platform))).toEqual(new Set(["telegram"]));
+  });
+
+  it("two sends at once queue each recipient once and count them once; a batch after a cancel writes nothing", async () => {
+    const clock = new ManualClock(NOW);
+    const tag = unique("race");
+    for (let i = 0; i < 12; i++) await customer(tag);
+    const svc = service(clock, { batchSize: 3 });
+    const campaign = await create(svc, draft(tag));
+    const outcomes = await Promise.all([svc.send(campaign.id, as("Mei")), svc.send(campaign.id, as("Bo"))]);
+    // On PostgreSQL the second finds the campaign's lock taken (busy) or the campaign sent; on PGlite both run, deduplicated.
+    for (const outcome of outcomes) expect(["sent", "busy", "already_sent"]).toContain(outcome.status);
+    expect(outcomes.some((outcome) => outcome.status === "sent")).toBe(true);
+    expect(await campaignRows(campaign.id)).toHaveLength(12);
+    expect((await svc.get(campaign.id))?.counts).toEqual({ queued: 12, control: 0, unreachable: 0, cancelled: 0 });
+
+    const stopped = await create(svc, draft(tag));
+    await svc.cancel(stopped.id, as("Lee"));
+    const members = await prisma().customer.findMany({ where: { tags: { has: tag } }, take: 2 });
+    const written = await new CampaignRepository(prisma()).writeBatch(
+      stopped.id,
+      members.map((m) => ({ customerId: m.id, platform: null, text: "x", control: false })),
+      new Date(NOW),
+    );
+    expect(written).toEqual({ status: "cancelled" });
+    expect(await campaignRows(stopped.id)).toEqual([]);
   });
 
   it("is off until the care plans file turns campaigns on", async () => {
