@@ -22,6 +22,9 @@ import { sendRatesFromConfig } from "./outreach/send-rates.ts";
 import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
 import { registerStaffRoutes } from "./http/staff-routes.ts";
+import { registerTakeoverRoutes } from "./http/takeover-routes.ts";
+import { setUpStaffSide, staffAlertSettingsFromConfig } from "./staff/takeover-setup.ts";
+import { staffAlertServices } from "./staff/takeover-console.ts";
 import { registerOutreachRoutes } from "./http/outreach-routes.ts";
 import { registerCampaignRoutes } from "./http/campaign-routes.ts";
 import { CampaignService } from "./outreach/campaign-service.ts";
@@ -83,7 +86,9 @@ export async function startTend({
     log.info({ applied }, applied.length ? "migrations applied" : "database schema is up to date");
 
     const services = buildServices(db, config, clock, log);
-    const engine = new Engine({ services, logger: log, clock });
+    // Alerts and the takeover relay (src/staff); alerts only with a staff channel to post them to.
+    const staffSide = setUpStaffSide({ prisma: db.prisma, services, clock, settings: staffAlertSettingsFromConfig(config), alertsOn: Boolean(config.TEND_STAFF_SLACK_CHANNEL) });
+    const engine = new Engine({ services, logger: log, clock, staff: config.TEND_STAFF_SLACK_CHANNEL ? staffSide.engineHooks : undefined });
     const catalogue = await services.loyalty.syncRewardCatalogue();
     log.info({ source: catalogue.source, written: catalogue.written }, "reward catalogue ready");
 
@@ -107,6 +112,7 @@ export async function startTend({
           inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
         });
         registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, customerService: services.customerService, clock });
+        registerTakeoverRoutes(api, { takeover: staffSide.takeover, customers: services.customerService });
         registerCampaignRoutes(api, {
           campaigns: new CampaignService({
             db,
@@ -144,7 +150,12 @@ export async function startTend({
     // Staff consoles, like channels: made before listening (their routes), started after.
     const staffConsoleOff: string[] = [];
     const staffConsolesMade: StaffConsole[] = [];
-    const staffServices = buildStaffConsoleServices({ db, config, services, clock });
+    const staffServices = {
+      ...buildStaffConsoleServices({ db, config, services, clock }),
+      ...(config.TEND_STAFF_SLACK_CHANNEL
+        ? { alerts: staffAlertServices({ side: staffSide, staff: services.staff, customers: services.customerService, internalPrefix: config.TEND_STAFF_INTERNAL_PREFIX }) }
+        : {}),
+    };
     for (const factory of staffConsoleFactories) {
       const missing = factory.missingSettings(config);
       if (missing.length) staffConsoleOff.push(`${factory.name} (set ${missing.join(", ")})`);
@@ -194,6 +205,7 @@ export async function startTend({
       logger: log,
     });
 
+    const staffNotifier = staffConsoles.find((staffConsole) => staffConsole.notifier)?.notifier;
     // Every instance dispatches, for the channels it runs; claims keep instances off each other's rows.
     const dispatcher = new Dispatcher({
       outbox: services.outbox,
@@ -208,7 +220,11 @@ export async function startTend({
       afterSent: async (row, sentAt) => {
         const caseId = caseOfFollowUp(row.dedupeKey);
         if (caseId) await services.feedback.followUpSent(caseId, sentAt);
+        await staffSide.afterSent(row);
       },
+      // Staff rows (alerts, takeover threads) go out where a staff console that can post them runs.
+      staff: staffNotifier ? staffSide.delivery(staffNotifier) : undefined,
+      afterEnded: (row, end, reason) => staffSide.afterEnded(row, end, reason),
     });
     services.outbox.onQueued(() => dispatcher.wake());
     dispatcher.start();

@@ -32,6 +32,8 @@ import { webClientOptions } from "../slack/adapter.ts";
 import { boltLogger } from "../slack/bolt-logger.ts";
 import { platformErrorCode } from "../slack/errors.ts";
 import { FastifyReceiver } from "../slack/receiver.ts";
+import type { StaffNotifier } from "../../src/core/staff-notifier.ts";
+import { SlackStaffNotifier } from "./alerts-notifier.ts";
 import { accessControl } from "./access.ts";
 import { routeStaffCommand } from "./command-router.ts";
 import type { StaffFeature, StaffSlackContext, StaffSubcommand, TakeOverHook } from "./context.ts";
@@ -67,6 +69,8 @@ export class StaffSlackApp implements StaffConsole {
   private readonly subcommands: StaffSubcommand[] = [];
   /** Run after a Take over from the card (the takeover thread hooks in here). */
   readonly takeOverHooks: TakeOverHook[] = [];
+  /** Posts alerts and takeover threads in the staff channel for the dispatcher (alerts-notifier.ts). */
+  readonly notifier: StaffNotifier | undefined;
   private app: App | undefined;
   private botUserId: string | undefined;
 
@@ -75,6 +79,8 @@ export class StaffSlackApp implements StaffConsole {
     this.mode = settings.appToken ? "socket" : "http";
     this.client = new webApi.WebClient(settings.botToken, webClientOptions(settings.apiUrl, log));
     this.receiver = settings.appToken ? undefined : new FastifyReceiver(log);
+    const alerts = deps.services.alerts;
+    this.notifier = settings.alertsChannel && alerts ? new SlackStaffNotifier(this.client, settings.alertsChannel, alerts.internalPrefix) : undefined;
     const self = this;
     this.ctx = {
       client: this.client,

@@ -11,6 +11,7 @@ import type { PolicyVerdict } from "../outreach/contact-policy.ts";
 import type { Actor } from "../staff/actor.ts";
 import type { SurveyReport } from "../surveys/report.ts";
 import type { Platform } from "./channel.ts";
+import type { StaffAlertServices } from "./staff-alert-services.ts";
 
 export type { Actor, CustomerCard, CustomerMatch, OutreachStatus, PolicyVerdict, StaffAdjustResult, SurveyReport, TakeOverResult };
 
@@ -101,4 +102,6 @@ export interface StaffConsoleServices {
   cases(customerId: string, limit: number): Promise<CaseLine[]>;
   /** The last 30 days' report; audited. */
   report(actor: Actor): Promise<StaffReport>;
+  /** Alerts (Claim, Resolve) and takeover threads; absent when TEND_STAFF_SLACK_CHANNEL is unset. */
+  alerts?: StaffAlertServices | undefined;
 }

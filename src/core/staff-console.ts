@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/env.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Clock } from "./clock.ts";
+import type { StaffNotifier } from "./staff-notifier.ts";
 import type { StaffConsoleServices } from "./staff-console-services.ts";
 
 export type { StaffConsoleServices } from "./staff-console-services.ts";
@@ -14,6 +15,8 @@ export type { StaffConsoleServices } from "./staff-console-services.ts";
  */
 export interface StaffConsole {
   readonly name: string;
+  /** Where the dispatcher delivers staff outbox rows (alerts, takeover threads); absent: this console takes none. */
+  readonly notifier?: StaffNotifier | undefined;
   /** Connects (checks tokens, opens Socket Mode); throws with the variable to fix when refused. */
   start(): Promise<void>;
   /** Stops taking requests and lets those in hand finish. */

@@ -57,11 +57,11 @@ export interface StaffSide {
 }
 
 /**
- * Builds the staff side and hooks alerts into case opening (each case writes its alert in its own
- * transaction from now on). Call only when a staff console will deliver them (TEND_STAFF_SLACK_CHANNEL):
- * without one, staff rows would wait in the outbox for nobody.
+ * Builds the staff side and, with `alertsOn` (TEND_STAFF_SLACK_CHANNEL is set), hooks alerts into
+ * case opening (each case writes its alert in its own transaction from now on). Without a staff
+ * channel, alert rows would wait in the outbox for nobody; the engine hooks are then not given either.
  */
-export function setUpStaffSide(input: { prisma: PrismaClient; services: StaffSideServices; clock: Clock; settings: StaffAlertSettings }): StaffSide {
+export function setUpStaffSide(input: { prisma: PrismaClient; services: StaffSideServices; clock: Clock; settings: StaffAlertSettings; alertsOn?: boolean }): StaffSide {
   const { prisma, services, clock, settings } = input;
   const alerts = new StaffAlerts({
     prisma,
@@ -82,7 +82,8 @@ export function setUpStaffSide(input: { prisma: PrismaClient; services: StaffSid
     clock,
     internalPrefix: settings.internalPrefix,
   });
-  services.feedback.onCaseOpened(alerts.caseOpened);
+  // Without a staff channel there is nobody to alert: cases open without alerts, replies still work (the HTTP API).
+  if (input.alertsOn !== false) services.feedback.onCaseOpened(alerts.caseOpened);
   const repo = new StaffAlertRepository(prisma);
   return {
     alerts,

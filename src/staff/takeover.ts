@@ -84,7 +84,7 @@ export class Takeover {
     const customer = await this.options.prisma.customer.findUnique({ where: { id: customerId } });
     if (!customer?.handedOverAt) return;
     const thread = (await this.alertsRepo.activeThread(customerId)) ?? (await this.openThread(customerId, handoverOf(customer).heldBy));
-    const draft = staffDraft(customerId, { notice: "thread", alertId: thread.id }, `*${customer.displayName ?? "Customer"}:* ${text}`, `staff_thread_in:${inboundId}`, this.options.clock.now());
+    const draft = staffDraft(customerId, { notice: "thread", alertId: thread.id }, `${customer.displayName ?? "Customer"}: ${text}`, `staff_thread_in:${inboundId}`, this.options.clock.now());
     await this.options.outbox.enqueueNow([draft]);
   }
 
@@ -94,16 +94,19 @@ export class Takeover {
    */
   async takeOver(customerId: string, actor: Actor): Promise<TakeOverResult> {
     const taken = await this.options.customers.takeOver(customerId, actor);
-    if (taken.status !== "taken") return taken;
-    const me = { id: actor.id, name: actor.name };
-    const thread = await this.alertsRepo.activeThread(customerId);
-    if (thread) {
-      await this.alertsRepo.setClaimed(thread.id, me, this.options.clock.now());
-      await this.options.alerts.queueUpdate(thread);
-    } else {
-      await this.openThread(customerId, { actorId: actor.id, name: actor.name });
-    }
+    if (taken.status === "taken") await this.threadForTakeover(customerId, actor);
     return taken;
+  }
+
+  /** After a takeover decided elsewhere (the card's button): the waiting thread becomes theirs, or one opens. */
+  async threadForTakeover(customerId: string, actor: Actor): Promise<void> {
+    const thread = await this.alertsRepo.activeThread(customerId);
+    if (!thread) {
+      await this.openThread(customerId, { actorId: actor.id, name: actor.name });
+      return;
+    }
+    await this.alertsRepo.setClaimed(thread.id, { id: actor.id, name: actor.name }, this.options.clock.now());
+    await this.options.alerts.queueUpdate(thread);
   }
 
   /** A message in a staff thread: relayed, kept as a note, or ignored (see the class comment). */
@@ -154,11 +157,11 @@ export class Takeover {
     if (!handover.active) return refuse("not_handed_over", "the customer is not handed over to staff: take the conversation over first");
     if (!owner) return refuse("not_owner", "nobody has taken this conversation yet: take it over first");
     if (owner.id !== actor.id) return refuse("not_owner", `${owner.name} has this conversation; only they can write to the customer`);
-    const dedupeKey = `${STAFF_REPLY_KIND}:api:${idempotencyKey ?? `${actor.id}:${at.toISOString()}:${Math.random().toString(36).slice(2)}`}`;
+    const dedupeKey = `${STAFF_REPLY_KIND}:api:${actor.id}:${idempotencyKey ?? `${at.toISOString()}:${Math.random().toString(36).slice(2)}`}`;
     await this.queueReply(customerId, actor, text, dedupeKey, null, "http api");
     const thread = await this.alertsRepo.activeThread(customerId);
     if (thread) {
-      await this.options.outbox.enqueueNow([staffDraft(customerId, { notice: "thread", alertId: thread.id }, `*${actor.name}* (via the API): ${text}`, `staff_thread_api:${dedupeKey}`, at)]);
+      await this.options.outbox.enqueueNow([staffDraft(customerId, { notice: "thread", alertId: thread.id }, `${actor.name} (via the API): ${text}`, `staff_thread_api:${dedupeKey}`, at)]);
     }
     return { status: "queued", customerId, dedupeKey };
   }

@@ -392,6 +392,13 @@ export class SlackStandin {
       this.views.push({ method, viewId, triggerId: typeof params.trigger_id === "string" ? params.trigger_id : undefined, view });
       return { ok: true, view: { id: viewId, ...view, hash: `${Date.now()}.${this.viewSequence}` } };
     }
+    if (method === "reactions.add") {
+      // emulate knows only messages posted through it; in tests a person's message arrives as an event, so the stand-in answers.
+      if (typeof params.channel !== "string" || typeof params.timestamp !== "string" || typeof params.name !== "string") return { ok: false, error: "invalid_arguments" };
+      if (this.reactions.some((r) => r.channel === params.channel && r.timestamp === params.timestamp && r.name === params.name)) return { ok: false, error: "already_reacted" };
+      this.reactions.push({ channel: params.channel, timestamp: params.timestamp, name: params.name });
+      return { ok: true };
+    }
     if (method === "chat.postEphemeral") {
       if (typeof params.channel !== "string" || typeof params.user !== "string") return { ok: false, error: "channel_not_found" };
       this.ephemerals.push({ channel: params.channel, user: params.user, text: String(params.text ?? ""), blocks: parsed<unknown[] | undefined>(params.blocks) ?? [] });

@@ -20,8 +20,12 @@ export interface StaffPersonRef {
 export class StaffAlertRepository {
   constructor(private readonly prisma: Db) {}
 
-  /** Inside the transaction of the alert's cause (a case opening, a takeover). */
-  create(input: { customerId: string; caseId: string | null; reason: string; claimedBy?: StaffPersonRef | undefined; at: Date }): Promise<StaffAlert> {
+  /**
+   * Inside the transaction of the alert's cause (a case opening, a takeover). A new takeover thread
+   * ends the customer's older ones (a release made elsewhere, e.g. the HTTP API, left them open).
+   */
+  async create(input: { customerId: string; caseId: string | null; reason: string; claimedBy?: StaffPersonRef | undefined; at: Date }): Promise<StaffAlert> {
+    if (input.reason === "handover" || input.reason === "takeover") await this.releaseThreads(input.customerId, input.at);
     return this.prisma.staffAlert.create({
       data: {
         customerId: input.customerId,
