@@ -1,0 +1,150 @@
+// `tend analytics refresh` on PostgreSQL for N customers with about 10 orders each, against its limit
+// measured in the same run: the same per-customer aggregate read and the same score rows written with
+// `pg` directly, one pass, no models, no scoring (every row carries one of Tend's own explanations, so
+// the bytes written match). Each measurement runs in a child process of its own, so its peak RSS is
+// its own. `npx tsx bench/analytics-refresh.ts [sizes]`, e.g. `100000,300000,1000000`.
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { refreshAnalytics } from "../src/analytics/refresh.ts";
+import { ManualClock } from "../src/core/clock.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { applyMigrations } from "../src/db/migrations.ts";
+import { type RefreshSql, customerPage, writeScores } from "../src/db/repositories/analytics-pages.ts";
+import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
+import { writeShop } from "./support/analytics-data.ts";
+import { runChildForJson, withScratchDatabase } from "./support/scratch.ts";
+
+const here = fileURLToPath(import.meta.url);
+const NOW = new Date("2026-12-01T12:00:00Z");
+const ORDERS_PER_CUSTOMER = 10;
+const PAGE = 2000;
+
+interface Measured {
+  seconds: number;
+  readingSeconds?: number;
+  customers: number;
+  maxRssMb: number;
+  loadavg: string;
+  note: string;
+}
+
+const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+
+/** Tend: the refresh as `tend analytics refresh` runs it (plain SQL lanes, default page size). */
+async function tend(url: string): Promise<Measured> {
+  const db = await openDatabase({ kind: "postgres", url, poolSize: 4 });
+  const started = performance.now();
+  let readingSeconds = 0;
+  const report = await refreshAnalytics({
+    prisma: db.prisma,
+    sql: db.sql,
+    clock: new ManualClock(NOW),
+    onProgress: (_done, _total, phase) => {
+      if (phase === "scoring" && !readingSeconds) readingSeconds = (performance.now() - started) / 1000;
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await db.close();
+  if (report.status !== "done") throw new Error(report.reason);
+  const bg = report.models.bgnbd;
+  return {
+    seconds,
+    readingSeconds,
+    customers: report.customers,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    loadavg: loadavg(),
+    note: bg ? `BG/NBD r ${bg.r.toFixed(3)} α ${bg.alpha.toFixed(2)} a ${bg.a.toFixed(3)} b ${bg.b.toFixed(3)}; ${report.repeatBuyers} repeat buyers` : `no models: ${report.models.reason}`,
+  };
+}
+
+/** The limit: one pass of the same page read and the same row writes through `pg`, nothing computed. */
+async function raw(url: string): Promise<Measured> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const lane: RefreshSql = { query: async <Row>(text: string, params: unknown[]) => (await client.query(text, params)).rows as Row[] };
+  // One of the explanations Tend wrote, for every row: the same bytes to store. Then an empty table, as Tend had.
+  const [{ explanation }] = (await client.query(`SELECT "explanation" FROM "CustomerScore" ORDER BY "customerId" LIMIT 1`)).rows as [{ explanation: object }];
+  await client.query(`TRUNCATE "CustomerScore"`);
+  const [{ id: runId }] = (await client.query(`INSERT INTO "AnalyticsRun" ("id", "startedAt") VALUES (gen_random_uuid(), now()) RETURNING "id"`)).rows as [{ id: string }];
+  const started = performance.now();
+  const windowStart = new Date(NOW);
+  windowStart.setUTCMonth(windowStart.getUTCMonth() - 24);
+  let customers = 0;
+  for (let after: string | null = null; ; ) {
+    const page = await customerPage(lane, after, PAGE, { now: NOW, windowStart });
+    if (page.length === 0) break;
+    const rows: ScoreRow[] = page.map((f) => ({
+      customerId: f.customerId,
+      windowStart,
+      windowMonths: 24,
+      orderCount: f.orderCount,
+      firstOrderAt: f.firstOrderMs === null ? null : new Date(f.firstOrderMs),
+      lastOrderAt: f.lastOrderMs === null ? null : new Date(f.lastOrderMs),
+      recencyDays: f.lastDay === null ? null : Math.floor(NOW.getTime() / 86_400_000) - f.lastDay,
+      frequency: f.windowCount,
+      monetaryCents: f.windowCents,
+      rfmRecency: 3,
+      rfmFrequency: 3,
+      rfmMonetary: 3,
+      rfmSegment: "needs_attention",
+      lifecycleStage: "growing",
+      relationshipLevel: "basic",
+      probabilityAlive: 0.5,
+      predictedPurchases: 1.5,
+      historicCents: f.historicCents,
+      predictedClv: 12.34,
+      explanation,
+    }));
+    await writeScores(lane, runId, NOW, rows);
+    customers += page.length;
+    after = page[page.length - 1]!.customerId;
+    if (page.length < PAGE) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return { seconds, customers, maxRssMb: process.resourceUsage().maxRSS / 1024, loadavg: loadavg(), note: "" };
+}
+
+async function seed(url: string, customers: number): Promise<{ orders: number; seconds: number }> {
+  const db = await openDatabase({ kind: "postgres", url, poolSize: 2 });
+  await applyMigrations(db.sql);
+  await db.close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await writeShop(client, { customers, ordersPerCustomer: ORDERS_PER_CUSTOMER, now: NOW });
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.argv[2] ?? "100000,300000,1000000").split(",").map(Number);
+  console.log(`analytics refresh on PostgreSQL: N customers, at least ${ORDERS_PER_CUSTOMER} orders each (bench/support/analytics-data.ts); raw = the same page read and row writes through pg, one pass, no models`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, Node ${process.version}, ${new Date().toISOString()}`);
+  console.log("| Customers | Orders | Seed s | Tend s (reading pass) | Raw s | Raw / Tend | Tend s per 100k | Peak RSS Tend | Peak RSS raw | Load avg (start → end of Tend) |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const customers of sizes) {
+    await withScratchDatabase("analytics", async (url) => {
+      const seeded = await seed(url, customers);
+      const before = loadavg();
+      const t = runChildForJson<Measured>(here, ["--child", "tend", url], `tend ${customers}`);
+      const r = runChildForJson<Measured>(here, ["--child", "raw", url], `raw ${customers}`);
+      if (t.customers !== customers || r.customers !== customers) throw new Error(`scored ${t.customers} / ${r.customers} of ${customers}`);
+      console.log(
+        `| ${customers.toLocaleString("en")} | ${seeded.orders.toLocaleString("en")} | ${seeded.seconds.toFixed(0)} | ${t.seconds.toFixed(1)} (${t.readingSeconds!.toFixed(1)}) | ` +
+          `${r.seconds.toFixed(1)} | ${(r.seconds / t.seconds).toFixed(2)} | ${((t.seconds / customers) * 100_000).toFixed(1)} | ${t.maxRssMb.toFixed(0)} MB | ` +
+          `${r.maxRssMb.toFixed(0)} MB | ${before} → ${t.loadavg} |`,
+      );
+      console.log(`  ${t.note}`);
+    });
+  }
+}
+
+if (process.argv[2] === "--child") {
+  const [, , , mode, url] = process.argv;
+  console.log(JSON.stringify(mode === "tend" ? await tend(url!) : await raw(url!)));
+} else {
+  await main();
+}
