@@ -75,14 +75,17 @@ export class CustomerCards {
   /**
    * Customers matching what staff typed: Tend's customer id, the business's external id, an
    * order's id, a platform user id or handle (`@name`, a Slack mention `<@U123>`), or a part of a
-   * name. Exact matches come first; each customer once. Empty for an empty query.
+   * name. A key that matches exactly is the answer; names (case-insensitive substring of the
+   * customer's or a channel's display name) are searched when no key matched. Each customer once;
+   * empty for an empty query.
    */
   async findCustomers(query: string, limit = 10): Promise<CustomerMatch[]> {
     const text = query.trim();
     const max = Math.min(Math.max(Math.trunc(limit), 1), 100);
     if (!text || text.length > MAX_QUERY || text.includes("\u0000")) return [];
     const exact = await this.search.exact(text);
-    const byName = exact.length >= max ? [] : await this.search.byName(text, max);
+    // Names are searched only when no key matched: a name is a scan, a key an index lookup.
+    const byName = exact.length > 0 ? [] : await this.search.byName(text, max);
     const hits: SearchHit[] = [];
     const seen = new Set<string>();
     for (const hit of [...exact, ...byName]) {

@@ -42,7 +42,7 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
  * one raw statement instead of nine client queries: the client's per-query cost (its query
  * compiler) was most of the card's time (BENCHMARKS.md, customer card).
  */
-const CARD_SQL = `
+export const CARD_SQL = `
 SELECT
   (SELECT coalesce(json_agg(json_build_object('platform', i.platform, 'platformUserId', i."platformUserId", 'displayName', i."displayName",
             'lastSeenAt', ${ms('i."lastSeenAt"')}, 'unreachableAt', ${ms('i."unreachableAt"')}) ORDER BY i."createdAt", i.id), '[]'::json)

@@ -40,10 +40,11 @@ export class CustomerSearchRepository {
   /** Customers whose name, or a channel's display name, contains `text` (case-insensitive); most recently created first. */
   async byName(text: string, limit: number): Promise<SearchHit[]> {
     const pattern = `%${likeLiteral(text.replace(/^@/, ""))}%`;
+    // Two plain scans joined, not an EXISTS per customer: each table is read once.
     const rows = await this.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
       SELECT c.id FROM "Customer" c
-       WHERE c."displayName" ILIKE ${pattern}
-          OR EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."customerId" = c.id AND i."displayName" ILIKE ${pattern})
+       WHERE c.id IN (SELECT id FROM "Customer" WHERE "displayName" ILIKE ${pattern}
+                      UNION SELECT "customerId" FROM "ChannelIdentity" WHERE "displayName" ILIKE ${pattern})
        ORDER BY c."createdAt" DESC, c.id
        LIMIT ${limit}`);
     return rows.map((row) => ({ customerId: row.id, matchedBy: "name" as const }));
