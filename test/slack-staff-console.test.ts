@@ -234,6 +234,10 @@ for (const target of targets) {
     it("says when nothing matches, and asks what to look up when nothing was given", async () => {
       const none = await command("customer Zebedee");
       expect(none.responses[0]!.body.text).toBe('No customer matches "Zebedee".');
+      // Slack sends &, < and > escaped; the query is what was typed.
+      const escaped = await command("customer Tom &amp; Jerry &lt;3");
+      expect(shownText(escaped.responses[0]!.body.blocks)).toBe('No customer matches "Tom & Jerry <3".');
+      expect(escaped.responses[0]!.body.text).toBe('No customer matches "Tom &amp; Jerry &lt;3".');
       const empty = await command("customer");
       expect(empty.responses[0]!.body.text).toMatch(/Whom should I look up/);
     });

@@ -1,5 +1,5 @@
 import type { StaffCustomerCard } from "../../src/core/staff-console-services.ts";
-import { type Block, actions, button, context, header, oneLine, section, stamp } from "./blocks.ts";
+import { type Block, actions, button, context, escapeMrkdwn, header, oneLine, section, stamp } from "./blocks.ts";
 
 /** The card's buttons; each one's value is the customer id. */
 export const CARD_ACTIONS = {
@@ -133,5 +133,6 @@ export function cardBlocks(card: StaffCustomerCard): Block[] {
 
 /** The text Slack shows in notifications for the card. */
 export function cardFallback(card: StaffCustomerCard): string {
-  return `Customer card: ${card.erasedAt ? "erased customer" : (card.profile.displayName ?? card.customerId)}`;
+  // Notification text is mrkdwn: a name is escaped there (the blocks show it as plain text).
+  return `Customer card: ${card.erasedAt ? "erased customer" : escapeMrkdwn(card.profile.displayName ?? card.customerId)}`;
 }

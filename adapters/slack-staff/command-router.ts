@@ -4,6 +4,10 @@ import type { Logger } from "../../src/observability/logger.ts";
 import { staffActor } from "./access.ts";
 import type { StaffSubcommand } from "./context.ts";
 
+function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
 /** `/tend help`: every subcommand with its usage, in the order features added them. */
 export function helpText(command: string, subcommands: readonly StaffSubcommand[]): string {
   const lines = [`*Tend for staff* — \`${command} <what>\`:`];
@@ -19,7 +23,8 @@ export function helpText(command: string, subcommands: readonly StaffSubcommand[
  */
 export function routeStaffCommand(app: App, command: string, subcommands: readonly StaffSubcommand[], log: Logger): void {
   app.command(command, async ({ ack, command: slash, respond, context }) => {
-    const text = (slash.text ?? "").trim();
+    // Slack escapes &, < and > in what people type, even with should_escape off.
+    const text = unescapeSlack(slash.text ?? "").trim();
     const [first = "", ...rest] = text.split(/\s+/);
     const sub = subcommands.find((s) => s.name === first.toLowerCase());
     if (!sub) {

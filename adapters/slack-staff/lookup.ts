@@ -1,7 +1,7 @@
 import type { RespondFn } from "@slack/bolt";
 import type { Actor, CustomerMatch } from "../../src/core/staff-console-services.ts";
 import { staffActor } from "./access.ts";
-import { type Block, button, context, section } from "./blocks.ts";
+import { type Block, button, context, escapeMrkdwn, section } from "./blocks.ts";
 import { cardBlocks, cardFallback } from "./card-blocks.ts";
 import type { StaffFeature, StaffSlackContext } from "./context.ts";
 
@@ -50,7 +50,8 @@ export const lookupFeature: StaffFeature = (app, ctx) => {
       const more = found.length > MAX_MATCHES;
       const matches = found.slice(0, MAX_MATCHES);
       if (matches.length === 0) {
-        await respond({ response_type: "ephemeral", text: `No customer matches "${args}".`, blocks: [section(`No customer matches "${args}".`)] as never });
+        // `text` is mrkdwn (notifications): what was typed is escaped there; the block shows it as typed.
+        await respond({ response_type: "ephemeral", text: `No customer matches "${escapeMrkdwn(args)}".`, blocks: [section(`No customer matches "${args}".`)] as never });
         return;
       }
       if (matches.length === 1) {
