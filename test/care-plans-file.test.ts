@@ -101,6 +101,13 @@ describe("care plans file", () => {
     expect(second).toMatch(/:11: plans\.festivals\.festivals\.mid-autum: unknown festival "mid-autum"/);
   });
 
+  it("refuses a win-back segment that analytics never writes (a misspelt name would match nobody), naming the line", () => {
+    const text = ["{", '  "plans": {', '    "winback": {', '      "segments": ["at_risk", "cannot_lose"]', "    }", "  }", "}"].join("\n");
+    const file = writePlans(text);
+    expect(errorOf(() => loadCarePlans(file, { knownFestivals }))).toMatch(/:4: plans\.winback\.segments\[1\]: .*"cant_lose"/);
+    expect(loadCarePlans(defaultCarePlansFile, { knownFestivals }).winback.segments).toEqual(["at_risk", "cant_lose"]);
+  });
+
   it("reports a missing English text at the message's line, and a JSON syntax error at its line", () => {
     const file = writePlans('{\n  "plans": {\n    "anniversary": {\n      "message": { "zh-CN": "周年快乐" }\n    }\n  }\n}\n');
     expect(errorOf(() => loadCarePlans(file))).toContain(`${file}:4: plans.anniversary.message:`);

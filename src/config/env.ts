@@ -272,7 +272,7 @@ const variables = {
     schema: z.string().trim().optional(),
   },
   TEND_STAFF_HIGH_VALUE_SEGMENTS: {
-    expect: "comma-separated RFM segments whose customers' unrecognised messages alert staff, e.g. champions,cannot_lose; none: no segment",
+    expect: "comma-separated RFM segments whose customers' unrecognised messages alert staff, e.g. champions,cant_lose; none: no segment",
     schema: z.string().trim().default("champions"),
   },
   OUTREACH_RATE_TELEGRAM: {

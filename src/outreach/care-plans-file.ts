@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { festivalDates } from "../calendar/index.ts";
+import { RFM_SEGMENTS } from "../analytics/rfm.ts";
 import { TendError } from "../errors.ts";
 import { JsonSyntaxError, type JsonPath, type LocatedJson, lineOf, parseLocatedJson } from "./care-plans-json.ts";
 import { type LocalizedTemplate, type Placeholder, unknownPlaceholders } from "./templates.ts";
@@ -73,7 +74,7 @@ const plansSchema = z.strictObject({
     /** Lifecycle stages (CustomerScore.lifecycleStage) that count as lapsing. */
     stages: z.array(z.enum(["potential", "new", "growing", "mature", "declining", "churned"])).default(["declining"]),
     /** RFM segments (CustomerScore.rfmSegment) that count as lapsing. */
-    segments: z.array(z.string().min(1)).default(["at_risk", "cannot_lose"]),
+    segments: z.array(z.enum(RFM_SEGMENTS)).default(["at_risk", "cant_lose"]),
     /** Also lapsing: no order for more than this many times the customer's own usual gap between orders. */
     gapFactor: z.number().min(1).max(20).default(2),
     /** The offer, filled in as {reward}. */
