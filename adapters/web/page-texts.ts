@@ -13,6 +13,9 @@ export interface PageTexts {
   /** `{error}` is replaced in the page. */
   broken: string;
   noScript: string;
+  /** Shown while a person from the business has the conversation; `{name}` is who. */
+  withStaff: string;
+  withStaffNamed: string;
 }
 
 export const pageTexts: Record<PageLanguage, PageTexts> = {
@@ -25,6 +28,8 @@ export const pageTexts: Record<PageLanguage, PageTexts> = {
     tooMany: "Too many messages. Please try again in {seconds} s.",
     broken: "The chat stopped working ({error}). Please reload the page.",
     noScript: "This chat needs JavaScript. Please turn it on and reload the page.",
+    withStaff: "A person from our team will answer you here.",
+    withStaffNamed: "{name} from our team has this conversation and answers you here.",
   },
   "zh-CN": {
     title: (name) => (name ? `${name} 在线客服` : "在线客服"),
@@ -35,6 +40,8 @@ export const pageTexts: Record<PageLanguage, PageTexts> = {
     tooMany: "消息太多，请 {seconds} 秒后再试。",
     broken: "聊天出错了（{error}），请刷新页面。",
     noScript: "此聊天需要 JavaScript，请启用后刷新页面。",
+    withStaff: "我们的工作人员会在这里回复您。",
+    withStaffNamed: "我们的工作人员 {name} 正在为您服务，会在这里回复您。",
   },
 };
 

@@ -37,6 +37,7 @@ export function chatPage({ language, businessName }: ChatPageOptions): string {
   main { max-width: 640px; margin: 0 auto; height: 100vh; height: 100dvh; display: flex; flex-direction: column; }
   header { padding: 14px 16px; background: #2f6f5e; color: #fff; font-weight: 600; }
   #problem { padding: 10px 16px; background: #fdecea; color: #8a1c12; border-bottom: 1px solid #f3b8b1; font-size: 14px; }
+  #staff { padding: 10px 16px; background: #e8f2ef; color: #1f4d41; border-bottom: 1px solid #b9d6cd; font-size: 14px; }
   #log { flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 8px; }
   .msg { max-width: 85%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
   .msg time { display: block; margin-top: 4px; font-size: 12px; opacity: 0.7; }
@@ -58,6 +59,7 @@ export function chatPage({ language, businessName }: ChatPageOptions): string {
 <main>
   <header id="title">${title}</header>
   <div id="problem" role="alert" hidden></div>
+  <div id="staff" role="status" hidden></div>
   <noscript><div class="msg error">${escapeHtml(t.noScript)}</div></noscript>
   <div id="log" aria-live="polite"></div>
   <form id="form"><input id="text" autocomplete="off" maxlength="4000" placeholder="${escapeHtml(t.placeholder)}"><button id="send">${escapeHtml(t.send)}</button></form>
@@ -142,6 +144,13 @@ export function chatPage({ language, businessName }: ChatPageOptions): string {
     div.textContent = text;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // While a person has the conversation: say so (and who) above the messages, so the quiet bot is not a dead page.
+  function showHandover(handedOver) {
+    const staff = document.getElementById("staff");
+    staff.hidden = !handedOver;
+    if (handedOver) staff.textContent = handedOver.to ? t("withStaffNamed", { name: handedOver.to }) : t("withStaff");
   }
 
   function setButtons(row, disabled) {
@@ -235,6 +244,7 @@ export function chatPage({ language, businessName }: ChatPageOptions): string {
     try {
       const data = await getJson("/webchat/api/messages?after=" + encodeURIComponent(cursor));
       if (data.language) useLanguage(data.language);
+      showHandover(data.handedOver);
       for (const message of data.messages) show(message, "bot");
       cursor = data.cursor;
     } catch (error) { /* offline for a moment: the next poll catches up */ }
@@ -254,6 +264,7 @@ export function chatPage({ language, businessName }: ChatPageOptions): string {
       return;
     }
     if (data.language) useLanguage(data.language);
+    showHandover(data.handedOver);
     for (const message of data.messages) show(message, message.direction === "in" ? "me" : "bot");
     cursor = data.cursor;
     if (data.messages.length === 0) await send({ action: "menu:help" });

@@ -65,6 +65,8 @@ function answer(conversation: Conversation, askedAt: Date) {
     messages: conversation.entries.map(shown),
     cursor: (last?.at ?? askedAt).toISOString(),
     language: conversation.language ?? null,
+    // While staff have the conversation the page says so (and who), instead of waiting for the bot.
+    handedOver: conversation.handedOver ?? null,
   };
 }
 

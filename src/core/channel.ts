@@ -94,6 +94,8 @@ export interface Conversation {
   language: "en" | "zh-CN" | undefined;
   /** Oldest first. */
   entries: ConversationEntry[];
+  /** Set while staff have the conversation (the bot is quiet): `to` names who, null while nobody took it yet. */
+  handedOver?: { to: string | null } | undefined;
 }
 
 /**

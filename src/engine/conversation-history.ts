@@ -24,7 +24,7 @@ export class ConversationHistory {
     if (!customer) return { language: undefined, entries: [] };
     // A few more rows than asked for: invisible ones (the page's opening "menu:help", system events) are dropped.
     const rows = (await this.interactions.timeline(customer.id, { platform, limit: limit * 2 })).sort(inTimeOrder);
-    return { language: customerLanguage(customer.locale), entries: toEntries(rows).slice(-limit) };
+    return { language: customerLanguage(customer.locale), entries: toEntries(rows).slice(-limit), handedOver: handedOverOf(customer) };
   }
 
   async proactiveSince(platform: Platform, platformUserId: string, since: Date): Promise<Conversation> {
@@ -33,8 +33,13 @@ export class ConversationHistory {
     // At or after `since`: two messages in the same millisecond must not lose one; the client drops repeats by id.
     const rows = await this.interactions.outboundSince(customer.id, platform, new Date(since.getTime() - 1));
     const entries = toEntries(rows).filter((entry) => entry.proactive);
-    return { language: customerLanguage(customer.locale), entries };
+    return { language: customerLanguage(customer.locale), entries, handedOver: handedOverOf(customer) };
   }
+}
+
+/** Who has the conversation, when staff have it (the web chat shows a note). */
+function handedOverOf(customer: { handedOverAt: Date | null; handedOverToName: string | null }): Conversation["handedOver"] {
+  return customer.handedOverAt ? { to: customer.handedOverToName } : undefined;
 }
 
 /**
