@@ -195,5 +195,19 @@ for (const target of tendDatabaseTargets("takeover")) {
         expect.arrayContaining([["taken_over", "Sam Lee"], ["handed_to_colleague", "Sam Lee"], ["released", "Nina Park"]]),
       );
     });
+
+    it("ends the thread however the conversation is released: a new request opens a new thread, the HTTP API's release closes it", async () => {
+      await deliver(telegram, telegram.textUpdate(ann, "human"));
+      await waitFor(() => slack.postsTo(staffChannel).filter((p) => p.text.includes("asks for a person")).length === 2, "a second handover alert");
+      const second = slack.postsTo(staffChannel).filter((p) => p.text.includes("asks for a person"))[1]!;
+      const released = await fetch(`${tend.url}/api/customers/${customerId}/release`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(released.status).toBe(200);
+      await waitFor(
+        () => slack.callsOf("chat.postMessage").some((c) => c.params.thread_ts === second.ts && String(c.params.text).includes("TEND_API_KEY released the conversation")),
+        "the release line in the new thread",
+      );
+      await waitFor(() => slack.updates.some((u) => u.params.ts === second.ts && String(u.params.blocks).includes("Released: the bot answers the customer again.")), "the alert showing the release");
+      expect(await tend.db.prisma.staffAlert.count({ where: { customerId, releasedAt: null } })).toBe(0);
+    });
   });
 }

@@ -12,6 +12,8 @@ export interface DomainEvents {
   "survey.answered": { invitationId: string; customerId: string; kind: "csat" | "nps"; score: number; at: Date };
   "order.recorded": { orderId: string; customerId: string; amount: string; currency: string; at: Date };
   "conversation.handed_over": { customerId: string; at: Date };
+  /** Staff handed the conversation back to the bot (any way in: Slack, the HTTP API, the CLI); `by` names who. */
+  "conversation.released": { customerId: string; at: Date; by: string };
   /** `sourceId` no longer exists: everything it had now belongs to `targetId`. */
   "customer.merged": { sourceId: string; targetId: string; at: Date };
   /** Personal data and message texts are gone; anything cached about the customer must go too. */

@@ -223,6 +223,7 @@ export class CustomerService {
     });
     if (outcome.status === "released") {
       if (outcome.customerNotified) this.outbox.queued();
+      this.events.emit("conversation.released", { customerId, at, by: actor.name });
     } else {
       await this.staff.audit(actor, "customer.release", {
         ...(outcome.status === "not_found" ? { target: customerId } : { customerId }),

@@ -1,5 +1,6 @@
 import type { Config } from "../config/env.ts";
 import type { Clock } from "../core/clock.ts";
+import type { EventBus } from "../core/events.ts";
 import type { StaffNotifier } from "../core/staff-notifier.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import type { ClaimedOutbox, OutboxEnd, OutboxRepository } from "../db/repositories/outbox-repository.ts";
@@ -38,6 +39,7 @@ export interface StaffSideServices {
   cards: CustomerCards;
   staff: StaffService;
   outbox: OutboxRepository;
+  events: EventBus;
 }
 
 /** Alerts and the takeover relay, wired: what the engine, the dispatcher and the staff console get. */
@@ -84,6 +86,8 @@ export function setUpStaffSide(input: { prisma: PrismaClient; services: StaffSid
   });
   // Without a staff channel there is nobody to alert: cases open without alerts, replies still work (the HTTP API).
   if (input.alertsOn !== false) services.feedback.onCaseOpened(alerts.caseOpened);
+  // However the conversation is released (Slack, the HTTP API, the CLI), its threads end and say so.
+  services.events.on("conversation.released", (event) => takeover.threadsReleased(event.customerId, event.by, event.at));
   const repo = new StaffAlertRepository(prisma);
   return {
     alerts,

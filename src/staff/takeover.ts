@@ -226,17 +226,22 @@ export class Takeover {
   }
 
   /**
-   * Hands the conversation back to the bot (the customer service tells the customer and audits),
-   * ends the thread and says so in it.
+   * Hands the conversation back to the bot: the customer service tells the customer, audits, and
+   * announces it (`conversation.released`), on which the thread ends and says so.
    */
   async release(customerId: string, actor: Actor): Promise<ReleaseResult> {
-    const released = await this.options.customers.release(customerId, actor);
-    if (released.status !== "released") return released;
-    const at = this.options.clock.now();
+    // The customer service tells the customer and announces it; the threads end on that (threadsReleased).
+    return this.options.customers.release(customerId, actor);
+  }
+
+  /**
+   * The conversation went back to the bot (here or through the HTTP API: the customer service's
+   * `conversation.released`): its threads end and say so. Twice: the second finds none open.
+   */
+  async threadsReleased(customerId: string, by: string, at: Date): Promise<void> {
     const threads = await this.alertsRepo.releaseThreads(customerId, at);
-    await this.options.outbox.enqueueNow(threads.map((thread) => this.threadLine(thread, `${actor.name} released the conversation: the bot answers the customer again.`, at)));
+    await this.options.outbox.enqueueNow(threads.map((thread) => this.threadLine(thread, `${by} released the conversation: the bot answers the customer again.`, at)));
     for (const thread of threads) await this.options.alerts.queueUpdate(thread);
-    return released;
   }
 
   /** The thread a Slack message belongs to, for buttons and `/tend release` typed in a thread. */
