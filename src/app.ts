@@ -39,6 +39,8 @@ import { type Database, databaseOptionsFromConfig, openDatabase } from "./db/dat
 import { applyMigrations } from "./db/migrations.ts";
 import { TendError, describeError } from "./errors.ts";
 import { registerHealthRoutes } from "./http/health-routes.ts";
+import { DashboardAuth } from "./dashboard/dashboard-auth.ts";
+import { registerDashboardRoutes } from "./dashboard/dashboard-routes.ts";
 import { createHttpServer } from "./http/server.ts";
 import { type Logger, createLogger } from "./observability/logger.ts";
 import { type Metrics, createMetrics } from "./observability/metrics.ts";
@@ -127,6 +129,8 @@ export async function startTend({
       },
     });
     if (!(await services.staff.apiEnabled())) log.warn("the HTTP API is off: make a key with `tend staff add-key <name>` or set TEND_API_KEY");
+    // The staff dashboard (/dashboard): named staff signed in by a one-time link (`tend staff login-link`).
+    registerDashboardRoutes(http, { prisma: db.prisma, services, auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }), clock });
 
     // What channels may ask the engine besides handing it messages (the web chat's history and retries).
     const history = new ConversationHistory(services.customers, services.interactions);

@@ -1,6 +1,8 @@
 import { expect, it } from "vitest";
 import { loadConfig } from "../src/config/env.ts";
 import { ManualClock } from "../src/core/clock.ts";
+import { Writable } from "node:stream";
+import { createLogger } from "../src/observability/logger.ts";
 import { StaffService } from "../src/staff/staff-service.ts";
 import { parseSlackChannels, parseSlackStaff, staffSettingsFromConfig } from "../src/staff/staff-settings.ts";
 import { describeEachDatabase } from "./support/databases.ts";
@@ -49,6 +51,15 @@ describeEachDatabase("staff in Slack", (db) => {
       { actorId: "slack:U0ALICE", actorName: "Alice Chen", via: "slack", outcome: "refused", target: "C0RANDOM", detail: { reason: "channel_not_allowed", attempted: "action take_over" } },
       { actorId: "slack:U0CUSTOMER", actorName: "U0CUSTOMER", via: "slack", outcome: "refused", target: "C0STAFF", detail: { reason: "not_staff", attempted: "command /tend customer" } },
     ]);
+  });
+
+  it("logs a refusal at warn, naming the Slack user, channel and reason", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _encoding, done) => void (lines.push(String(chunk)), done()) });
+    const logged = new StaffService({ prisma: db().prisma, clock, logger: createLogger("info", sink), settings: staffSettingsFromConfig({ TEND_STAFF_SLACK_USERS: "U0ALICE" }) });
+    await logged.authorizeSlack("U0MALLORY", "C0STAFF", { attempted: "command /tend report" });
+    const entry = JSON.parse(lines.at(-1)!);
+    expect(entry).toMatchObject({ level: 40, msg: "staff Slack request refused", slackUserId: "U0MALLORY", channelId: "C0STAFF", reason: "not_staff", attempted: "command /tend report" });
   });
 
   it("refuses everyone when no staff are configured", async () => {

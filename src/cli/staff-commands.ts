@@ -9,6 +9,8 @@ export interface StaffCommandOptions {
   clock?: Clock;
   /** Who runs the command, as the audit names them; default the operating system's user. */
   userName?: string;
+  /** TEND_STAFF_SLACK_USERS for `login-link` (Slack staff may sign in to the dashboard too); default from the environment. */
+  slackStaffUsers?: string;
 }
 
 /**
@@ -62,6 +64,26 @@ export function registerStaffCommands(program: Command, openDb: () => Promise<Da
       try {
         const revoked = await (await service(db)).revokeApiKey(name, actor());
         write(`API key "${revoked.name}" revoked at ${revoked.revokedAt?.toISOString()}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  staff
+    .command("login-link <name>")
+    .description("print a one-time sign-in link to the staff dashboard for a staff member (a Slack staff member's name or a person's API key name); it works once, for 15 minutes")
+    .option("--base-url <url>", "the address staff open Tend at", `http://localhost:${process.env.PORT || 3000}`)
+    .action(async (name: string, flags: { baseUrl: string }) => {
+      const db = await openDb();
+      try {
+        const { StaffService } = await import("../staff/staff-service.ts");
+        const { staffSettingsFromConfig } = await import("../staff/staff-settings.ts");
+        const { DashboardAuth } = await import("../dashboard/dashboard-auth.ts");
+        const clock = options.clock ?? systemClock;
+        const staffService = new StaffService({ prisma: db.prisma, clock, settings: staffSettingsFromConfig({ TEND_STAFF_SLACK_USERS: options.slackStaffUsers ?? process.env.TEND_STAFF_SLACK_USERS }) });
+        const link = await new DashboardAuth({ prisma: db.prisma, staff: staffService, clock }).createLoginLink(name, actor());
+        const url = `${flags.baseUrl.replace(/\/+$/, "")}/dashboard/login?token=${link.token}`;
+        write(`Sign-in link for ${link.actor.name} (works once, until ${link.expiresAt.toISOString()}):\n\n  ${url}\n`);
       } finally {
         await db.close();
       }

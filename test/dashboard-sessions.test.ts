@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { registerStaffCommands } from "../src/cli/staff-commands.ts";
+import { loadConfig } from "../src/config/env.ts";
+import { ManualClock } from "../src/core/clock.ts";
+import { DashboardAuth, LOGIN_LINK_MINUTES, SESSION_HOURS } from "../src/dashboard/dashboard-auth.ts";
+import { registerDashboardRoutes } from "../src/dashboard/dashboard-routes.ts";
+import { type BuiltServices, buildServices } from "../src/engine/build-services.ts";
+import { createHttpServer } from "../src/http/server.ts";
+import { createLogger } from "../src/observability/logger.ts";
+import { createMetrics } from "../src/observability/metrics.ts";
+import { describeEachDatabase } from "./support/databases.ts";
+import { runCommands } from "./support/staff-api-app.ts";
+
+/** Sign-in, sessions and CSRF of the staff dashboard (issue 12), through fastify's inject. */
+describeEachDatabase("staff dashboard sessions", (db) => {
+  const clock = new ManualClock("2026-12-02T08:00:00Z");
+  let app: FastifyInstance;
+  let services: BuiltServices;
+  let auth: DashboardAuth;
+  let customerId: string;
+  const html = { accept: "text/html" };
+
+  beforeAll(async () => {
+    const config = loadConfig({ OUTREACH_DEFAULT_QUIET_HOURS: "off", TEND_STAFF_SLACK_USERS: "U012AB3CD:Alice Chen" });
+    services = buildServices(db(), config, clock, createLogger("silent"));
+    auth = new DashboardAuth({ prisma: db().prisma, staff: services.staff, clock });
+    app = createHttpServer({ logger: createLogger("silent"), metrics: createMetrics() });
+    registerDashboardRoutes(app, { prisma: db().prisma, services, auth, clock });
+    await app.ready();
+    await services.staff.createApiKey("mei", "staff");
+    await services.staff.createApiKey("shop-sync", "integration");
+    customerId = (await db().prisma.customer.create({ data: { displayName: "Lin Dashboard", externalId: "dash-1" } })).id;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  beforeEach(() => clock.advance(60_000));
+
+  /** Signs in with a fresh link; the session cookie and the page's CSRF token. */
+  async function signIn(name = "mei"): Promise<{ cookie: string; csrf: string }> {
+    const link = await auth.createLoginLink(name, { kind: "staff", id: "cli:test", name: "test", via: "cli" });
+    const response = await app.inject({ method: "POST", url: "/dashboard/login", payload: `token=${link.token}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(response.statusCode).toBe(303);
+    const cookie = String(response.headers["set-cookie"]).split(";")[0]!;
+    const overview = await app.inject({ url: "/dashboard", headers: { ...html, cookie } });
+    expect(overview.statusCode).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(overview.body)?.[1];
+    expect(csrf).toBeTruthy();
+    return { cookie, csrf: csrf! };
+  }
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const post = (url: string, cookie: string | undefined, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    app.inject({ method: "POST", url, payload: form(fields), headers: { "content-type": "application/x-www-form-urlencoded", ...(cookie ? { cookie } : {}), ...headers } });
+
+  it("refuses anonymous requests: pages redirect to the sign-in page, JSON gets 401, forms are refused", async () => {
+    for (const url of ["/dashboard", "/dashboard/customers", `/dashboard/customers/${customerId}`]) {
+      const page = await app.inject({ url, headers: html });
+      expect(page.statusCode, url).toBe(303);
+      expect(page.headers.location).toBe("/dashboard/signin");
+    }
+    expect((await app.inject({ url: "/dashboard/api/overview" })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/dashboard/customers", headers: { cookie: "tend_session=made-up" } })).statusCode).toBe(401);
+    const note = await post(`/dashboard/customers/${customerId}/notes`, undefined, { text: "anonymous", _csrf: "x" });
+    expect(note.statusCode).toBe(401);
+    expect(await db().prisma.interaction.count({ where: { customerId } })).toBe(0);
+    // The sign-in page and the style sheet are open.
+    expect((await app.inject({ url: "/dashboard/signin", headers: html })).statusCode).toBe(200);
+    expect((await app.inject({ url: "/dashboard/assets/dashboard.css" })).statusCode).toBe(200);
+  });
+
+  it("a sign-in link is stored hashed, works once, and a session cookie is HttpOnly, SameSite=Strict, Secure over HTTPS", async () => {
+    const link = await auth.createLoginLink("mei", { kind: "staff", id: "cli:test", name: "test", via: "cli" });
+    const row = await db().prisma.dashboardLoginLink.findFirstOrThrow({ where: { tokenHash: createHash("sha256").update(link.token).digest("hex") } });
+    expect(JSON.stringify(row)).not.toContain(link.token);
+    expect(row.expiresAt.getTime() - clock.now().getTime()).toBe(LOGIN_LINK_MINUTES * 60_000);
+
+    // Opening the link only shows a button (link previews must not use it up).
+    const opened = await app.inject({ url: `/dashboard/login?token=${link.token}`, headers: html });
+    expect(opened.statusCode).toBe(200);
+    expect(await db().prisma.dashboardLoginLink.count({ where: { id: row.id, usedAt: null } })).toBe(1);
+
+    const first = await post("/dashboard/login", undefined, { token: link.token }, { "x-forwarded-proto": "https" });
+    expect(first.statusCode).toBe(303);
+    const cookie = String(first.headers["set-cookie"]);
+    expect(cookie).toMatch(/^tend_session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).toContain("Secure");
+    clock.advance(1000);
+    const second = await post("/dashboard/login", undefined, { token: link.token });
+    expect(second.statusCode).toBe(401);
+    expect(second.headers["set-cookie"]).toBeUndefined();
+
+    // Over plain HTTP the cookie is not Secure (a LAN install without TLS still works).
+    clock.advance(1000);
+    const plain = await signIn();
+    expect(plain.cookie).toMatch(/^tend_session=/);
+    expect(String((await post("/dashboard/login", undefined, { token: (await auth.createLoginLink("mei", { kind: "staff", id: "cli:test", name: "test", via: "cli" })).token })).headers["set-cookie"])).not.toContain("Secure");
+    const audit = await services.staff.auditLog({ actorId: "apikey:mei" });
+    expect(audit.filter((e) => e.action === "dashboard.sign_in").map((e) => [e.outcome, e.via])).toEqual([
+      ["ok", "web"],
+      ["ok", "web"],
+      ["refused", "web"],
+      ["ok", "web"],
+    ]);
+  });
+
+  it("refuses an expired link and an expired session", async () => {
+    const link = await auth.createLoginLink("mei", { kind: "staff", id: "cli:test", name: "test", via: "cli" });
+    clock.advance(LOGIN_LINK_MINUTES * 60_000 + 1);
+    expect((await post("/dashboard/login", undefined, { token: link.token })).statusCode).toBe(401);
+
+    const { cookie } = await signIn();
+    expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(200);
+    clock.advance(SESSION_HOURS * 3_600_000);
+    expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(401);
+    const page = await app.inject({ url: "/dashboard", headers: { ...html, cookie } });
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe("/dashboard/signin");
+  });
+
+  it("refuses a form without the session's CSRF token; with it, the note is saved as the staff member via web", async () => {
+    const { cookie, csrf } = await signIn();
+    const url = `/dashboard/customers/${customerId}/notes`;
+    expect((await post(url, cookie, { text: "no token" })).statusCode).toBe(403);
+    expect((await post(url, cookie, { text: "wrong token", _csrf: `${csrf.slice(0, -1)}x` })).statusCode).toBe(403);
+    // Another session's token is no good either.
+    const other = await signIn("Alice Chen");
+    expect((await post(url, cookie, { text: "other token", _csrf: other.csrf })).statusCode).toBe(403);
+    expect(await db().prisma.interaction.count({ where: { customerId } })).toBe(0);
+
+    const saved = await post(url, cookie, { text: "asked about the blue teapot", _csrf: csrf });
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toBe(`/dashboard/customers/${customerId}?done=1`);
+    const [entry] = await services.staff.auditLog({ customerId, limit: 1 });
+    expect(entry).toMatchObject({ action: "customer.note", actorId: "apikey:mei", actorName: "mei", via: "web", outcome: "ok" });
+    const page = await app.inject({ url: `/dashboard/customers/${customerId}`, headers: { ...html, cookie } });
+    expect(page.body).toContain("asked about the blue teapot");
+  });
+
+  it("signs out: the session is refused afterwards", async () => {
+    const { cookie, csrf } = await signIn("U012AB3CD");
+    clock.advance(1000);
+    const out = await post("/dashboard/logout", cookie, { _csrf: csrf });
+    expect(out.statusCode).toBe(303);
+    expect(String(out.headers["set-cookie"])).toContain("Max-Age=0");
+    expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(401);
+    const entries = await services.staff.auditLog({ actorId: "slack:U012AB3CD" });
+    expect(entries[0]).toMatchObject({ action: "dashboard.sign_out", actorName: "Alice Chen", via: "web" });
+  });
+
+  it("tend staff login-link prints a link for staff and refuses integrations and strangers", async () => {
+    const register = (program: Parameters<typeof registerStaffCommands>[0], openDb: Parameters<typeof registerStaffCommands>[1], stdout: NodeJS.WritableStream) =>
+      registerStaffCommands(program, openDb, (text) => void stdout.write(text), { clock, userName: "ops", slackStaffUsers: "U012AB3CD:Alice Chen" });
+    const printed = await runCommands(db(), register, ["staff", "login-link", "Alice Chen", "--base-url", "https://tend.example.com/"]);
+    expect(printed.error).toBeUndefined();
+    const token = /https:\/\/tend\.example\.com\/dashboard\/login\?token=([A-Za-z0-9_-]{43})/.exec(printed.stdout)?.[1];
+    expect(token).toBeTruthy();
+    expect((await post("/dashboard/login", undefined, { token: token! })).statusCode).toBe(303);
+    const [made] = await services.staff.auditLog({ actorId: "cli:ops", limit: 1 });
+    expect(made).toMatchObject({ action: "dashboard.login_link", target: "slack:U012AB3CD", via: "cli" });
+
+    for (const name of ["shop-sync", "nobody"]) {
+      const refused = await runCommands(db(), register, ["staff", "login-link", name]);
+      expect(String(refused.error), name).toMatch(/integration's key|no staff member named/);
+    }
+  });
+
+  it("pages in both languages: Accept-Language, then the language link's cookie", async () => {
+    const { cookie } = await signIn();
+    const zh = await app.inject({ url: "/dashboard/customers", headers: { ...html, cookie, "accept-language": "zh-CN,zh;q=0.9,en;q=0.5" } });
+    expect(zh.body).toContain('<html lang="zh-CN">');
+    expect(zh.body).toContain("搜索客户");
+    const switched = await app.inject({ url: "/dashboard/lang?set=en&back=%2Fdashboard%2Fcustomers", headers: { ...html, cookie } });
+    expect(switched.statusCode).toBe(303);
+    expect(switched.headers.location).toBe("/dashboard/customers");
+    const langCookie = String(switched.headers["set-cookie"]).split(";")[0]!;
+    const en = await app.inject({ url: "/dashboard/customers", headers: { ...html, cookie: `${cookie}; ${langCookie}`, "accept-language": "zh-CN" } });
+    expect(en.body).toContain('<html lang="en">');
+    expect(en.body).toContain("Lin Dashboard");
+    // Never an open redirect.
+    const away = await app.inject({ url: "/dashboard/lang?set=zh&back=https%3A%2F%2Fevil.example", headers: html });
+    expect(away.headers.location).toBe("/dashboard");
+  });
+});
