@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.ts";
 import { describeEachDatabase } from "./support/databases.ts";
-import { alice, bob, staffRig, telegramCustomer, transient } from "./support/staff-side.ts";
+import { Engine } from "../src/engine/engine.ts";
+import { alice, bob, logger, staffRig, telegramCustomer, transient } from "./support/staff-side.ts";
 
 const T0 = "2026-06-01T09:00:00.000Z";
 
@@ -116,6 +117,24 @@ describeEachDatabase("staff alerts through the outbox", (db) => {
     const ordinary = staffRig(db(), clock);
     const d = await telegramCustomer(db(), clock);
     expect(await ordinary.side.alerts.unrecognised(d.id, "do you ship to Macau?")).toBe(false);
+  });
+
+  it("through the engine: a high-value customer's unrecognised message alerts staff; once handed over, their words go to the thread", async () => {
+    const clock = new ManualClock(T0);
+    const rig = staffRig(db(), clock, { TEND_STAFF_HIGH_VALUE_TIERS: "Bronze" });
+    const engine = new Engine({ services: rig.services, logger, clock, staff: rig.side.engineHooks });
+    const say = (text: string, id: string) =>
+      engine.handleInbound({ platform: "web", platformUserId: "visitor-high-value-01", address: "visitor-high-value-01", platformMessageId: id, text, receivedAt: clock.now(), raw: null });
+    await say("zorblax quux?", "hv-1");
+    const customer = (await rig.services.customers.findByIdentity("web", "visitor-high-value-01"))!;
+    expect((await prisma().staffAlert.findMany({ where: { customerId: customer.id } })).map((a) => a.reason)).toEqual(["high_value"]);
+    expect((await rig.services.feedback.listByCustomer(customer.id))[0]?.summary).toMatch(/zorblax quux\?/);
+
+    await say("agent", "hv-2");
+    expect(await say("still there?", "hv-3")).toEqual([]);
+    await rig.dispatch();
+    const thread = await prisma().staffAlert.findFirstOrThrow({ where: { customerId: customer.id, reason: "handover" } });
+    expect(rig.notifier.threadPosts.filter((p) => p.thread.ts === thread.slackTs).map((p) => p.text)).toEqual([expect.stringMatching(/: still there\?$/)]);
   });
 });
 
