@@ -24,7 +24,7 @@ export function customersBody(
     );
     return html`${search}<section aria-live="polite">${
       rows.length
-        ? html`<table class="responsive" id="results"><caption>${t.customers}</caption><thead><tr><th scope="col">${t.name}</th><th scope="col">${t.externalId}</th><th scope="col">${t.matchedBy}</th><th scope="col">${t.channel}</th></tr></thead><tbody>${rows}</tbody></table>`
+        ? html`<table class="responsive" id="results"><caption class="vh">${t.customers}</caption><thead><tr><th scope="col">${t.name}</th><th scope="col">${t.externalId}</th><th scope="col">${t.matchedBy}</th><th scope="col">${t.channel}</th></tr></thead><tbody>${rows}</tbody></table>`
         : html`<p>${t.noMatch}</p>`
     }</section>`;
   }
@@ -33,7 +33,7 @@ export function customersBody(
     <select id="sort" name="sort">${CUSTOMER_SORTS.map((s) => html`<option value="${s}" ${s === view.sort ? html`selected` : ""}>${t.sorts[s] ?? s}</option>`)}</select>
     <button type="submit">${t.sortBy}</button></form>`;
   return html`${search}<section>${sorts}
-    <table class="responsive" id="customers"><caption>${t.customers}</caption><thead><tr><th scope="col">${t.name}</th><th scope="col">${t.externalId}</th>
+    <table class="responsive" id="customers"><caption class="vh">${t.customers}</caption><thead><tr><th scope="col">${t.name}</th><th scope="col">${t.externalId}</th>
       <th scope="col">${t.stage}</th><th scope="col">${t.segment}</th><th scope="col">${t.created}</th></tr></thead><tbody>
       ${page.rows.map(
         (r) => html`<tr><td><a href="/dashboard/customers/${r.id}">${r.displayName ?? t.unnamed}</a></td><td>${r.externalId ?? "–"}</td>
@@ -74,7 +74,7 @@ export function customerBody(t: DashboardTexts, lang: DashboardLang, card: Custo
     <h3 id="h-cases">${t.openCases}</h3>${cases}
   </section>
   <section aria-labelledby="h-timeline"><h2 id="h-timeline">${t.timeline}</h2>
-    <table class="responsive" id="timeline"><caption>${t.timeline}</caption><thead><tr><th scope="col">${t.at}</th><th scope="col">${t.channel}</th><th scope="col">${t.direction}</th><th scope="col">${t.text}</th><th scope="col">${t.by}</th></tr></thead><tbody>
+    <table class="responsive" id="timeline"><caption class="vh">${t.timeline}</caption><thead><tr><th scope="col">${t.at}</th><th scope="col">${t.channel}</th><th scope="col">${t.direction}</th><th scope="col">${t.text}</th><th scope="col">${t.by}</th></tr></thead><tbody>
     ${timeline.map(
       (i) => html`<tr><td>${stamp(i.at)}</td><td>${i.platform}</td><td>${i.direction === "in" ? t.in : t.out}</td>
         <td>${i.text ?? i.event ?? i.kind}</td><td>${i.staffName ?? ""}</td></tr>`,

@@ -57,7 +57,7 @@ export function page(frame: PageFrame, body: Html): string {
   return `<!doctype html>${html`<html lang="${frame.lang === "zh" ? "zh-CN" : "en"}"><head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title} · ${t.title}</title>
-<link rel="stylesheet" href="/dashboard/assets/dashboard.css">
+<link rel="stylesheet" href="/dashboard/assets/dashboard.css"><link rel="icon" href="/dashboard/assets/icon.svg" type="image/svg+xml">
 </head><body>
 <a class="skip" href="#main">${t.skip}</a>
 <header><span class="brand">${t.title}</span>${nav}
@@ -71,10 +71,13 @@ export function page(frame: PageFrame, body: Html): string {
 export function barTable(caption: string, headers: [string, string], rows: { label: string; count: number }[], emptyText: string): Html {
   if (!rows.length) return html`<p>${emptyText}</p>`;
   const max = Math.max(1, ...rows.map((r) => r.count));
-  return html`<table class="bars"><caption>${caption}</caption><thead><tr><th scope="col">${headers[0]}</th><th scope="col">${headers[1]}</th></tr></thead><tbody>
+  return html`<table class="bars"><caption class="vh">${caption}</caption><thead><tr><th scope="col">${headers[0]}</th><th scope="col">${headers[1]}</th></tr></thead><tbody>
   ${rows.map((r) => html`<tr><th scope="row">${r.label}</th><td><meter min="0" max="${max}" value="${r.count}" aria-hidden="true"></meter> <span>${r.count}</span></td></tr>`)}
   </tbody></table>`;
 }
+
+/** The tab's icon: a leaf-green circle (served by Tend; no request leaves for a favicon). */
+export const DASHBOARD_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#137333"/></svg>`;
 
 /** The dashboard's style sheet (served as a file, so the Content-Security-Policy can forbid inline styles). */
 export const DASHBOARD_CSS = `
@@ -104,6 +107,7 @@ pre.card{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px 
 .notice{padding:8px 12px;border-radius:4px;background:#e6f4ea;border:1px solid #137333}
 .error{padding:8px 12px;border-radius:4px;background:#fce8e6;border:1px solid #a50e0e}
 .muted{color:#4b5563}
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .pager{display:flex;gap:16px;margin-top:8px}
 @media (max-width:600px){
   main{padding:8px}

@@ -6,7 +6,7 @@ import { TendError } from "../errors.ts";
 import { type CustomerSort, CUSTOMER_SORTS, customerPage } from "./customer-list.ts";
 import { customerBody, customersBody } from "./customer-pages.ts";
 import type { DashboardAuth } from "./dashboard-auth.ts";
-import { DASHBOARD_CSS, type Html, html, page } from "./dashboard-html.ts";
+import { DASHBOARD_CSS, DASHBOARD_ICON, type Html, html, page } from "./dashboard-html.ts";
 import { SESSION_COOKIE, installDashboardGuard, readCookies, sessionCookie, sessionOf } from "./dashboard-session-hooks.ts";
 import { type DashboardLang, LANG_COOKIE, pickLang, textsFor } from "./dashboard-texts.ts";
 import { readOverview } from "./overview-data.ts";
@@ -48,6 +48,7 @@ function sendPage(reply: FastifyReply, text: string, status = 200): FastifyReply
 
 function registerSignIn(scope: FastifyInstance, { auth }: DashboardRouteOptions): void {
   scope.get("/assets/dashboard.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(DASHBOARD_CSS));
+  scope.get("/assets/icon.svg", async (_request, reply) => reply.type("image/svg+xml").send(DASHBOARD_ICON));
 
   scope.get<{ Querystring: { set?: string; back?: string } }>("/lang", async (request, reply) => {
     const lang = request.query.set === "zh" ? "zh" : "en";

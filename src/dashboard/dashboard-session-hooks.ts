@@ -4,8 +4,8 @@ import { type DashboardAuth, type DashboardSession, SESSION_HOURS, csrfMatches }
 /** The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS; scoped to the dashboard's paths. */
 export const SESSION_COOKIE = "tend_session";
 
-/** Paths under /dashboard that anyone may open: the sign-in pages, the language switch, the style sheet. */
-const PUBLIC = new Set(["/dashboard/signin", "/dashboard/login", "/dashboard/lang", "/dashboard/assets/dashboard.css"]);
+/** Paths under /dashboard that anyone may open: the sign-in pages, the language switch, the style sheet and icon. */
+const PUBLIC = new Set(["/dashboard/signin", "/dashboard/login", "/dashboard/lang", "/dashboard/assets/dashboard.css", "/dashboard/assets/icon.svg"]);
 
 const SESSION = Symbol("tend.dashboardSession");
 type WithSession = FastifyRequest & { [SESSION]?: DashboardSession };

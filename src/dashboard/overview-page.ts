@@ -7,7 +7,7 @@ const pct = (value: number | null) => (value === null ? "–" : `${Math.round(va
 /** The overview's body: each chart is a table with bars, so it reads without colour, script or a chart library. */
 export function overviewBody(t: DashboardTexts, o: Overview): Html {
   const surveys = o.surveys.length
-    ? html`<table class="responsive"><caption>${t.csat}</caption><thead><tr>
+    ? html`<table class="responsive"><caption class="vh">${t.csat}</caption><thead><tr>
         <th scope="col">${t.week}</th><th scope="col">${t.channel}</th><th scope="col">${t.csatPct}</th><th scope="col">${t.nps}</th>
         <th scope="col">${t.responses}</th><th scope="col">${t.responseRate}</th></tr></thead><tbody>
         ${o.surveys.map(
@@ -16,7 +16,7 @@ export function overviewBody(t: DashboardTexts, o: Overview): Html {
             <td>${r.nps === null ? "–" : String(r.nps)}</td><td>${r.responses}</td><td>${pct(r.responseRate)}</td></tr>`,
         )}</tbody></table>`
     : html`<p>${t.none}</p>`;
-  const outreach = html`<table class="responsive"><caption>${t.outreach}</caption><thead><tr>
+  const outreach = html`<table class="responsive"><caption class="vh">${t.outreach}</caption><thead><tr>
       <th scope="col">${t.day}</th><th scope="col">${t.sent}</th><th scope="col">${t.deferred}</th><th scope="col">${t.failed}</th></tr></thead><tbody>
       ${o.outreachDays.map((d) => html`<tr><th scope="row">${d.day}</th><td>${d.sent}</td><td>${d.deferred}</td><td>${d.failed}</td></tr>`)}
     </tbody></table>`;
