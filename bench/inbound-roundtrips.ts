@@ -12,16 +12,17 @@ async function measure(label: string, open: () => Promise<import("../src/db/data
   // Warm: the customer exists, the catalogue is cached if Tend caches it.
   await tend.engine.handleInbound(inbound("warm", "help"));
   for (const text of texts) await tend.engine.handleInbound(inbound("warm", text));
-  const rows: Record<string, { statements: number; transactions: number }> = {};
+  const rows: Record<string, { statements: number; transactions: number; commits: number }> = {};
   const cases: [string, string, string][] = [["first message (new customer)", "fresh", "help"], ...texts.map((t) => [t, "warm", t] as [string, string, string])];
   for (const [name, user, text] of cases) {
     counted.statements = 0;
     counted.transactions = 0;
+    counted.commits = 0;
     counted.log = [];
     counted.keep = verbose;
     await tend.engine.handleInbound(inbound(user, text));
     counted.keep = false;
-    rows[name] = { statements: counted.statements, transactions: counted.transactions };
+    rows[name] = { statements: counted.statements, transactions: counted.transactions, commits: counted.commits };
     if (verbose) console.log(`-- ${label} ${name}\n   ${counted.log.join("\n   ")}`);
   }
   await tend.db.close();
@@ -32,10 +33,10 @@ countPgStatements();
 console.log(`inbound round trips, load average ${loadAverage()}`);
 const pglite = await measure("PGlite", () => openBenchPglite(true));
 const postgres = await withScratchDatabase("roundtrips", (url) => measure("PostgreSQL", () => openBenchPostgres(url, 4)));
-console.log("| Message | PostgreSQL statements | transactions | PGlite statements | transactions |");
-console.log("| --- | ---: | ---: | ---: | ---: |");
+console.log("| Message | PostgreSQL statements | BEGIN … COMMIT | commits (incl. single-statement writes) | PGlite statements | BEGIN … COMMIT | commits |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const name of Object.keys(postgres)) {
   const a = postgres[name]!;
   const b = pglite[name]!;
-  console.log(`| ${name} | ${a.statements} | ${a.transactions} | ${b.statements} | ${b.transactions} |`);
+  console.log(`| ${name} | ${a.statements} | ${a.transactions} | ${a.commits} | ${b.statements} | ${b.transactions} | ${b.commits} |`);
 }

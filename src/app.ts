@@ -90,11 +90,11 @@ export async function startTend({
     const services = buildServices(db, config, clock, log);
     // Alerts and the takeover relay (src/staff); alerts only with a staff channel to post them to.
     const staffSide = setUpStaffSide({ prisma: db.prisma, services, clock, settings: staffAlertSettingsFromConfig(config), alertsOn: Boolean(config.TEND_STAFF_SLACK_CHANNEL) });
-    const engine = new Engine({ services, logger: log, clock, staff: config.TEND_STAFF_SLACK_CHANNEL ? staffSide.engineHooks : undefined });
+    const metrics = createMetrics();
+    const engine = new Engine({ services, logger: log, clock, staff: config.TEND_STAFF_SLACK_CHANNEL ? staffSide.engineHooks : undefined, observeInbound: (platform, seconds) => metrics.inboundDuration.observe({ platform }, seconds) });
     const catalogue = await services.loyalty.syncRewardCatalogue();
     log.info({ source: catalogue.source, written: catalogue.written }, "reward catalogue ready");
 
-    const metrics = createMetrics();
     metrics.watchOutboxDepth(() => services.outbox.depthByStatus());
     let stopping = false;
     http = createHttpServer({ logger: log, metrics });

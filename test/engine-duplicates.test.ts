@@ -68,15 +68,18 @@ describeEachDatabase("engine: duplicate and interrupted messages", (db) => {
     const loyalty = h.services.loyalty;
     const summary = loyalty.summary.bind(loyalty);
     let release!: () => void;
+    let entered = false;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    loyalty.summary = async (customerId) => {
+    loyalty.summary = async (customerId, options) => {
+      entered = true;
       await gate;
-      return summary(customerId);
+      return summary(customerId, options);
     };
     try {
       const message = inbound(user, "points", `behind-${user}`);
       const original = h.engine.handleInbound(message);
-      await waitFor(async () => (await db().prisma.interaction.count({ where: { platform: "web", platformMessageId: message.platformMessageId! } })) === 1);
+      // Held inside its handler (a handler that only reads has written nothing yet: its message is written with its replies).
+      await waitFor(async () => entered);
       const retry = webDelivery(message);
       await Promise.race([retry, new Promise((resolve) => setTimeout(resolve, 500))]);
       release();

@@ -16,18 +16,27 @@ import { createLogger } from "../../src/observability/logger.ts";
 /** Statements sent to the database and transactions begun, counted at the driver. */
 export interface StatementCount {
   statements: number;
+  /** Explicit transactions (BEGIN … COMMIT). */
   transactions: number;
+  /** Commits: explicit transactions plus writes outside one (each its own implicit transaction). */
+  commits: number;
+  inTransaction: boolean;
   /** The statements themselves, when `keep` is on (for reading what a message does). */
   log: string[];
   keep: boolean;
 }
 
-export const counted: StatementCount = { statements: 0, transactions: 0, log: [], keep: false };
+export const counted: StatementCount = { statements: 0, transactions: 0, commits: 0, inTransaction: false, log: [], keep: false };
 
 function note(sql: unknown): void {
   const text = typeof sql === "string" ? sql : typeof sql === "object" && sql && "text" in sql ? String((sql as { text: unknown }).text) : "";
   counted.statements += 1;
-  if (/^\s*BEGIN/i.test(text)) counted.transactions += 1;
+  if (/^\s*BEGIN/i.test(text)) {
+    counted.transactions += 1;
+    counted.commits += 1;
+    counted.inTransaction = true;
+  } else if (/^\s*(COMMIT|ROLLBACK)/i.test(text)) counted.inTransaction = false;
+  else if (!counted.inTransaction && /\b(INSERT|UPDATE|DELETE)\b/i.test(text)) counted.commits += 1;
   if (counted.keep) counted.log.push(text.replace(/\s+/g, " ").slice(0, 160));
 }
 
@@ -59,14 +68,20 @@ export function countingPglite(pglite: PGlite): PGlite {
     },
     transaction: (work: (tx: unknown) => unknown) => {
       counted.transactions += 1;
+      counted.commits += 1;
       counted.statements += 2; // BEGIN and COMMIT
+      counted.inTransaction = true;
       return transaction(async (tx) => {
         const txQuery = tx.query.bind(tx);
         (tx as { query: unknown }).query = (sql: string, ...rest: unknown[]) => {
           note(sql);
           return (txQuery as (...a: unknown[]) => unknown)(sql, ...rest);
         };
-        return work(tx);
+        try {
+          return await work(tx);
+        } finally {
+          counted.inTransaction = false;
+        }
       });
     },
   });

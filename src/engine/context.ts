@@ -25,9 +25,18 @@ export class ConversationContext {
     customer: Customer,
     readonly services: EngineServices,
     readonly clock: Clock,
+    claim: () => Promise<void> = async () => {},
   ) {
     this.customer = customer;
+    this.claim = claim;
   }
+
+  /**
+   * Before a handler writes anything: records the message as being handled here, so a copy of it
+   * waits instead of handling it again. Handlers that only read skip it, and their message is
+   * recorded with its replies in one statement. Throws when another copy is handling it already.
+   */
+  readonly claim: () => Promise<void>;
 
   get language(): CustomerLanguage {
     return customerLanguage(this.customer.locale);

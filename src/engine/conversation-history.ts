@@ -15,8 +15,25 @@ export class ConversationHistory {
     private readonly interactions: InteractionRepository,
   ) {}
 
+  /** Platform users known to exist, kept a minute: the web chat's gate asks before every message. */
+  private readonly known = new Map<string, number>();
+
+  /**
+   * Whether Tend knows this platform user (the web chat limits new visitors, not known ones). A
+   * "yes" is remembered for a minute (at most 10,000 users): a visitor erased meanwhile still
+   * counts as known for that long, which only spares them the new-visitor limit.
+   */
   async knows(platform: Platform, platformUserId: string): Promise<boolean> {
-    return (await this.customers.findByIdentity(platform, platformUserId)) !== null;
+    const key = `${platform}:${platformUserId}`;
+    const until = this.known.get(key);
+    if (until !== undefined && until > Date.now()) return true;
+    const found = (await this.customers.findByIdentity(platform, platformUserId)) !== null;
+    this.known.delete(key);
+    if (found) {
+      if (this.known.size >= 10_000) this.known.delete(this.known.keys().next().value!);
+      this.known.set(key, Date.now() + 60_000);
+    }
+    return found;
   }
 
   async recent(platform: Platform, platformUserId: string, limit: number): Promise<Conversation> {

@@ -50,6 +50,11 @@ export class DuplicateCopies {
     }
   }
 
+  /** Whether this instance is handling the message right now (a copy arriving meanwhile leaves it to that handling). */
+  isHandlingHere(platform: Platform, platformMessageId: string | undefined): boolean {
+    return platformMessageId !== undefined && this.handling.has(`${platform}:${platformMessageId}`);
+  }
+
   /**
    * For a copy: the id of the original's row when its handler died and this copy won the
    * takeover (then this copy handles it), else null (handled, or being handled right now).

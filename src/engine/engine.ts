@@ -43,6 +43,8 @@ export interface EngineOptions {
   duplicateWaitMs?: number;
   /** Staff alerts and the takeover relay (src/staff), when the staff app is configured. */
   staff?: EngineStaffHooks | undefined;
+  /** Told how long each inbound message took to answer, in seconds (the /metrics histogram). */
+  observeInbound?: ((platform: Platform, seconds: number) => void) | undefined;
 }
 
 /** What the engine tells staff about inbound messages (src/staff/takeover.ts, src/staff/alerts.ts). */
@@ -66,12 +68,16 @@ export class Engine {
   private readonly clock: Clock;
   private readonly copies: DuplicateCopies;
   private readonly staffHooks: EngineStaffHooks | undefined;
+  private readonly observeInbound: EngineOptions["observeInbound"];
+  /** The timeline row of each reply handed to an adapter, so its delivery is recorded without reading them back. */
+  private readonly replyRowIds = new WeakMap<OutboundMessage, string>();
 
   constructor(options: EngineOptions) {
     this.services = options.services;
     this.log = options.logger.child({ component: "engine" });
     this.clock = options.clock ?? systemClock;
     this.staffHooks = options.staff;
+    this.observeInbound = options.observeInbound;
     this.copies = new DuplicateCopies({
       interactions: this.services.interactions,
       clock: this.clock,
@@ -92,83 +98,130 @@ export class Engine {
    */
   readonly handleInbound = async (received: InboundMessage): Promise<OutboundMessage[]> => {
     const message = storable(received);
-    const messageKey = message.platformMessageId ? `${message.platform}:${message.platformMessageId}` : undefined;
-    const { customer, inboundId: recordedId } = await this.recordInbound(message);
-    let inboundId: string;
-    if (recordedId) {
-      inboundId = recordedId;
-    } else {
-      // Seen before (a platform's redelivery, another instance's copy): handled once, answered once.
-      const abandoned = await this.copies.takeOverIfAbandoned(message.platform, message.platformMessageId!);
-      if (!abandoned) {
-        this.log.debug({ platform: message.platform }, "duplicate inbound message");
-        return [];
-      }
-      this.log.info({ platform: message.platform }, "handling a message whose first handling was cut off");
-      inboundId = abandoned;
+    const startedAt = performance.now();
+    try {
+      // A copy of a message this instance is handling right now: the handling answers it (a
+      // retrying client gets its answers through previousReplies, which waits for it).
+      if (this.copies.isHandlingHere(message.platform, message.platformMessageId)) return [];
+      return await this.copies.track(message.platform, message.platformMessageId, () => this.receive(message));
+    } finally {
+      this.observeInbound?.(message.platform, (performance.now() - startedAt) / 1000);
     }
-    return this.copies.track(message.platform, message.platformMessageId, () => this.handle(message, customer, inboundId, messageKey));
   };
 
   /**
-   * Records the inbound message, claimed by this instance, and finds who sent it. A returning
-   * customer costs one statement; a first message makes the customer first (the long way).
-   * inboundId is null for a copy of a message recorded before.
+   * A returning customer costs one read before handling and one write after: handlers that only
+   * read (help, points, rewards, the fallback) have the inbound row written with their replies,
+   * in one statement. A handler that writes claims the message first (ctx.claim), so a copy
+   * waits for it and a crash leaves it to be taken over. A first message makes the customer the
+   * long way and is claimed at once.
    */
-  private async recordInbound(message: InboundMessage): Promise<{ customer: Customer; inboundId: string | null }> {
+  private async receive(message: InboundMessage): Promise<OutboundMessage[]> {
     const { services } = this;
-    const now = this.clock.now();
+    const found = await services.interactions.lookupInbound(message.platform, message.platformUserId, message.platformMessageId);
+    if (found?.seen) return this.handleCopy(message);
+    if (found) return this.handle(message, found.customer, null);
+    // A new customer gets the language the platform or their first message suggests.
     const text = message.text ?? "";
-    const identity = { platform: message.platform, platformUserId: message.platformUserId, address: message.address, displayName: message.displayName };
-    const inbound = {
+    const { customer } = await services.customers.resolveIdentity(
+      { ...identityOf(message), locale: customerLanguage(message.locale) === "zh-CN" || looksChinese(text) ? "zh-CN" : "en" },
+      this.clock.now(),
+    );
+    const recorded = await services.interactions.record(this.inboundRow(message, customer.id));
+    if (recorded.duplicate) return this.handleCopy(message);
+    return this.handle(message, customer, recorded.interaction.id);
+  }
+
+  /** A copy of a message recorded before: nothing, unless the original's handler died; then this copy handles it. */
+  private async handleCopy(message: InboundMessage): Promise<OutboundMessage[]> {
+    const abandoned = await this.takeOverAbandoned(message);
+    if (!abandoned) return [];
+    const customer = await this.services.customers.findByIdentity(message.platform, message.platformUserId);
+    if (!customer) return [];
+    return this.handle(message, customer, abandoned);
+  }
+
+  private async takeOverAbandoned(message: InboundMessage): Promise<string | null> {
+    // Seen before (a platform's redelivery, another instance's copy): handled once, answered once.
+    const abandoned = message.platformMessageId ? await this.copies.takeOverIfAbandoned(message.platform, message.platformMessageId) : null;
+    if (!abandoned) this.log.debug({ platform: message.platform }, "duplicate inbound message");
+    else this.log.info({ platform: message.platform }, "handling a message whose first handling was cut off");
+    return abandoned;
+  }
+
+  private inboundRow(message: InboundMessage, customerId: string) {
+    return {
+      customerId,
+      platform: message.platform,
+      direction: "in" as const,
       kind: message.action && claimsSurveyAnswer(message.action) ? ("survey" as const) : ("message" as const),
       text: message.text ?? null,
       platformMessageId: message.platformMessageId,
       metadata: message.action ? { action: message.action } : undefined,
       occurredAt: message.receivedAt,
-      claimedAt: now,
+      claimedAt: this.clock.now(),
     };
-    const known = await services.interactions.recordInbound(identity, inbound, now);
-    if (known) return known;
-    // A new customer gets the language the platform or their first message suggests.
-    const { customer } = await services.customers.resolveIdentity(
-      { ...identity, locale: customerLanguage(message.locale) === "zh-CN" || looksChinese(text) ? "zh-CN" : "en" },
-      now,
-    );
-    const recorded = await services.interactions.record({ customerId: customer.id, platform: message.platform, direction: "in", ...inbound });
-    return { customer, inboundId: recorded.duplicate ? null : recorded.interaction.id };
   }
 
-  private async handle(message: InboundMessage, customer: Customer, inboundId: string, messageKey: string | undefined): Promise<OutboundMessage[]> {
+  /** `claimedId`: the inbound row already written and claimed by this handling, or null (written with the outcome). */
+  private async handle(message: InboundMessage, customer: Customer, claimedId: string | null): Promise<OutboundMessage[]> {
     const { services } = this;
-    const ctx = new ConversationContext(message, customer, services, this.clock);
+    let inboundId = claimedId;
+    const claim = async () => {
+      if (inboundId) return;
+      inboundId = await services.interactions.claimInbound(identityOf(message), this.inboundRow(message, customer.id));
+      inboundId ??= await this.takeOverAbandoned(message);
+      if (!inboundId) throw new CopyOfMessage();
+    };
+    const ctx = new ConversationContext(message, customer, services, this.clock, claim);
     let unrecognised = false;
     try {
+      // Staff see a handed-over customer's messages in their thread, keyed by the inbound row.
+      if (customer.handedOverAt && this.staffHooks) await claim();
       const outcome = await route(ctx);
       // Kept for staff: what customers ask that Tend does not understand yet.
       unrecognised = outcome === "unrecognised" && Boolean(message.text);
     } catch (error) {
+      if (error instanceof CopyOfMessage) return [];
       this.log.error({ err: describeError(error), platform: message.platform }, "handling a message failed");
       ctx.replies.length = 0;
       ctx.reply(textsFor(ctx.language).failure, { kind: "system" });
     }
     await this.tellStaff(message, customer, inboundId, unrecognised);
-    const annotation: InteractionMetadata | undefined = unrecognised ? { ...(message.action ? { action: message.action } : {}), unrecognised: true } : undefined;
-    const written = await this.recordReplies(ctx.customer, message.platform, ctx.replies, messageKey, inboundId, annotation);
+    const metadata: InteractionMetadata | undefined = unrecognised
+      ? { ...(message.action ? { action: message.action } : {}), unrecognised: true }
+      : message.action
+        ? { action: message.action }
+        : undefined;
+    const rows = this.replyRows(ctx.customer, message, ctx.replies);
+    const now = this.clock.now();
+    let written = inboundId
+      ? await services.interactions.writeOutcome(ctx.customer.id, { id: inboundId, ...(unrecognised ? { metadata } : {}) }, rows, now)
+      : await services.interactions.writeOutcome(ctx.customer.id, { identity: identityOf(message), row: { ...this.inboundRow(message, customer.id), metadata } }, rows, now);
+    if (!written.written) {
+      // Another copy of this message got there first with its own outcome (or is handling it).
+      const abandoned = await this.takeOverAbandoned(message);
+      if (!abandoned) return [];
+      written = await services.interactions.writeOutcome(ctx.customer.id, { id: abandoned, ...(unrecognised ? { metadata } : {}) }, rows, now);
+    }
     await this.sweepIfErasedMeanwhile(ctx.customer, written.erasedAt);
-    return ctx.replies.map(({ kind: _kind, ...outbound }) => outbound);
+    return ctx.replies.map(({ kind: _kind, ...outbound }, index) => {
+      const rowId = written.replyIds[index];
+      if (rowId) this.replyRowIds.set(outbound, rowId);
+      return outbound;
+    });
   }
 
   /**
    * Before the message's outcome is written, so a copy that takes over a cut-off handling tells
    * staff too (the thread line is keyed by the inbound message: shown once). Never fails the message.
    */
-  private async tellStaff(message: InboundMessage, customer: Customer, inboundId: string, unrecognised: boolean): Promise<void> {
+  private async tellStaff(message: InboundMessage, customer: Customer, inboundId: string | null, unrecognised: boolean): Promise<void> {
     const staff = this.staffHooks;
     if (!staff) return;
     try {
       // `customer` as the message found it: the message that asks for a person is not relayed.
-      if (customer.handedOverAt) await staff.customerWrote(customer.id, inboundId, message.text || (message.action ? `(pressed ${message.action})` : "(no text)"));
+      if (customer.handedOverAt && inboundId) await staff.customerWrote(customer.id, inboundId, message.text || (message.action ? `(pressed ${message.action})` : "(no text)"));
       else if (unrecognised && message.text) await staff.unrecognised(customer.id, message.text);
     } catch (error) {
       this.log.error({ err: describeError(error), platform: message.platform }, "telling staff about a message failed");
@@ -184,7 +237,9 @@ export class Engine {
     const customer = await this.services.customers.findByIdentity(platform, platformUserId);
     if (!customer) return [];
     // Someone else's message id (or one erased meanwhile) reveals nothing, and is not waited for.
-    const seen = await this.services.interactions.inboundState(platform, platformMessageId);
+    let seen = await this.services.interactions.inboundState(platform, platformMessageId);
+    // Handled here right now by a handler that only reads: its row is written with its replies.
+    if (!seen && this.copies.isHandlingHere(platform, platformMessageId)) seen = await this.copies.outcomeOf(platform, platformMessageId);
     if (!seen || seen.customerId !== customer.id) return [];
     const state = seen.handledAt ? seen : await this.copies.outcomeOf(platform, platformMessageId);
     if (!state || state.customerId !== customer.id) return [];
@@ -199,6 +254,16 @@ export class Engine {
    */
   readonly recordReplyDelivery: ReplyReporter = async (message, outcomes) => {
     if (!message.platformMessageId || !outcomes.length) return;
+    const known = outcomes.map((outcome) => ({ outcome, id: this.replyRowIds.get(outcome.reply) }));
+    if (known.every((k) => k.id)) {
+      const rows = known.map(({ outcome, id }) => (outcome.sent ? { id: id!, platformMessageId: outcome.platformMessageId } : { id: id!, failed: outcome.error }));
+      // One statement for all; an id the platform reused is the rare case the row-by-row path below handles.
+      const recorded = await this.services.interactions.recordReplyOutcomes(rows).then(
+        () => true,
+        () => false,
+      );
+      if (recorded) return;
+    }
     const customer = await this.services.customers.findByIdentity(message.platform, message.platformUserId);
     if (!customer) return;
     const unmatched = await this.services.interactions.repliesTo(customer.id, `${message.platform}:${message.platformMessageId}`);
@@ -222,22 +287,13 @@ export class Engine {
     await this.services.privacy.eraseCustomer(customer.id, { requestedVia: "chat" });
   }
 
-  /**
-   * The replies and the message's outcome (and the "unrecognised" mark), in one statement (see
-   * DuplicateCopies for why together).
-   */
-  private async recordReplies(
-    customer: Customer,
-    platform: Platform,
-    replies: Reply[],
-    inReplyTo: string | undefined,
-    inboundId: string,
-    annotation: InteractionMetadata | undefined,
-  ) {
+  /** The timeline rows of a message's replies. */
+  private replyRows(customer: Customer, message: InboundMessage, replies: Reply[]) {
     const erased = customer.erasedAt !== null;
-    const rows = replies.map((reply) => ({
+    const inReplyTo = message.platformMessageId ? `${message.platform}:${message.platformMessageId}` : undefined;
+    return replies.map((reply) => ({
       customerId: customer.id,
-      platform,
+      platform: message.platform,
       direction: "out" as const,
       kind: reply.kind,
       // After an erasure nothing personal is written again, not even our own words to them, nor
@@ -246,7 +302,6 @@ export class Engine {
       metadata: erased ? undefined : outboundMetadata(reply, inReplyTo),
       occurredAt: this.clock.now(),
     }));
-    return this.services.interactions.writeOutcome(customer.id, inboundId, rows, this.clock.now(), annotation);
   }
 
   /**
@@ -318,6 +373,13 @@ export class Engine {
     return identity;
   }
 
+}
+
+/** Thrown out of a handler's claim when the message turns out to be a copy another handling has. */
+class CopyOfMessage extends Error {}
+
+function identityOf(message: InboundMessage) {
+  return { platform: message.platform, platformUserId: message.platformUserId, address: message.address, displayName: message.displayName };
 }
 
 /**

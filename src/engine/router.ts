@@ -13,6 +13,13 @@ import { type Intent, normalise, recogniseIntent } from "./intents.ts";
 
 export type RouteOutcome = "handled" | "unrecognised" | "silent";
 
+/**
+ * Intents whose handlers only read: their message is written with its replies, after handling,
+ * in one statement. Every other path calls ctx.claim() before its handler may write.
+ */
+const readOnlyIntents = new Set<Intent["kind"]>(["help", "points", "rewards", "profile"]);
+const typedScore = /^\s*(\d{1,2})\s*[.!。！]?\s*$/;
+
 /** What a customer can do even while staff have the conversation. */
 const alwaysAnswered = new Set<Intent["kind"]>(["stop", "start", "export", "erase"]);
 
@@ -35,13 +42,18 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
     if (intent && alwaysAnswered.has(intent.kind)) return runIntent(ctx, intent);
     const pressed = action ? parseAction(action) : null;
     if (pressed?.kind === "confirm" || pressed?.kind === "cancel") {
+      await ctx.claim();
       const confirmation = await findConfirmation(ctx, pressed.confirmationId);
       if (confirmation?.operation.op === "erase") return settleConfirmation(ctx, confirmation, pressed.kind === "confirm");
     }
     return "silent";
   }
 
-  if (action) return routeAction(ctx, parseAction(action));
+  if (action) {
+    const parsed = parseAction(action);
+    if (parsed?.kind !== "menu") await ctx.claim();
+    return routeAction(ctx, parsed);
+  }
 
   if (!text) {
     ctx.replyWithMenu(`${ctx.t.emptyMessage}`);
@@ -54,19 +66,27 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
 
   // 1. What the customer was asked: the "why?" after a score, a typed score, a typed yes/no.
   if (!intent) {
-    // The reason is kept as the customer wrote it: the normalised text (NFKC, one space) is for
-    // recognising commands, and would turn "，！" into ",!" and fold line breaks.
-    const reason = await ctx.services.surveys.takeReason(ctx.customer.id, ctx.message.text ?? "");
-    if (reason && reason.status !== "empty" && reason.status !== "not_found") {
-      ctx.reply(reason.reply, { kind: "survey" });
-      return "handled";
+    // Asked first without writing: most texts answer no question, and then nothing is claimed.
+    if (await ctx.services.surveys.pendingReasonFor(ctx.customer.id)) {
+      await ctx.claim();
+      // The reason is kept as the customer wrote it: the normalised text (NFKC, one space) is for
+      // recognising commands, and would turn "，！" into ",!" and fold line breaks.
+      const reason = await ctx.services.surveys.takeReason(ctx.customer.id, ctx.message.text ?? "");
+      if (reason && reason.status !== "empty" && reason.status !== "not_found") {
+        ctx.reply(reason.reply, { kind: "survey" });
+        return "handled";
+      }
     }
-    const typedScore = await ctx.services.surveys.answerFromText(ctx.customer.id, text);
-    if (typedScore) {
-      replyToAnswer(ctx, typedScore);
-      return "handled";
+    if (typedScore.test(text.normalize("NFKC"))) {
+      await ctx.claim();
+      const answered = await ctx.services.surveys.answerFromText(ctx.customer.id, text);
+      if (answered) {
+        replyToAnswer(ctx, answered);
+        return "handled";
+      }
     }
     if (YES.test(text) || NO.test(text)) {
+      await ctx.claim();
       const confirmation = await findConfirmation(ctx, null);
       if (confirmation) return settleConfirmation(ctx, confirmation, YES.test(text));
     }
@@ -144,6 +164,7 @@ async function settleConfirmation(
 }
 
 async function runIntent(ctx: ConversationContext, intent: Intent): Promise<RouteOutcome> {
+  if (!readOnlyIntents.has(intent.kind)) await ctx.claim();
   switch (intent.kind) {
     case "help":
       ctx.replyWithMenu(ctx.t.welcome(ctx.customer.displayName));

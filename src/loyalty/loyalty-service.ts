@@ -18,6 +18,7 @@ import { DAY_MS, addMonths } from "./dates.ts";
 import { balanceAt, lapsedPoints, lapsesOfNewEntries, openLots, pointsExpiringBetween, sumPoints } from "./ledger-math.ts";
 import type { AdjustResult, BonusResult, EarnResult, ExpiryRun, LoyaltySummary, RedeemResult } from "./results.ts";
 import { type RewardDefinition, defaultRewards, loadRewardsFile, validateRewardDefinition } from "./rewards-file.ts";
+import { RewardCache } from "./reward-cache.ts";
 import { type LoyaltySettings, defaultLoyaltySettings } from "./settings.ts";
 import { nextTierAfter, startingTier, tierFor } from "./tiers.ts";
 
@@ -88,6 +89,7 @@ export class LoyaltyService {
   readonly settings: LoyaltySettings;
   private readonly ledger: LoyaltyRepository;
   private readonly rewards: RewardRepository;
+  private readonly catalogue: RewardCache;
   private readonly clock: Clock;
   private readonly events: EventBus;
 
@@ -97,6 +99,7 @@ export class LoyaltyService {
     if (!ledger || !rewards) throw new Error("LoyaltyService needs prisma or both repositories");
     this.ledger = ledger;
     this.rewards = rewards;
+    this.catalogue = new RewardCache(() => rewards.listAll());
     this.clock = options.clock ?? systemClock;
     this.events = options.events ?? new EventBus();
     this.settings = { ...defaultLoyaltySettings, ...options.settings };
@@ -320,14 +323,20 @@ export class LoyaltyService {
     return balanceAt(await this.ledger.entries(customerId), this.clock.now());
   }
 
-  async summary(customerId: string): Promise<LoyaltySummary> {
-    if (!(await this.ledger.customerExists(customerId))) throw unknownCustomer(customerId);
+  /** `known`: the caller has the customer's row (the chat), so their existence is not read again. */
+  async summary(customerId: string, options: { known?: boolean } = {}): Promise<LoyaltySummary> {
+    if (!options.known && !(await this.ledger.customerExists(customerId))) throw unknownCustomer(customerId);
     const now = this.clock.now();
     const entries = await this.ledger.entries(customerId);
     const lots = openLots(entries);
     const withinDays = this.settings.expiringSoonDays;
     const expiring = pointsExpiringBetween(lots, now, new Date(now.getTime() + withinDays * DAY_MS));
-    const progress = await this.tierProgress(this.ledger, customerId, now);
+    // Points-based progress is in the entries just read (the same rule as pointsEarnedSince).
+    const since = addMonths(now, -this.settings.tierWindowMonths);
+    const progress =
+      this.settings.tierBasis === "points"
+        ? entries.reduce((sum, e) => ((e.kind === "earn" || e.kind === "bonus") && e.points > 0 && e.createdAt >= since ? sum + e.points : sum), 0)
+        : await this.tierProgress(this.ledger, customerId, now);
     const tier = tierFor(this.settings.tiers, progress);
     const next = nextTierAfter(this.settings.tiers, tier);
     return {
@@ -353,17 +362,19 @@ export class LoyaltyService {
 
   // --- Catalogue ---
 
-  listRewards(): Promise<Reward[]> {
-    return this.rewards.listActive();
+  /** Active rewards, cheapest first; from the cached catalogue (see RewardCache). */
+  async listRewards(): Promise<Reward[]> {
+    return (await this.catalogue.all()).filter((reward) => reward.active);
   }
 
   listAllRewards(): Promise<Reward[]> {
-    return this.rewards.listAll();
+    return this.catalogue.all();
   }
 
   async createReward(input: RewardDefinition): Promise<Reward> {
     const definition = validateRewardDefinition(input);
     const created = await this.rewards.create(definition);
+    this.catalogue.invalidate();
     if (!created.created) throw new TendError("LOYALTY_REWARD_EXISTS", `a reward with code ${definition.code} already exists`);
     return created.reward;
   }
@@ -381,6 +392,7 @@ export class LoyaltyService {
       ...(merged.description != null ? { description: merged.description } : {}),
     });
     const updated = await this.rewards.update(code, patch);
+    this.catalogue.invalidate();
     if (!updated) throw new TendError("LOYALTY_UNKNOWN_REWARD", `no reward with code ${code}`);
     return updated;
   }
@@ -391,6 +403,14 @@ export class LoyaltyService {
    * catalogue that already has rewards is staff's and is not touched.
    */
   async syncRewardCatalogue(): Promise<CatalogueSync> {
+    try {
+      return await this.writeRewardCatalogue();
+    } finally {
+      this.catalogue.invalidate();
+    }
+  }
+
+  private async writeRewardCatalogue(): Promise<CatalogueSync> {
     if (this.settings.rewardsFile) {
       const definitions = await loadRewardsFile(this.settings.rewardsFile);
       for (const definition of definitions) await this.rewards.upsert(definition);

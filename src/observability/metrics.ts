@@ -5,6 +5,11 @@ export interface Metrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<"method" | "route" | "status">;
   readonly httpDuration: Histogram<"method" | "route">;
+  /**
+   * Time from an adapter handing the engine an inbound message to its answers being written, by
+   * channel (platform): the figure BENCHMARKS.md measures, to watch in production.
+   */
+  readonly inboundDuration: Histogram<"platform">;
   readonly databaseUp: Gauge;
   /** Outbox rows by status, read from the database when /metrics is scraped (see watchOutboxDepth). */
   readonly outboxDepth: Gauge<"status">;
@@ -35,6 +40,13 @@ export function createMetrics(): Metrics {
       help: "Time to answer HTTP requests",
       labelNames: ["method", "route"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    inboundDuration: new Histogram({
+      name: "tend_inbound_message_duration_seconds",
+      help: "Time to handle an inbound message (identity, handling, replies written), by channel",
+      labelNames: ["platform"],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     databaseUp: new Gauge({

@@ -38,18 +38,27 @@ export interface InboundIdentity {
   displayName?: string | undefined;
 }
 
-/**
- * A returning customer's message, recorded: the customer as they are now, and the id of the new
- * inbound row, or null when the message was recorded before (a redelivery, another instance's copy).
- */
-export interface RecordedInbound {
+/** A returning customer's message before anything is written: who they are, and whether it was recorded before. */
+export interface InboundLookup {
   customer: Customer;
-  inboundId: string | null;
+  /** The message (platform, platformMessageId) is on the timeline already: a copy. */
+  seen: boolean;
 }
 
-/** What became of a message's outcome write: the customer's erasure time as of its commit. */
+/** The inbound row to write with the outcome, when nothing was written before handling. */
+export interface InboundToWrite {
+  identity: InboundIdentity;
+  row: InteractionInput;
+}
+
+/** What became of a message's outcome write. */
 export interface OutcomeWritten {
+  /** The customer's erasure time as of the write's commit. */
   erasedAt: Date | null;
+  /** False when the inbound row to write was there already (another copy won): nothing was written. */
+  written: boolean;
+  /** The replies' row ids, in the order given. */
+  replyIds: string[];
 }
 
 export class InteractionRepository {
@@ -81,62 +90,90 @@ export class InteractionRepository {
   }
 
   /**
-   * The inbound path's first write, in one statement (one round trip, one implicit transaction):
-   * refreshes the identity (last seen, address, name; clears "unreachable"), reads its customer and
-   * records the inbound message, claimed now. Null when the identity is unknown (a first message, or
-   * one whose customer was erased): then resolve it the long way and `record`. Plain SQL because
-   * this runs for every message and Prisma's per-query cost would be most of it.
+   * The inbound path's first statement, a read: the customer behind a platform user and whether
+   * this message was recorded before. Null when the identity is unknown (a first message, or one
+   * whose customer was erased): resolve it the long way. Plain SQL, like the two writes below,
+   * because they run for every message and Prisma's per-query cost would be most of it.
    */
-  async recordInbound(identity: InboundIdentity, input: Omit<InteractionInput, "customerId" | "platform" | "direction">, now: Date): Promise<RecordedInbound | null> {
-    const id = randomUUID();
-    const displayName = identity.displayName ? identity.displayName : null;
-    const metadata = input.metadata !== undefined ? JSON.stringify(toJson(input.metadata)) : null;
-    const rows = await this.prisma.$queryRaw<(Customer & { inboundId: string | null })[]>`
-      WITH identity AS (
-        UPDATE "ChannelIdentity"
-           SET "lastSeenAt" = ${now}, "unreachableAt" = NULL, "address" = ${identity.address},
-               "displayName" = COALESCE(${displayName}, "displayName")
-         WHERE "platform" = ${identity.platform}::"Platform" AND "platformUserId" = ${identity.platformUserId}
-        RETURNING "customerId"
-      ), inbound AS (
-        INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt")
-        SELECT ${id}::uuid, identity."customerId", ${identity.platform}::"Platform", 'in', ${input.kind}::"InteractionKind", ${input.text ?? null},
-               ${input.platformMessageId ?? null}, ${metadata}::jsonb, ${input.occurredAt ?? now}, ${input.claimedAt ?? null}
-          FROM identity
-        ON CONFLICT ("platform", "platformMessageId") DO NOTHING
-        RETURNING "id"
-      )
-      SELECT c.*, (SELECT "id" FROM inbound) AS "inboundId"
-        FROM "Customer" c JOIN identity ON c."id" = identity."customerId"`;
+  async lookupInbound(platform: Platform, platformUserId: string, platformMessageId: string | undefined): Promise<InboundLookup | null> {
+    const seen = platformMessageId
+      ? Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" i WHERE i."platform" = ${platform}::"Platform" AND i."platformMessageId" = ${platformMessageId})`
+      : Prisma.sql`false`;
+    const rows = await this.prisma.$queryRaw<(Customer & { seen: boolean })[]>`
+      SELECT c.*, ${seen} AS "seen"
+        FROM "ChannelIdentity" ci JOIN "Customer" c ON c."id" = ci."customerId"
+       WHERE ci."platform" = ${platform}::"Platform" AND ci."platformUserId" = ${platformUserId}`;
     const row = rows[0];
     if (!row) return null;
-    const { inboundId, ...customer } = row;
-    return { customer, inboundId };
+    const { seen: wasSeen, ...customer } = row;
+    return { customer, seen: wasSeen };
   }
 
   /**
-   * Writes the replies to an inbound message and marks the message handled (optionally replacing
-   * its metadata), in one statement: a message either has its outcome and all its replies, or
-   * neither (and a retry may handle it again). It holds the customer's row (FOR SHARE) while it
-   * writes, so an erasure (which locks that row first) either runs after and sees these rows, or ran
-   * before and its time comes back here: the caller then erases again to sweep them up.
+   * Records an inbound message as claimed now, before a handler that writes runs (so a copy finds
+   * it and waits, and a crash leaves it to be taken over), and refreshes the identity, in one
+   * statement. Null when the message was recorded before (a copy).
    */
-  async writeOutcome(customerId: string, inboundId: string, replies: InteractionInput[], handledAt: Date, inboundMetadata?: InteractionMetadata): Promise<OutcomeWritten> {
-    const values = replies.map(
-      (reply) => Prisma.sql`(${randomUUID()}::uuid, ${reply.customerId}::uuid, ${reply.platform}::"Platform", ${reply.direction}::"Direction", ${reply.kind}::"InteractionKind",
-        ${reply.text ?? null}, ${reply.platformMessageId ?? null}, ${reply.metadata !== undefined ? JSON.stringify(toJson(reply.metadata)) : null}::jsonb, ${reply.occurredAt ?? handledAt})`,
-    );
-    const insert = values.length
+  async claimInbound(identity: InboundIdentity, row: InteractionInput): Promise<string | null> {
+    const id = randomUUID();
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH ${touchIdentity(identity, row.claimedAt ?? new Date())}
+      INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt")
+      VALUES ${interactionValues(id, row, row.claimedAt ?? new Date())}
+      ON CONFLICT ("platform", "platformMessageId") DO NOTHING
+      RETURNING "id"`;
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Writes a message's outcome in one statement: its replies and its handled mark (optionally its
+   * metadata), so a message either has its outcome and all its replies, or neither (a retry may
+   * handle it again). `inbound` is either the id of the row claimed before handling, or the row
+   * itself, written here together with the replies (handlers that only read write nothing before):
+   * then a copy that got there first means nothing is written (`written` false).
+   * It holds the customer's row (FOR SHARE) while it writes, so an erasure (which locks that row
+   * first) either runs after and sees these rows, or ran before and its time comes back here: the
+   * caller then erases again to sweep them up.
+   */
+  async writeOutcome(
+    customerId: string,
+    inbound: { id: string; metadata?: InteractionMetadata | undefined } | InboundToWrite,
+    replies: InteractionInput[],
+    handledAt: Date,
+  ): Promise<OutcomeWritten> {
+    const replyIds = replies.map(() => randomUUID());
+    const replyValues = () => Prisma.join(replies.map((reply, index) => interactionValues(replyIds[index]!, reply, handledAt, false)));
+    if ("id" in inbound) {
+      const metadata = inbound.metadata !== undefined ? Prisma.sql`, "metadata" = ${JSON.stringify(toJson(inbound.metadata))}::jsonb` : Prisma.empty;
+      const insert = replies.length
+        ? Prisma.sql`, replies AS (
+            INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
+            VALUES ${replyValues()})`
+        : Prisma.empty;
+      const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null }[]>`
+        WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE)${insert},
+        handled AS (UPDATE "Interaction" SET "handledAt" = ${handledAt}${metadata} WHERE "id" = ${inbound.id}::uuid)
+        SELECT "erasedAt" FROM customer`;
+      return { erasedAt: rows[0]?.erasedAt ?? null, written: true, replyIds };
+    }
+    const inboundId = randomUUID();
+    // The replies are written only when the inbound row is (they select from its RETURNING).
+    const insert = replies.length
       ? Prisma.sql`, replies AS (
           INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
-          VALUES ${Prisma.join(values)})`
+          SELECT v.* FROM (VALUES ${replyValues()}) AS v, inbound)`
       : Prisma.empty;
-    const metadata = inboundMetadata !== undefined ? Prisma.sql`, "metadata" = ${JSON.stringify(toJson(inboundMetadata))}::jsonb` : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null }[]>`
-      WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE)${insert},
-      handled AS (UPDATE "Interaction" SET "handledAt" = ${handledAt}${metadata} WHERE "id" = ${inboundId}::uuid)
-      SELECT "erasedAt" FROM customer`;
-    return { erasedAt: rows[0]?.erasedAt ?? null };
+    const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null; written: boolean }[]>`
+      WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE),
+      ${touchIdentity(inbound.identity, handledAt)},
+      inbound AS (
+        INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt", "handledAt")
+        VALUES ${interactionValues(inboundId, inbound.row, handledAt, true, handledAt)}
+        ON CONFLICT ("platform", "platformMessageId") DO NOTHING
+        RETURNING "id"
+      )${insert}
+      SELECT (SELECT "erasedAt" FROM customer) AS "erasedAt", EXISTS (SELECT 1 FROM inbound) AS "written"`;
+    return { erasedAt: rows[0]?.erasedAt ?? null, written: rows[0]?.written ?? false, replyIds };
   }
 
   /** The inbound row of a platform message and how far its handling got; null when unknown (or erased). */
@@ -202,6 +239,26 @@ export class InteractionRepository {
     }
   }
 
+  /**
+   * recordReplyOutcome for several replies in one statement (the adapters report every reply of a
+   * message at once). Throws on an id already on the timeline (a platform that reuses ids): the
+   * caller then records them one by one, which tolerates that.
+   */
+  async recordReplyOutcomes(outcomes: ({ id: string; platformMessageId?: string | undefined } | { id: string; failed: string })[]): Promise<void> {
+    const rows = outcomes
+      .map((o) => ("failed" in o ? { id: o.id, platformMessageId: null, failed: o.failed } : { id: o.id, platformMessageId: o.platformMessageId ?? null, failed: null }))
+      .filter((o) => o.platformMessageId !== null || o.failed !== null);
+    if (!rows.length) return;
+    const values = Prisma.join(rows.map((o) => Prisma.sql`(${o.id}::uuid, ${o.platformMessageId}::text, ${o.failed}::text)`));
+    await this.prisma.$executeRaw`
+      UPDATE "Interaction" i
+         SET "platformMessageId" = COALESCE(v.pmid, i."platformMessageId"),
+             "metadata" = CASE WHEN v.failed IS NULL THEN i."metadata"
+                          ELSE COALESCE(i."metadata", '{}'::jsonb) || jsonb_build_object('delivery', 'failed', 'deliveryError', v.failed) END
+        FROM (VALUES ${values}) AS v(id, pmid, failed)
+       WHERE i."id" = v.id`;
+  }
+
   /** Outbound messages on one platform after a moment, oldest first: what a polling client has not seen. */
   outboundSince(customerId: string, platform: Platform, after: Date, limit = 100): Promise<Interaction[]> {
     return this.prisma.interaction.findMany({
@@ -233,6 +290,29 @@ function toData(input: InteractionInput): Prisma.InteractionUncheckedCreateInput
     ...(input.occurredAt ? { occurredAt: input.occurredAt } : {}),
     ...(input.claimedAt ? { claimedAt: input.claimedAt } : {}),
   };
+}
+
+/**
+ * A CTE named "identity" that refreshes the identity a message came from: last seen, address,
+ * name; writing again makes an identity a send found unreachable worth trying once more.
+ */
+function touchIdentity(identity: InboundIdentity, now: Date): Prisma.Sql {
+  const displayName = identity.displayName ? identity.displayName : null;
+  return Prisma.sql`identity AS (
+    UPDATE "ChannelIdentity"
+       SET "lastSeenAt" = ${now}, "unreachableAt" = NULL, "address" = ${identity.address}, "displayName" = COALESCE(${displayName}, "displayName")
+     WHERE "platform" = ${identity.platform}::"Platform" AND "platformUserId" = ${identity.platformUserId}
+    RETURNING "customerId")`;
+}
+
+/** One row's values, in the column order of the INSERTs above (claimedAt/handledAt only for inbound rows). */
+function interactionValues(id: string, input: InteractionInput, now: Date, inbound = true, handledAt?: Date): Prisma.Sql {
+  const metadata = input.metadata !== undefined ? JSON.stringify(toJson(input.metadata)) : null;
+  const common = Prisma.sql`${id}::uuid, ${input.customerId}::uuid, ${input.platform}::"Platform", ${input.direction}::"Direction", ${input.kind}::"InteractionKind",
+    ${input.text ?? null}, ${input.platformMessageId ?? null}, ${metadata}::jsonb, ${input.occurredAt ?? now}::timestamp`;
+  if (!inbound) return Prisma.sql`(${common})`;
+  if (handledAt) return Prisma.sql`(${common}, ${input.claimedAt ?? now}::timestamp, ${handledAt}::timestamp)`;
+  return Prisma.sql`(${common}, ${input.claimedAt ?? now}::timestamp)`;
 }
 
 function toJson(metadata: InteractionMetadata): Prisma.InputJsonObject {

@@ -13,7 +13,7 @@ function formatDate(ctx: ConversationContext, date: Date): string {
 }
 
 export async function showPoints(ctx: ConversationContext): Promise<void> {
-  const summary = await ctx.services.loyalty.summary(ctx.customer.id);
+  const summary = await ctx.services.loyalty.summary(ctx.customer.id, { known: true });
   const { tiers, tierWindowMonths } = ctx.services.loyalty.settings;
   const tierName = (name: string) => tierNameIn(tiers, name, ctx.language);
   const lines = [ctx.t.points(summary.balance, tierName(summary.tier))];

@@ -1,0 +1,83 @@
+// Inbound messages over HTTP, driven by a real load generator (autocannon), against the raw
+// ceiling in the same run: (b) the web chat (POST /webchat/api/messages) and (c) the Telegram
+// adapter in webhook mode (POST /telegram/webhook, the replies sent to the loopback Bot API
+// stand-in before the webhook answers), on PostgreSQL and on a file-backed PGlite, at 1, 8 and 64
+// concurrent customers (autocannon connections; each connection writes as its own customers and
+// sends its next message when the last is answered). The limit is a bare node:http server doing
+// the raw ceiling's database work (bench/support/raw-ceiling.ts) with the same driver.
+// Tend and the raw server each run in a child process (peak RSS is theirs).
+// `npx tsx bench/inbound-http.ts [seconds-per-run]`
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { TelegramStandin } from "../test/support/telegram-standin.ts";
+import { type Run, SECRET, TOKEN, load, startChild, telegramRequest, warm, webchatRequest } from "./support/http-load.ts";
+import { loadAverage } from "./support/inbound-setup.ts";
+import { withScratchDatabase } from "./support/scratch.ts";
+
+const seconds = Number(process.argv[2] ?? 8) || 8;
+const levels = [1, 8, 64];
+
+async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, string>, rawArgs: string[]) {
+  const standin = await TelegramStandin.start([TOKEN]);
+  const loadBefore = loadAverage();
+  const tend = await startChild([
+    "tend",
+    JSON.stringify({
+      ...tendEnv,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      OUTREACH_DEFAULT_QUIET_HOURS: "off",
+      WEBCHAT_RATE_LIMIT_PER_MINUTE: "600",
+      WEBCHAT_NEW_VISITORS_PER_MINUTE_PER_IP: "10000",
+      WEBCHAT_NEW_VISITORS_PER_MINUTE: "100000",
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: standin.url,
+      TELEGRAM_WEBHOOK_URL: "https://bench.example/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+    }),
+  ]);
+  const rows: { connections: number; webchat: Run; telegram: Run; raw?: Run }[] = [];
+  for (const connections of levels) {
+    await warm(tend.port, "web", connections, true);
+    const webchat = await load(tend.port, connections, webchatRequest("web", connections), seconds);
+    const telegram = await load(tend.port, connections, telegramRequest(connections * 1000), seconds);
+    rows.push({ connections, webchat, telegram });
+  }
+  const tendRss = await tend.stop();
+  await standin.close();
+  const raw = await startChild(rawArgs);
+  for (const row of rows) {
+    await warm(raw.port, "web", row.connections, false);
+    row.raw = await load(raw.port, row.connections, webchatRequest("web", row.connections), seconds);
+  }
+  const rawRss = await raw.stop();
+  return { kind, loadBefore, loadAfter: loadAverage(), tendRss, rawRss, rows, sent: standin.sent.length };
+}
+
+function print(run: Awaited<ReturnType<typeof measure>>) {
+  console.log(`\n${run.kind}: load average ${run.loadBefore} → ${run.loadAfter}; peak RSS Tend ${run.tendRss.toFixed(0)} MB, raw server ${run.rawRss.toFixed(0)} MB; ${seconds} s per run; replies the Telegram stand-in received: ${run.sent}`);
+  console.log("| concurrent | raw msg/s | raw p50 / p99 ms | web chat msg/s | p50 / p99 ms | / raw | Telegram webhook msg/s | p50 / p99 ms | / raw |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const { connections, webchat, telegram, raw } of run.rows) {
+    const bad = (r: Run) => (r.non2xx || r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : "");
+    console.log(
+      `| ${connections} | ${raw!.perSecond.toFixed(0)}${bad(raw!)} | ${raw!.p50} / ${raw!.p99} | ${webchat.perSecond.toFixed(0)}${bad(webchat)} | ${webchat.p50} / ${webchat.p99} | ${(webchat.perSecond / raw!.perSecond).toFixed(2)} | ${telegram.perSecond.toFixed(0)}${bad(telegram)} | ${telegram.p50} / ${telegram.p99} | ${(telegram.perSecond / raw!.perSecond).toFixed(2)} |`,
+    );
+  }
+}
+
+console.log(`inbound over HTTP (autocannon), ${os.cpus().length} cores, Node ${process.version}; load average ${loadAverage()}`);
+const only = process.argv[3];
+if (only !== "pglite") {
+  await withScratchDatabase("inbound_http", async (url) => print(await measure("postgres", { DATABASE_URL: url, DATABASE_POOL_SIZE: "10" }, ["raw", "postgres", url])));
+}
+if (only !== "postgres") {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tend-inbound-http-"));
+  try {
+    print(await measure("pglite", { TEND_DATA_DIR: path.join(dir, "tend") }, ["raw", "pglite", path.join(dir, "raw")]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
