@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { registerStaffCommands } from "../src/cli/staff-commands.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { ManualClock } from "../src/core/clock.ts";
+import { customerPage } from "../src/dashboard/customer-list.ts";
 import { DashboardAuth, LOGIN_LINK_MINUTES, SESSION_HOURS } from "../src/dashboard/dashboard-auth.ts";
 import { registerDashboardRoutes } from "../src/dashboard/dashboard-routes.ts";
 import { type BuiltServices, buildServices } from "../src/engine/build-services.ts";
@@ -149,6 +150,43 @@ describeEachDatabase("staff dashboard sessions", (db) => {
     expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(401);
     const entries = await services.staff.auditLog({ actorId: "slack:U012AB3CD" });
     expect(entries[0]).toMatchObject({ action: "dashboard.sign_out", actorName: "Alice Chen", via: "web" });
+  });
+
+  it("revoking a staff member's key ends their sessions at once", async () => {
+    await services.staff.createApiKey("leaver", "staff");
+    const { cookie } = await signIn("leaver");
+    expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(200);
+    await services.staff.revokeApiKey("leaver");
+    expect((await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it("pages customers by keyset in each order, every customer once, the nameless last by name", async () => {
+    const base = Date.parse("2026-01-01T00:00:00Z");
+    // Two customers share a creation instant and two a name: the id breaks the ties.
+    const names = ["Bo", null, "Ann", "Bo", null, "Cy", "ann"];
+    await db().prisma.customer.createMany({ data: names.map((displayName, i) => ({ displayName, externalId: `page-${i}`, createdAt: new Date(base + Math.min(i, 5) * 1000) })) });
+    const all = await db().prisma.customer.findMany({ select: { id: true, displayName: true, createdAt: true } });
+    const walk = async (sort: "newest" | "oldest" | "name") => {
+      const ids: string[] = [];
+      for (let after: string | undefined, pages = 0; pages < 50; pages++) {
+        const page = await customerPage(db().prisma, sort, after, 2);
+        ids.push(...page.rows.map((r) => r.id));
+        if (!page.next) break;
+        after = page.next;
+      }
+      return ids;
+    };
+    const byTimeThenId = [...all].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map((c) => c.id);
+    expect(await walk("oldest")).toEqual(byTimeThenId);
+    expect(await walk("newest")).toEqual([...byTimeThenId].reverse());
+    const byName = await walk("name");
+    expect(new Set(byName).size).toBe(all.length);
+    expect(byName.length).toBe(all.length);
+    const named = byName.map((id) => all.find((c) => c.id === id)!.displayName);
+    const firstNull = named.indexOf(null);
+    expect(named.slice(firstNull).every((n) => n === null)).toBe(true);
+    // A cursor that is not one of Tend's is the first page, not an error.
+    expect((await customerPage(db().prisma, "name", "not-a-cursor", 2)).rows).toHaveLength(2);
   });
 
   it("tend staff login-link prints a link for staff and refuses integrations and strangers", async () => {

@@ -110,7 +110,21 @@ export class DashboardAuth {
     if (!sessionToken || sessionToken.length > 200) return null;
     const row = await this.prisma.dashboardSession.findUnique({ where: { tokenHash: hashApiKey(sessionToken) } });
     if (!row || row.endedAt || row.expiresAt <= this.clock.now()) return null;
+    if (!(await this.stillStaff(row.actorId))) return null;
     return { id: row.id, actor: { kind: row.actorKind, id: row.actorId, name: row.actorName, via: "web" }, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
+  }
+
+  /**
+   * Is the person behind a session still staff? A revoked key, or a Slack user taken out of
+   * TEND_STAFF_SLACK_USERS, ends their sessions at once rather than when they expire.
+   */
+  private async stillStaff(actorId: string): Promise<boolean> {
+    if (actorId.startsWith("slack:")) return this.staff.settings.slackStaff.some((member) => slackActorId(member.userId) === actorId);
+    if (actorId.startsWith("apikey:")) {
+      const key = await this.prisma.apiKey.findUnique({ where: { name: actorId.slice("apikey:".length) } });
+      return Boolean(key && !key.revokedAt && key.kind === "staff");
+    }
+    return false;
   }
 
   /** Ends a session (sign-out). */
