@@ -79,7 +79,11 @@ export class Population {
     return n;
   }
 
-  /** The buyers as the model fits take them; built only for the fit, then dropped. */
+  /**
+   * The buyers as the model fits take them; built only for the fit, then dropped. This list (and the
+   * fits' keyed maps of it) is the refresh's memory peak: about 600 MB more at a million buyers
+   * (BENCHMARKS.md). Handing the fits these columns grouped with weights would remove it.
+   */
   summaries(): CustomerSummary[] {
     const out = new Array<CustomerSummary>(this.buyers);
     for (let i = 0; i < out.length; i++) {
