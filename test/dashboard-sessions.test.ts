@@ -141,6 +141,34 @@ describeEachDatabase("staff dashboard sessions", (db) => {
     expect(page.body).toContain("asked about the blue teapot");
   });
 
+  it("pauses outreach and resolves a case through the customer page's forms, as the staff member via web; another customer's case is refused", async () => {
+    const { cookie, csrf } = await signIn();
+    const other = await db().prisma.customer.create({ data: { displayName: "Other Case" } });
+    const foreign = await db().prisma.feedbackCase.create({ data: { customerId: other.id, source: "complaint", summary: "not this one" } });
+    const own = await db().prisma.feedbackCase.create({ data: { customerId, source: "complaint", summary: "late parcel" } });
+
+    const paused = await post(`/dashboard/customers/${customerId}/pause`, cookie, { days: "7", _csrf: csrf });
+    expect(paused.headers.location).toBe(`/dashboard/customers/${customerId}?done=1`);
+    const customer = await db().prisma.customer.findUniqueOrThrow({ where: { id: customerId } });
+    expect(customer.outreachPausedUntil?.getTime()).toBe(clock.now().getTime() + 7 * 86_400_000);
+    const badDays = await post(`/dashboard/customers/${customerId}/pause`, cookie, { days: "0", _csrf: csrf });
+    expect(badDays.headers.location).toMatch(/\?error=days/);
+
+    const refused = await post(`/dashboard/customers/${customerId}/cases/${foreign.id}/resolve`, cookie, { resolution: "wrong customer", _csrf: csrf });
+    expect(refused.headers.location).toMatch(/\?error=/);
+    expect((await db().prisma.feedbackCase.findUniqueOrThrow({ where: { id: foreign.id } })).status).toBe("open");
+    const empty = await post(`/dashboard/customers/${customerId}/cases/${own.id}/resolve`, cookie, { resolution: "  ", _csrf: csrf });
+    expect(empty.headers.location).toMatch(/\?error=/);
+
+    const resolved = await post(`/dashboard/customers/${customerId}/cases/${own.id}/resolve`, cookie, { resolution: "sent a new parcel", _csrf: csrf });
+    expect(resolved.headers.location).toBe(`/dashboard/customers/${customerId}?done=1`);
+    const closed = await db().prisma.feedbackCase.findUniqueOrThrow({ where: { id: own.id } });
+    expect(closed).toMatchObject({ status: "closed", closedBy: "mei" });
+    const actions = (await services.staff.auditLog({ customerId, actorId: "apikey:mei" })).map((e) => `${e.action}:${e.outcome}:${e.via}`);
+    expect(actions).toContain("customer.pause_outreach:ok:web");
+    expect(actions).toContain("case.close:ok:web");
+  });
+
   it("signs out: the session is refused afterwards", async () => {
     const { cookie, csrf } = await signIn("U012AB3CD");
     clock.advance(1000);
