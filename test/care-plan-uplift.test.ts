@@ -81,6 +81,40 @@ describeEachDatabase("care plan uplift report", (db) => {
   });
 });
 
+describeEachDatabase("campaign uplift report", (db) => {
+  it("compares one campaign's treated and held-out customers (campaign:<id>), or every campaign's (campaign)", async () => {
+    const prisma = db().prisma;
+    const repository = new CarePlanRepository(prisma);
+    const campaignA = "0000000a-0000-4000-8000-000000000000";
+    const campaignB = "0000000b-0000-4000-8000-000000000000";
+    const customers = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i + 5000).padStart(12, "0")}`);
+    await prisma.customer.createMany({ data: customers.map((id, i) => ({ id, displayName: `c${i}` })) });
+    const at = new Date("2027-03-01T10:00:00Z");
+    // A: 80 customers, every other one held out; B: the other 20, all treated.
+    await prisma.outboxMessage.createMany({
+      data: customers.map((customerId, i) => {
+        const campaign = i < 80 ? campaignA : campaignB;
+        return {
+          customerId,
+          kind: "campaign",
+          topic: "marketing",
+          payload: { text: "Spring sale" },
+          dedupeKey: `campaign:${campaign}:${customerId}`,
+          status: i < 80 && i % 2 === 0 ? ("control" as const) : ("sent" as const),
+          notBefore: at,
+        };
+      }),
+    });
+    const since = new Date("2027-02-01T00:00:00Z");
+    const now = new Date("2027-09-01T00:00:00Z");
+    const one = (await upliftReport(repository, `campaign:${campaignA.toUpperCase()}`, since, now)).windows.find((w) => w.days === 30)!;
+    expect([one.treated, one.control]).toEqual([40, 40]);
+    const all = (await upliftReport(repository, "campaign", since, now)).windows.find((w) => w.days === 30)!;
+    expect([all.treated, all.control]).toEqual([60, 40]);
+    await expect(upliftReport(repository, "campaign:not-an-id", since, now)).rejects.toThrow(/campaign:<campaign id> \(got "campaign:not-an-id"\)/);
+  });
+});
+
 describe("tend outreach report", { timeout: 600_000 }, () => {
   it("refuses an unknown plan in one clear line, and reports too few customers on an empty database", async () => {
     const { runTend } = await import("./support/run-tend.ts");

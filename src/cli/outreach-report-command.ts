@@ -9,7 +9,7 @@ export function registerOutreachReportCommand(program: Command, openDb: () => Pr
   outreach
     .command("report")
     .description("a care plan's effect: treated vs control customers over the next 30 and 90 days, with 95% intervals")
-    .requiredOption("--plan <plan>", "birthday, festival, check-in, win-back, anniversary or tier-upgrade")
+    .requiredOption("--plan <plan>", "birthday, festival, check-in, win-back, anniversary, tier-upgrade, campaign (all) or campaign:<id>")
     .requiredOption("--since <date>", "first occurrence day, YYYY-MM-DD")
     .option("--json", "print JSON instead of text")
     .action(async (options: { plan: string; since: string; json?: boolean }) => {

@@ -1,4 +1,5 @@
 import type { CarePlanRepository, UpliftGroup } from "../db/repositories/care-plan-repository.ts";
+import { CAMPAIGN_KIND } from "../db/repositories/campaign-repository.ts";
 import { TendError } from "../errors.ts";
 import { type Difference, MIN_GROUP_SIZE, proportionDifference, welchDifference } from "./uplift-stats.ts";
 
@@ -17,11 +18,30 @@ export const reportPlans: Readonly<Record<string, string>> = {
   "tier-upgrade": "tier_upgrade",
 };
 
+/** Which outbox rows a `--plan` names: a plan's kind, and for one campaign the prefix of its rows' dedupe keys. */
+export interface PlanRows {
+  kind: string;
+  dedupePrefix?: string;
+}
+
+const oneCampaign = /^campaign:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * The outbox rows of a `--plan` name: a care plan, `campaign` (every campaign) or `campaign:<id>`
+ * (one campaign, whose rows are keyed `campaign:<id>:<customer>`); a clear error for anything else.
+ */
+export function rowsOfPlan(plan: string): PlanRows {
+  const kind = reportPlans[plan];
+  if (kind) return { kind };
+  if (plan === "campaign" || plan === "campaigns") return { kind: CAMPAIGN_KIND };
+  const campaign = oneCampaign.exec(plan);
+  if (campaign) return { kind: CAMPAIGN_KIND, dedupePrefix: `campaign:${campaign[1]!.toLowerCase()}:` };
+  throw new TendError("REPORT_BAD_PLAN", `--plan must be one of ${Object.keys(reportPlans).join(", ")}, campaign or campaign:<campaign id> (got ${JSON.stringify(plan)})`);
+}
+
 /** The outbox kind of a `--plan` name; a clear error for anything else. */
 export function kindOfPlan(plan: string): string {
-  const kind = reportPlans[plan];
-  if (!kind) throw new TendError("REPORT_BAD_PLAN", `--plan must be one of ${Object.keys(reportPlans).join(", ")} (got ${JSON.stringify(plan)})`);
-  return kind;
+  return rowsOfPlan(plan).kind;
 }
 
 export interface WindowReport {
@@ -52,11 +72,11 @@ export interface UpliftReport {
  * occurrence since `since` whose whole window has passed by `now`.
  */
 export async function upliftReport(repository: CarePlanRepository, plan: string, since: Date, now: Date, windows = [30, 90]): Promise<UpliftReport> {
-  const kind = kindOfPlan(plan);
+  const { kind, dedupePrefix } = rowsOfPlan(plan);
   const result: WindowReport[] = [];
   for (const days of windows) {
     const until = new Date(now.getTime() - days * DAY_MS);
-    const groups = await repository.upliftGroups(kind, since, until, days);
+    const groups = await repository.upliftGroups(kind, since, until, days, dedupePrefix);
     const none: UpliftGroup = { control: false, customers: 0, repeaters: 0, revenue: 0, revenueSquares: 0, csatAnswered: 0, optedOut: 0 };
     const t = groups.find((g) => !g.control) ?? none;
     const c = groups.find((g) => g.control) ?? { ...none, control: true };

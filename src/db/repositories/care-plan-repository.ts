@@ -129,12 +129,14 @@ export class CarePlanRepository {
    * customers themselves. Treated means planned and not held out (intention to treat: a row the
    * policy later skipped still counts), so the groups differ only by the random draw.
    */
-  upliftGroups(kind: string, since: Date, until: Date, days: number): Promise<UpliftGroup[]> {
+  upliftGroups(kind: string, since: Date, until: Date, days: number, dedupePrefix?: string): Promise<UpliftGroup[]> {
+    // One campaign's rows share the prefix of their dedupe keys (campaign:<id>:); starts_with keeps "_" and "%" literal.
+    const prefix = dedupePrefix ?? "";
     return this.prisma.$queryRaw<UpliftGroup[]>`
       WITH firsts AS (
         SELECT DISTINCT ON (o."customerId") o."customerId" AS customer, o."notBefore" AS at, o.status = 'control' AS control
           FROM "OutboxMessage" o
-         WHERE o.kind = ${kind} AND o."notBefore" >= ${since.toISOString()}::timestamp(3) AND o."notBefore" <= ${until.toISOString()}::timestamp(3)
+         WHERE o.kind = ${kind} AND starts_with(o."dedupeKey", ${prefix}::text) AND o."notBefore" >= ${since.toISOString()}::timestamp(3) AND o."notBefore" <= ${until.toISOString()}::timestamp(3)
          ORDER BY o."customerId", o."notBefore"
       ), outcomes AS (
         SELECT f.control,
