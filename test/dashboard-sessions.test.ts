@@ -169,6 +169,20 @@ describeEachDatabase("staff dashboard sessions", (db) => {
     expect(actions).toContain("case.close:ok:web");
   });
 
+  it("the overview's tier counts agree with the loyalty service's tier of each customer", async () => {
+    const { cookie } = await signIn();
+    const silver = await db().prisma.customer.create({ data: { displayName: "Silver Test" } });
+    await services.loyalty.awardBonus({ customerId: silver.id, points: 600, reason: "test", idempotencyKey: `dash-tier-${silver.id}` });
+    const overview = (await app.inject({ url: "/dashboard/api/overview", headers: { cookie } })).json() as { tiers: { label: string; count: number }[] };
+    const expected = new Map<string, number>();
+    for (const c of await db().prisma.customer.findMany({ where: { erasedAt: null }, select: { id: true } })) {
+      const tier = (await services.loyalty.summary(c.id)).tier;
+      expected.set(tier, (expected.get(tier) ?? 0) + 1);
+    }
+    expect(expected.get("Silver")).toBeGreaterThanOrEqual(1);
+    expect(Object.fromEntries(overview.tiers.filter((t) => t.count > 0).map((t) => [t.label, t.count]))).toEqual(Object.fromEntries(expected));
+  });
+
   it("signs out: the session is refused afterwards", async () => {
     const { cookie, csrf } = await signIn("U012AB3CD");
     clock.advance(1000);

@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../db/generated/client.ts";
 import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
-import { segmentPages } from "../outreach/campaign-segment.ts";
+import { progressSql } from "../outreach/campaign-segment.ts";
 import type { SurveyService } from "../surveys/survey-service.ts";
 import type { SurveyReportRow } from "../surveys/report.ts";
 
@@ -40,9 +40,9 @@ export interface OverviewSources {
 }
 
 /**
- * Reads the overview. Each figure is one aggregate statement, except tiers: a tier is computed
- * (points or spend in the tier window, as the loyalty service computes it), so they are counted by
- * reading customers a page at a time through the campaign segment's query, never all at once.
+ * Reads the overview: one aggregate statement per figure. Tiers are computed as the loyalty service
+ * computes them (points or spend in the tier window: the campaign segment's SQL for it), so that
+ * one reads every customer's ledger or orders in the window; the rest read small tables or indexes.
  */
 export async function readOverview(sources: OverviewSources, now: Date): Promise<Overview> {
   const { prisma } = sources;
@@ -93,9 +93,18 @@ export async function readOverview(sources: OverviewSources, now: Date): Promise
 
 async function tierCounts(sources: OverviewSources, now: Date): Promise<Count[]> {
   const rules = sources.loyalty.settings;
-  const counts = new Map<string, number>(rules.tiers.map((tier) => [tier.name, 0]));
-  for await (const page of segmentPages(sources.prisma, { segment: {}, tierRules: rules, now, withTier: true }, 5000)) {
-    for (const member of page) if (member.tier) counts.set(member.tier, (counts.get(member.tier) ?? 0) + 1);
+  const thresholds = rules.tiers.map((tier) => tier.threshold);
+  // The tier is the last one whose threshold the progress reaches, else the first: tierFor, in SQL.
+  const rows = await sources.prisma.$queryRaw<{ band: number | null; count: number }[]>`
+    SELECT (SELECT max(t.i) FROM unnest(${thresholds}::numeric[]) WITH ORDINALITY AS t(threshold, i) WHERE p.progress >= t.threshold)::int AS band,
+           count(*)::int AS count
+      FROM "Customer" c CROSS JOIN LATERAL (SELECT ${progressSql(rules, now)} AS progress) p
+     WHERE c."erasedAt" IS NULL
+     GROUP BY 1`;
+  const counts = rules.tiers.map((tier) => ({ label: tier.name, count: 0 }));
+  for (const row of rows) {
+    const entry = counts[Math.max((row.band ?? 1) - 1, 0)];
+    if (entry) entry.count += row.count;
   }
-  return [...counts].map(([label, count]) => ({ label, count }));
+  return counts;
 }

@@ -129,8 +129,8 @@ export function tierBands(tierRules: TierRules, names: readonly string[]): { fro
   return tiers.flatMap((tier, index) => (wanted.has(tier.name.toLowerCase()) ? [{ from: tier.threshold, below: tiers[index + 1]?.threshold ?? null }] : []));
 }
 
-/** LoyaltyService.tierProgress as SQL: points earned (orders, bonuses) or amount spent since the window began. */
-function progressSql(tierRules: TierRules, now: Date): Prisma.Sql {
+/** LoyaltyService.tierProgress as SQL: points earned (orders, bonuses) or amount spent since the window began. Also the dashboard's tier counts. */
+export function progressSql(tierRules: TierRules, now: Date): Prisma.Sql {
   const since = addMonths(now, -tierRules.tierWindowMonths).toISOString();
   return tierRules.tierBasis === "points"
     ? Prisma.sql`(SELECT COALESCE(sum(l.points), 0)::numeric FROM "LoyaltyLedgerEntry" l
