@@ -11,6 +11,10 @@ export interface SlackEventsTarget {
 }
 
 export interface SlackEventsRouteOptions {
+  /** The Request URL's path: the customer app's SLACK_EVENTS_PATH unless another app (the staff app) has its own. */
+  path?: string;
+  /** Who is not running, in the 503 and the log line: "the Slack channel" unless said otherwise. */
+  appName?: string;
   signingSecret: string;
   target: SlackEventsTarget;
   log: Logger;
@@ -55,13 +59,13 @@ function retryInfo(headers: Record<string, string | string[] | undefined>): Retr
  * 503 while the channel is not running (Slack retries), else Bolt's acknowledgement.
  */
 export function registerSlackEvents(http: FastifyInstance, options: SlackEventsRouteOptions): void {
-  const { signingSecret, target, log } = options;
+  const { signingSecret, target, log, path = SLACK_EVENTS_PATH, appName = "the Slack channel" } = options;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   void http.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
-    scope.post(SLACK_EVENTS_PATH, async (request, reply) => {
+    scope.post(path, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const check = checkSlackSignature(
         signingSecret,
@@ -70,7 +74,7 @@ export function registerSlackEvents(http: FastifyInstance, options: SlackEventsR
         nowSeconds(),
       );
       if (!check.ok) {
-        log.warn({ reason: check.reason }, "refused a Slack request");
+        log.warn({ reason: check.reason, app: appName }, "refused a Slack request");
         return reply.status(401).send({ error: check.reason });
       }
 
@@ -82,7 +86,7 @@ export function registerSlackEvents(http: FastifyInstance, options: SlackEventsR
         return reply.status(200).send({ challenge: body.challenge });
       }
 
-      if (!target.running) return reply.status(503).send({ error: "the Slack channel is not running" });
+      if (!target.running) return reply.status(503).send({ error: `${appName} is not running` });
       let answer: AckAnswer;
       try {
         answer = await target.dispatch(body, retryInfo(request.headers));
