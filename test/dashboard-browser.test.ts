@@ -18,7 +18,8 @@ const chromiumPath = "/usr/bin/chromium";
 const skip = fs.existsSync(chromiumPath) ? "" : "chromium is not installed (apt-get install -y chromium)";
 const desktop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
-const screenshots = path.resolve("docs/screenshots");
+// The README's screenshots are refreshed on request (TEND_UPDATE_SCREENSHOTS=1); a plain run leaves the tree untouched.
+const screenshots = process.env.TEND_UPDATE_SCREENSHOTS === "1" ? path.resolve("docs/screenshots") : fs.mkdtempSync(path.join(os.tmpdir(), "tend-screens-"));
 const visitorId = "dashboard-browser-visitor-1";
 
 interface Domish {
