@@ -8,6 +8,12 @@ import { type Run, load, startChild, warm, webchatRequest } from "./support/http
 import { loadAverage } from "./support/inbound-setup.ts";
 import { withScratchDatabase } from "./support/scratch.ts";
 
+// In the runs of 2026-12-02 the first worker never answered (see BENCHMARKS.md): give up rather than hang `npm run bench`.
+setTimeout(() => {
+  console.error("inbound-workers: no result after 240 s, giving up (see BENCHMARKS.md, Several Tend processes)");
+  process.exit(1);
+}, 240_000).unref();
+
 const seconds = Number(process.argv[2] ?? 8) || 8;
 const total = Number(process.argv[3] ?? 16) || 16;
 const workerCounts = [1, 2, 3];
