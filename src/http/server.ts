@@ -23,6 +23,30 @@ export function createHttpServer({ logger, metrics, bodyLimitBytes = 1024 * 1024
     forceCloseConnections: "idle",
   });
 
+  // Shutdown waits for every route handler still running, also those whose client has gone:
+  // Node's server closes once its sockets are closed, and a handler left running would then use
+  // the database while it is being closed (pool.end() waits for ever for a connection the Prisma
+  // adapter left in BEGIN when its transaction start failed on the ending pool).
+  const handlers = new Set<Promise<unknown>>();
+  app.addHook("onRoute", (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      const result: unknown = handler.call(this, request, reply);
+      if (result instanceof Promise) {
+        const settled = result.then(
+          () => {},
+          () => {},
+        );
+        handlers.add(settled);
+        void settled.then(() => handlers.delete(settled));
+      }
+      return result;
+    } as typeof handler;
+  });
+  app.addHook("onClose", async () => {
+    while (handlers.size > 0) await Promise.all([...handlers]);
+  });
+
   // Responses finished during shutdown close their connection: otherwise a keep-alive client
   // holds the server open long after its last request.
   let closing = false;
