@@ -8,7 +8,8 @@ import { type Run, load, startChild, warm, webchatRequest } from "./support/http
 import { loadAverage } from "./support/inbound-setup.ts";
 import { withScratchDatabase } from "./support/scratch.ts";
 
-// In the runs of 2026-12-02 the first worker never answered (see BENCHMARKS.md): give up rather than hang `npm run bench`.
+// Before 278728a the first worker's stop never returned (shutdown closed the database under handlers
+// autocannon had abandoned, see src/http/server.ts); kept so that a hang never holds `npm run bench`.
 setTimeout(() => {
   console.error("inbound-workers: no result after 240 s, giving up (see BENCHMARKS.md, Several Tend processes)");
   process.exit(1);
