@@ -1,24 +1,13 @@
 import type { Platform } from "../../core/channel.ts";
+import type { CaseLine } from "../../core/staff-console-services.ts";
 import type { PrismaClient } from "../generated/client.ts";
-
-export interface CaseRow {
-  id: string;
-  status: "open" | "closed";
-  source: string;
-  summary: string;
-  assignee: string | null;
-  openedAt: Date;
-  closedAt: Date | null;
-  closedBy: string | null;
-  resolution: string | null;
-}
 
 /** Reads the staff console needs beyond the customer card: a customer's cases, and report figures. */
 export class StaffConsoleRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Open cases oldest first, then closed ones newest first; at most `limit` in all. */
-  async cases(customerId: string, limit: number): Promise<CaseRow[]> {
+  async cases(customerId: string, limit: number): Promise<CaseLine[]> {
     const [open, closed] = await Promise.all([
       this.prisma.feedbackCase.findMany({ where: { customerId, status: "open" }, orderBy: [{ openedAt: "asc" }, { id: "asc" }], take: limit }),
       this.prisma.feedbackCase.findMany({ where: { customerId, status: "closed" }, orderBy: [{ closedAt: "desc" }, { id: "desc" }], take: limit }),
