@@ -21,7 +21,7 @@ import { SendPacer } from "./outreach/send-pacer.ts";
 import { sendRatesFromConfig } from "./outreach/send-rates.ts";
 import { outboxMetrics } from "./outreach/outbox-metrics.ts";
 import { registerApiRoutes } from "./http/api-routes.ts";
-import { registerStaffRoutes } from "./http/staff-routes.ts";
+import { registerStaffRoutes, staffRouteDependencies } from "./http/staff-routes.ts";
 import { registerTakeoverRoutes } from "./http/takeover-routes.ts";
 import { setUpStaffSide, staffAlertSettingsFromConfig } from "./staff/takeover-setup.ts";
 import { staffAlertServices } from "./staff/takeover-console.ts";
@@ -104,15 +104,7 @@ export async function startTend({
       // Named keys (`tend staff add-key`) and TEND_API_KEY; each request acts as its key.
       staff: services.staff,
       moreRoutes: (api) => {
-        registerStaffRoutes(api, {
-          feedback: services.feedback,
-          customers: services.customers,
-          loyalty: services.loyalty,
-          customerService: services.customerService,
-          staff: services.staff,
-          cards: services.cards,
-          inviteToSurvey: (customerId, kind) => engine.inviteToSurvey(customerId, kind),
-        });
+        registerStaffRoutes(api, staffRouteDependencies(services, (customerId, kind) => engine.inviteToSurvey(customerId, kind)));
         registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, customerService: services.customerService, clock });
         registerTakeoverRoutes(api, { takeover: staffSide.takeover, customers: services.customerService });
         registerCampaignRoutes(api, {

@@ -11,7 +11,7 @@ import type { DomainEvents } from "../src/core/events.ts";
 import type { Database } from "../src/db/database.ts";
 import { registerApiRoutes } from "../src/http/api-routes.ts";
 import { createHttpServer } from "../src/http/server.ts";
-import { registerStaffRoutes } from "../src/http/staff-routes.ts";
+import { registerStaffRoutes, staffRouteDependencies } from "../src/http/staff-routes.ts";
 import { loyaltySettingsFromConfig } from "../src/loyalty/settings.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
@@ -63,9 +63,9 @@ describeEachDatabase("points dated by the order: history gives true balances and
       ingest: h.services.ingest,
       apiKey: KEY,
       moreRoutes: (routes) =>
-        registerStaffRoutes(routes, { feedback: h.services.feedback, customers: h.services.customers, loyalty: h.services.loyalty, customerService: h.services.customerService, staff: h.services.staff, cards: h.services.cards, inviteToSurvey: async () => {
+        registerStaffRoutes(routes, staffRouteDependencies(h.services, async () => {
           throw new Error("not used here");
-        } }),
+        })),
     });
     await app.ready();
     servers.push(app);

@@ -5,7 +5,7 @@ import { ManualClock } from "../src/core/clock.ts";
 import { type BuiltServices, buildServices } from "../src/engine/build-services.ts";
 import { registerApiRoutes } from "../src/http/api-routes.ts";
 import { INT_COLUMN, ORDER_AMOUNT_COLUMN } from "../src/ingest/column-limits.ts";
-import { registerStaffRoutes } from "../src/http/staff-routes.ts";
+import { registerStaffRoutes, staffRouteDependencies } from "../src/http/staff-routes.ts";
 import { createHttpServer } from "../src/http/server.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
@@ -27,17 +27,9 @@ describeEachDatabase("staff HTTP API", (db) => {
       ingest: services.ingest,
       apiKey: KEY,
       moreRoutes: (api) =>
-        registerStaffRoutes(api, {
-          feedback: services.feedback,
-          customers: services.customers,
-          loyalty: services.loyalty,
-          customerService: services.customerService,
-          staff: services.staff,
-          cards: services.cards,
-          inviteToSurvey: async () => {
+        registerStaffRoutes(api, staffRouteDependencies(services, async () => {
             throw new Error("not used here");
-          },
-        }),
+          })),
     });
     await app.ready();
     const created = await app.inject({ method: "POST", url: "/api/customers", headers: auth, payload: { externalId: "staff-c-1", displayName: "Wang" } });

@@ -28,6 +28,15 @@ export interface StaffRouteDependencies {
   inviteToSurvey: (customerId: string, kind: "csat" | "nps") => Promise<InviteResult>;
 }
 
+/** The staff routes' dependencies, taken from the built services (src/app.ts and the tests wire them the same way). */
+export function staffRouteDependencies(
+  services: Pick<StaffRouteDependencies, "feedback" | "customers" | "loyalty" | "customerService" | "staff" | "cards">,
+  inviteToSurvey: StaffRouteDependencies["inviteToSurvey"],
+): StaffRouteDependencies {
+  const { feedback, customers, loyalty, customerService, staff, cards } = services;
+  return { feedback, customers, loyalty, customerService, staff, cards, inviteToSurvey };
+}
+
 const objectBody = { error: "must be a JSON object" };
 
 const surveyBody = z.object(

@@ -8,7 +8,7 @@ import { type BuiltServices, buildServices } from "../../src/engine/build-servic
 import { registerApiRoutes } from "../../src/http/api-routes.ts";
 import { registerOutreachRoutes } from "../../src/http/outreach-routes.ts";
 import { createHttpServer } from "../../src/http/server.ts";
-import { registerStaffRoutes } from "../../src/http/staff-routes.ts";
+import { registerStaffRoutes, staffRouteDependencies } from "../../src/http/staff-routes.ts";
 import { OutreachOverviewRepository } from "../../src/db/repositories/outreach-overview-repository.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
@@ -22,17 +22,9 @@ export async function staffApiApp(db: Database, clock: Clock, env: Record<string
     ingest: services.ingest,
     staff: services.staff,
     moreRoutes: (api) => {
-      registerStaffRoutes(api, {
-        feedback: services.feedback,
-        customers: services.customers,
-        loyalty: services.loyalty,
-        customerService: services.customerService,
-        staff: services.staff,
-        cards: services.cards,
-        inviteToSurvey: async () => {
+      registerStaffRoutes(api, staffRouteDependencies(services, async () => {
           throw new Error("not used here");
-        },
-      });
+        }));
       registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, customerService: services.customerService, clock });
     },
   });
