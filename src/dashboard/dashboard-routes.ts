@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import type { BuiltServices } from "../engine/build-services.ts";
@@ -7,8 +7,9 @@ import { type CustomerSort, CUSTOMER_SORTS, customerPage } from "./customer-list
 import { customerBody, customersBody } from "./customer-pages.ts";
 import type { DashboardAuth } from "./dashboard-auth.ts";
 import { DASHBOARD_CSS, DASHBOARD_ICON, type Html, html, page } from "./dashboard-html.ts";
-import { SESSION_COOKIE, installDashboardGuard, readCookies, sessionCookie, sessionOf } from "./dashboard-session-hooks.ts";
-import { type DashboardLang, LANG_COOKIE, pickLang, textsFor } from "./dashboard-texts.ts";
+import { SESSION_COOKIE, installDashboardGuard, sessionCookie, sessionOf } from "./dashboard-session-hooks.ts";
+import { LANG_COOKIE, textsFor } from "./dashboard-texts.ts";
+import { langOf, sendPage, signedInFrame } from "./dashboard-frame.ts";
 import { readOverview } from "./overview-data.ts";
 import { overviewBody } from "./overview-page.ts";
 
@@ -36,14 +37,6 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
     },
     { prefix: "/dashboard" },
   );
-}
-
-function langOf(request: FastifyRequest): DashboardLang {
-  return pickLang(readCookies(request)[LANG_COOKIE], request.headers["accept-language"]);
-}
-
-function sendPage(reply: FastifyReply, text: string, status = 200): FastifyReply {
-  return reply.code(status).type("text/html; charset=utf-8").send(text);
 }
 
 function registerSignIn(scope: FastifyInstance, { auth }: DashboardRouteOptions): void {
@@ -92,12 +85,7 @@ function registerSignIn(scope: FastifyInstance, { auth }: DashboardRouteOptions)
 }
 
 function registerPages(scope: FastifyInstance, { prisma, services, clock }: DashboardRouteOptions): void {
-  const frame = (request: FastifyRequest, title: (t: ReturnType<typeof textsFor>) => string, current?: "overview" | "customers") => {
-    const lang = langOf(request);
-    const t = textsFor(lang);
-    const session = sessionOf(request);
-    return { lang, t, title: title(t), current, who: { name: session.actor.name, csrf: session.csrfToken }, here: request.url };
-  };
+  const frame = signedInFrame;
 
   scope.get("/api/overview", async () => readOverview({ prisma, surveys: services.surveys, loyalty: services.loyalty }, clock.now()));
 
