@@ -175,6 +175,7 @@ const msIso = (date: Date | null) => (date ? date.toISOString() : null);
  * Inserts or replaces the customers' CustomerScore rows in one statement: the rows travel as one
  * JSON array (one parameter, parsed once by the server), amounts as decimal strings, times as ISO
  * strings read as UTC `timestamp`s. Concurrent writers cannot collide on the unique customerId.
+ * A replaced row keeps its old stage in previousLifecycleStage; a new row has none.
  */
 export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -229,7 +230,9 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
        "windowMonths" = EXCLUDED."windowMonths", "orderCount" = EXCLUDED."orderCount", "firstOrderAt" = EXCLUDED."firstOrderAt",
        "lastOrderAt" = EXCLUDED."lastOrderAt", "recencyDays" = EXCLUDED."recencyDays", "frequency" = EXCLUDED."frequency",
        "monetary" = EXCLUDED."monetary", "rfmRecency" = EXCLUDED."rfmRecency", "rfmFrequency" = EXCLUDED."rfmFrequency",
-       "rfmMonetary" = EXCLUDED."rfmMonetary", "rfmSegment" = EXCLUDED."rfmSegment", "lifecycleStage" = EXCLUDED."lifecycleStage",
+       "rfmMonetary" = EXCLUDED."rfmMonetary", "rfmSegment" = EXCLUDED."rfmSegment",
+       -- The stage before this refresh (SET reads the old row), so a stage change can be seen; a new row keeps null.
+       "previousLifecycleStage" = "CustomerScore"."lifecycleStage", "lifecycleStage" = EXCLUDED."lifecycleStage",
        "relationshipLevel" = EXCLUDED."relationshipLevel", "probabilityAlive" = EXCLUDED."probabilityAlive",
        "predictedPurchases" = EXCLUDED."predictedPurchases", "historicClv" = EXCLUDED."historicClv",
        "predictedClv" = EXCLUDED."predictedClv", "explanation" = EXCLUDED."explanation"`,
