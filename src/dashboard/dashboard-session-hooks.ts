@@ -54,7 +54,8 @@ function wantsJson(request: FastifyRequest): boolean {
 /**
  * The dashboard's guard and headers, on the dashboard's own plugin scope: every route but the
  * public ones needs a live session, and every POST the session's CSRF token (`_csrf`), besides the
- * SameSite=Strict cookie. Pages are never cached and may not be framed or run inline script.
+ * SameSite=Strict cookie. Pages are never cached and may not be framed or run inline script (scripts only from
+ * the dashboard itself: the overview's charts, script-src 'self').
  */
 export function installDashboardGuard(scope: FastifyInstance, auth: DashboardAuth): void {
   scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 64 * 1024 }, (_request, body, done) => {
@@ -66,7 +67,7 @@ export function installDashboardGuard(scope: FastifyInstance, auth: DashboardAut
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
     reply.header("x-frame-options", "DENY");
-    reply.header("content-security-policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    reply.header("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     return payload;
   });
 
