@@ -39,15 +39,18 @@ export default defineConfig({
     }
     return onFirstConnect("pglite-prisma-adapter", async () => {
       const { PGlite } = await import("@electric-sql/pglite");
+      // The extensions Tend's migrations create (as src/db/pglite.ts loads them).
+      const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+      const extensions = { pg_trgm };
       const { PrismaPGlite } = await import("pglite-prisma-adapter");
       // Same folder as pgliteDir() in src/db/database.ts; the 0.6 adapter's older types need the cast.
       // TEND_PRISMA_SCRATCH=1: a throwaway in-memory database, for commands that only compare schemas.
       if (process.env.TEND_PRISMA_SCRATCH === "1") {
-        return new PrismaPGlite(new PGlite()) as unknown as SqlMigrationAwareDriverAdapterFactory;
+        return new PrismaPGlite(new PGlite({ extensions })) as unknown as SqlMigrationAwareDriverAdapterFactory;
       }
       const dataDir = path.resolve(process.env.TEND_DATA_DIR ?? "./data", "pglite");
       fs.mkdirSync(dataDir, { recursive: true });
-      return new PrismaPGlite(new PGlite(dataDir)) as unknown as SqlMigrationAwareDriverAdapterFactory;
+      return new PrismaPGlite(new PGlite({ dataDir, extensions })) as unknown as SqlMigrationAwareDriverAdapterFactory;
     });
   },
 });

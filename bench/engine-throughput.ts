@@ -1,7 +1,7 @@
 // Messages per second through the relationship engine (identity, dedupe, routing, loyalty
 // lookups, timeline writes), on the embedded database and on PostgreSQL, in one run.
 import os from "node:os";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../src/db/pglite.ts";
 import pg from "pg";
 import { loadConfig } from "../src/config/env.ts";
 import { systemClock } from "../src/core/clock.ts";
@@ -56,7 +56,7 @@ async function run(name: string, db: Database) {
 
 console.log(`engine throughput: ${MESSAGES} messages from ${CUSTOMERS} customers, ${CONCURRENCY} at a time`);
 console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, Node ${process.version}`);
-const embedded = await run("PGlite", await openDatabase({ kind: "pglite-instance", pglite: new PGlite() }));
+const embedded = await run("PGlite", await openDatabase({ kind: "pglite-instance", pglite: newPGlite() }));
 const adminUrl = process.env.TEND_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const name = `tend_bench_${process.pid}`;
 const admin = new pg.Client({ connectionString: adminUrl });

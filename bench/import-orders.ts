@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../src/db/pglite.ts";
 import { runImport } from "../src/cli/import-commands.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
@@ -77,7 +77,7 @@ async function checkLedger(db: Database): Promise<string> {
 /** One measurement, in this (child) process. */
 async function child(mode: "tend" | "raw", target: string, file: string, orders: number): Promise<Measured> {
   const open = (): Promise<Database> =>
-    target === "pglite" ? openDatabase({ kind: "pglite-instance", pglite: new PGlite() }) : openDatabase({ kind: "postgres", url: target, poolSize: 10 });
+    target === "pglite" ? openDatabase({ kind: "pglite-instance", pglite: newPGlite() }) : openDatabase({ kind: "postgres", url: target, poolSize: 10 });
   const db = await open();
   await applyMigrations(db.sql);
   await db.sql.withSession((session) => session.query(CREATE_CUSTOMERS, [Math.max(1, Math.floor(orders / ORDERS_PER_CUSTOMER))]));

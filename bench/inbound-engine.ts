@@ -4,7 +4,7 @@
 // same driver and no engine: look up the identity, then write the inbound and the outbound
 // interaction in one transaction per message. Each database runs in a child process of its own
 // (peak RSS is its own). `npx tsx bench/inbound-engine.ts [messages-per-level] [--growth]`.
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../src/db/pglite.ts";
 import pg from "pg";
 import type { Database } from "../src/db/database.ts";
 import { inbound, loadAverage, openBenchPostgres, percentile, tendOn } from "./support/inbound-setup.ts";
@@ -71,7 +71,7 @@ async function child(kind: string, perLevel: number, url?: string) {
     await measured.tend.db.close();
     out = measured.results;
   } else {
-    const pglite = new PGlite();
+    const pglite = newPGlite();
     await pglite.waitReady;
     const db = await openDatabase({ kind: "pglite-instance", pglite });
     const measured = await measureOn(db, rawPglite(pglite), perLevel, "lite");

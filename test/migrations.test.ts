@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../src/db/pglite.ts";
 import { describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations, migrationStatus, readMigrationFiles } from "../src/db/migrations.ts";
@@ -28,7 +28,7 @@ describe("migrations on PGlite", () => {
       "001_a": `CREATE TABLE "A" (id int PRIMARY KEY);`,
       "002_b": `CREATE TABLE "B" (id int PRIMARY KEY); INSERT INTO "B" VALUES (1);`,
     });
-    const db = await openDatabase({ kind: "pglite-instance", pglite: new PGlite() });
+    const db = await openDatabase({ kind: "pglite-instance", pglite: newPGlite() });
     try {
       const files = await readMigrationFiles(dir);
       expect(await applyMigrations(db.sql, files)).toEqual(["001_a", "002_b"]);
@@ -59,7 +59,7 @@ describe("migrations on PGlite", () => {
       "001_ok": `CREATE TABLE "Ok" (id int);`,
       "002_bad": `CREATE TABLE "Half" (id int); SELECT * FROM "NoSuchTable";`,
     });
-    const db = await openDatabase({ kind: "pglite-instance", pglite: new PGlite() });
+    const db = await openDatabase({ kind: "pglite-instance", pglite: newPGlite() });
     try {
       const error = await applyMigrations(db.sql, await readMigrationFiles(dir)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TendError);

@@ -5,7 +5,7 @@
 // Prints {"port"} once listening; on stdin's end stops and prints {"peakRssMb"}.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../../src/db/pglite.ts";
 import pg from "pg";
 import { startTend } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/env.ts";
@@ -52,7 +52,7 @@ if (mode === "tend") {
     await pool.end();
   };
 } else {
-  const pglite = new PGlite(where);
+  const pglite = newPGlite(where);
   await pglite.waitReady;
   const db = await openDatabase({ kind: "pglite-instance", pglite });
   await applyMigrations(db.sql);

@@ -2,7 +2,8 @@
 // with Tend's services and engine on it, and a statement counter at the driver (what one
 // message costs in round trips and transactions, whatever Prisma makes of each call).
 import os from "node:os";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../../src/db/pglite.ts";
 import pg from "pg";
 import { loadConfig } from "../../src/config/env.ts";
 import { systemClock } from "../../src/core/clock.ts";
@@ -105,7 +106,7 @@ export async function tendOn(db: Database, env: Record<string, string> = {}): Pr
 }
 
 export async function openBenchPglite(count = false): Promise<Database> {
-  const pglite = new PGlite();
+  const pglite = newPGlite();
   await pglite.waitReady;
   return openDatabase({ kind: "pglite-instance", pglite: count ? countingPglite(pglite) : pglite });
 }

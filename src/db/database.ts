@@ -1,5 +1,5 @@
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
@@ -7,6 +7,8 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { TendError, describeError } from "../errors.ts";
 import { type DataDirLock, lockDataDir, prepareDataDir } from "./data-dir.ts";
 import { PrismaClient } from "./generated/client.ts";
+import { newPGlite } from "./pglite.ts";
+import { attachDriver } from "./plain-sql.ts";
 import type { SqlConnection, SqlSession } from "./sql.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -53,7 +55,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const lock = await lockDataDir(options.dataDir, describeActivity());
   try {
     const dir = pgliteDir(options.dataDir);
-    const pglite = new PGlite(dir);
+    const pglite = newPGlite(dir);
     await pglite.waitReady;
     return { ...wrapPglite(pglite, `PGlite at ${dir}`, () => lock.release()), dataDirLock: lock };
   } catch (error) {
@@ -75,6 +77,7 @@ function wrapPglite(pglite: PGlite, description: string, afterClose: () => Promi
   // pglite-prisma-adapter 0.6 declares an older driver-adapter-utils; the runtime protocol is the same.
   const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({ adapter });
+  attachDriver(prisma, { pglite });
   // PGlite is a single connection: the session is the database itself.
   const session: SqlSession = {
     async exec(sql) {
@@ -123,6 +126,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     );
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  attachDriver(prisma, { pool });
   return {
     kind: "postgres",
     description,

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "./pglite.ts";
 import { describeCatalog } from "./catalog.ts";
 import { openDatabase } from "./database.ts";
 import { applyMigrations, defaultMigrationsDir, readMigrationFiles } from "./migrations.ts";
@@ -49,8 +49,8 @@ export async function checkDrift(
   const [fromSchemaSql, migrations, migrated, fromSchema] = await Promise.all([
     schemaToSql(schemaPath),
     readMigrationFiles(migrationsDir),
-    openDatabase({ kind: "pglite-instance", pglite: new PGlite() }),
-    openDatabase({ kind: "pglite-instance", pglite: new PGlite() }),
+    openDatabase({ kind: "pglite-instance", pglite: newPGlite() }),
+    openDatabase({ kind: "pglite-instance", pglite: newPGlite() }),
   ]);
   try {
     await applyMigrations(migrated.sql, migrations);

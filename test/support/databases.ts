@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../../src/db/pglite.ts";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { type Database, openDatabase } from "../../src/db/database.ts";
 import { databaseUrl, withAdminClient } from "./postgres-server.ts";
@@ -11,7 +11,7 @@ let copies = 0;
 /** A fresh, migrated in-memory PGlite, loaded from the snapshot global setup made. */
 export async function openTestPglite(): Promise<Database> {
   const tarball = await fs.readFile(inject("pgliteSnapshot"));
-  const pglite = new PGlite({ loadDataDir: new Blob([tarball]) });
+  const pglite = newPGlite({ loadDataDir: new Blob([tarball]) });
   await pglite.waitReady;
   return openDatabase({ kind: "pglite-instance", pglite });
 }

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../../src/db/pglite.ts";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrations.ts";
@@ -54,7 +54,7 @@ export default async function setup(project: TestProject) {
 }
 
 async function makePgliteSnapshot(): Promise<string> {
-  const pglite = new PGlite();
+  const pglite = newPGlite();
   const db = await openDatabase({ kind: "pglite-instance", pglite });
   await applyMigrations(db.sql);
   const dump = await pglite.dumpDataDir("none");
