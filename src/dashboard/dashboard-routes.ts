@@ -10,8 +10,7 @@ import { DASHBOARD_CSS, DASHBOARD_ICON, html, page } from "./dashboard-html.ts";
 import { SESSION_COOKIE, installDashboardGuard, sessionCookie, sessionOf } from "./dashboard-session-hooks.ts";
 import { LANG_COOKIE, textsFor } from "./dashboard-texts.ts";
 import { langOf, sendPage, signedInFrame } from "./dashboard-frame.ts";
-import { readOverview } from "./overview-data.ts";
-import { overviewBody } from "./overview-page.ts";
+import { registerOverviewRoutes } from "./overview-routes.ts";
 
 export interface DashboardRouteOptions {
   prisma: PrismaClient;
@@ -86,13 +85,7 @@ function registerSignIn(scope: FastifyInstance, { auth }: DashboardRouteOptions)
 function registerPages(scope: FastifyInstance, { prisma, services, clock }: DashboardRouteOptions): void {
   const frame = signedInFrame;
 
-  scope.get("/api/overview", async () => readOverview({ prisma, surveys: services.surveys, loyalty: services.loyalty }, clock.now()));
-
-  scope.get("/", async (request, reply) => {
-    const f = frame(request, (t) => t.overview, "overview");
-    const overview = await readOverview({ prisma, surveys: services.surveys, loyalty: services.loyalty }, clock.now());
-    return sendPage(reply, page(f, overviewBody(f.t, overview)));
-  });
+  registerOverviewRoutes(scope, { prisma, services, clock });
 
   scope.get<{ Querystring: { q?: string; sort?: string; after?: string } }>("/customers", async (request, reply) => {
     const f = frame(request, (t) => t.customers, "customers");

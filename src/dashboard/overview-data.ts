@@ -3,16 +3,16 @@ import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
 import { progressSql } from "../outreach/campaign-segment.ts";
 import type { SurveyService } from "../surveys/survey-service.ts";
 import type { SurveyReportRow } from "../surveys/report.ts";
+import { type Count, type SegmentValue, type StageMove, readScoreFigures } from "./overview-scores.ts";
 
-export interface Count {
-  label: string;
-  count: number;
-}
+export type { Count, SegmentValue, StageMove };
 
 export interface OutreachDay {
   day: string;
   sent: number;
   deferred: number;
+  /** The day's deferred messages by the contact policy's reason (quiet_hours, frequency_cap…). */
+  deferredByReason: Record<string, number>;
   failed: number;
 }
 
@@ -20,17 +20,26 @@ export interface OutreachDay {
 export interface Overview {
   /** By ISO week then channel, as the survey report gives them. */
   surveys: SurveyReportRow[];
+  /** The same period per channel (response rate = responses / invitations sent in the period), and all channels. */
+  responseByChannel: SurveyReportRow[];
+  responseTotal: SurveyReportRow;
+  /** The first day of the survey period (12 weeks back). */
+  surveysFrom: string;
   tiers: Count[];
   /** potential → churned, in that order; empty before the first analytics refresh. */
   lifecycle: Count[];
-  rfm: Count[];
+  /** RFM segment sizes (largest first), with predicted CLV sum and mean. */
+  segments: SegmentValue[];
+  /** Stage changes made by the latest analytics refresh. */
+  moves: StageMove[];
+  firstScored: number;
+  unchanged: number;
   outreachDays: OutreachDay[];
   deferredByReason: Count[];
   /** Buckets d1, d3, d7, older. */
   openCasesByAge: Count[];
 }
 
-const STAGES = ["potential", "new", "growing", "mature", "declining", "churned"];
 const DAY_MS = 86_400_000;
 
 export interface OverviewSources {
@@ -42,27 +51,28 @@ export interface OverviewSources {
 /**
  * Reads the overview: one aggregate statement per figure. Tiers are computed as the loyalty service
  * computes them (points or spend in the tier window: the campaign segment's SQL for it), so that
- * one reads every customer's ledger or orders in the window; the rest read small tables or indexes.
+ * one reads every customer's ledger or orders in the window; the score figures are one pass over
+ * "CustomerScore" (overview-scores.ts); the rest read small tables or indexes.
  */
 export async function readOverview(sources: OverviewSources, now: Date): Promise<Overview> {
   const { prisma } = sources;
   const since14 = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - 13 * DAY_MS);
-  const [report, tiers, lifecycle, rfm, sent, due, deferredNow, cases] = await Promise.all([
-    sources.surveys.surveyReport({ from: new Date(now.getTime() - 12 * 7 * DAY_MS), to: now, now }),
+  const surveysFrom = new Date(now.getTime() - 12 * 7 * DAY_MS);
+  const [report, tiers, scores, sent, due, deferredNow, cases] = await Promise.all([
+    sources.surveys.surveyReport({ from: surveysFrom, to: now, now }),
     tierCounts(sources, now),
-    prisma.$queryRaw<{ label: string; count: number }[]>`SELECT "lifecycleStage"::text AS label, count(*)::int AS count FROM "CustomerScore" GROUP BY 1`,
-    prisma.$queryRaw<{ label: string | null; count: number }[]>`SELECT "rfmSegment" AS label, count(*)::int AS count FROM "CustomerScore" GROUP BY 1 ORDER BY 2 DESC`,
+    readScoreFigures(prisma),
     prisma.$queryRaw<{ day: string; count: number }[]>`
       SELECT to_char("sentAt", 'YYYY-MM-DD') AS day, count(*)::int AS count FROM "OutboxMessage"
        WHERE audience = 'customer' AND status = 'sent' AND "sentAt" >= ${since14} GROUP BY 1`,
-    prisma.$queryRaw<{ day: string; deferred: number; failed: number }[]>`
-      SELECT to_char("notBefore", 'YYYY-MM-DD') AS day,
+    prisma.$queryRaw<{ day: string; reason: string | null; deferred: number; failed: number }[]>`
+      SELECT to_char("notBefore", 'YYYY-MM-DD') AS day, CASE WHEN status = 'pending' THEN "deferReason" END AS reason,
              count(*) FILTER (WHERE status = 'pending' AND "deferReason" IS NOT NULL)::int AS deferred,
              count(*) FILTER (WHERE status IN ('failed', 'dead'))::int AS failed
         FROM "OutboxMessage"
        WHERE audience = 'customer' AND "notBefore" >= ${since14} AND "notBefore" < ${new Date(since14.getTime() + 15 * DAY_MS)}
          AND (status IN ('failed', 'dead') OR (status = 'pending' AND "deferReason" IS NOT NULL))
-       GROUP BY 1`,
+       GROUP BY 1, 2`,
     prisma.$queryRaw<{ label: string; count: number }[]>`
       SELECT "deferReason" AS label, count(*)::int AS count FROM "OutboxMessage"
        WHERE audience = 'customer' AND status = 'pending' AND "deferReason" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`,
@@ -76,15 +86,25 @@ export async function readOverview(sources: OverviewSources, now: Date): Promise
   const days: OutreachDay[] = [];
   for (let i = 0; i < 14; i++) {
     const day = new Date(since14.getTime() + i * DAY_MS).toISOString().slice(0, 10);
-    const d = due.find((row) => row.day === day);
-    days.push({ day, sent: sent.find((row) => row.day === day)?.count ?? 0, deferred: d?.deferred ?? 0, failed: d?.failed ?? 0 });
+    const rows = due.filter((row) => row.day === day);
+    const deferredByReason: Record<string, number> = {};
+    for (const row of rows) if (row.reason !== null && row.deferred) deferredByReason[row.reason] = row.deferred;
+    days.push({
+      day,
+      sent: sent.find((row) => row.day === day)?.count ?? 0,
+      deferred: rows.reduce((sum, row) => sum + row.deferred, 0),
+      deferredByReason,
+      failed: rows.reduce((sum, row) => sum + row.failed, 0),
+    });
   }
   const caseCounts = new Map(cases.map((row) => [row.label, row.count]));
   return {
     surveys: report.rows,
+    responseByChannel: report.byChannel,
+    responseTotal: report.total,
+    surveysFrom: surveysFrom.toISOString().slice(0, 10),
     tiers,
-    lifecycle: lifecycle.length ? STAGES.map((stage) => ({ label: stage, count: lifecycle.find((row) => row.label === stage)?.count ?? 0 })) : [],
-    rfm: rfm.map((row) => ({ label: row.label ?? "-", count: row.count })),
+    ...scores,
     outreachDays: days,
     deferredByReason: deferredNow,
     openCasesByAge: ["d1", "d3", "d7", "older"].map((label) => ({ label, count: caseCounts.get(label) ?? 0 })),
