@@ -1,4 +1,5 @@
 import type { DashboardLang, DashboardTexts } from "./dashboard-texts.ts";
+import { queueTextsFor } from "./queue-texts.ts";
 
 /** Escapes text for HTML content and attribute values: every dynamic value on a page goes through this. */
 export function esc(value: unknown): string {
@@ -36,7 +37,7 @@ export interface PageFrame {
   /** The signed-in staff member and the session's CSRF token; absent on the sign-in pages. */
   who?: { name: string; csrf: string } | undefined;
   /** Which nav entry is current. */
-  current?: "overview" | "customers" | undefined;
+  current?: "overview" | "customers" | "cases" | "outreach" | "calendar" | "campaigns" | undefined;
   /** The path and query of this page, for the language link to come back to. */
   here: string;
 }
@@ -49,6 +50,7 @@ export function page(frame: PageFrame, body: Html): string {
     ? html`<nav aria-label="${t.nav}"><ul>
         <li><a href="/dashboard" ${frame.current === "overview" ? new Html('aria-current="page"') : ""}>${t.overview}</a></li>
         <li><a href="/dashboard/customers" ${frame.current === "customers" ? new Html('aria-current="page"') : ""}>${t.customers}</a></li>
+        ${queueNav(frame)}
       </ul></nav>`
     : "";
   const account = who
@@ -65,6 +67,18 @@ export function page(frame: PageFrame, body: Html): string {
 </header>
 <main id="main" tabindex="-1"><h1>${frame.title}</h1>${body}</main>
 </body></html>`.value}`;
+}
+
+/** The work queues' nav entries (src/dashboard/queue-*.ts, campaign-*.ts). */
+function queueNav(frame: PageFrame): Html {
+  const q = queueTextsFor(frame.lang);
+  const entries = [
+    ["cases", "/dashboard/cases", q.navCases],
+    ["outreach", "/dashboard/outreach", q.navOutreach],
+    ["calendar", "/dashboard/calendar", q.navCalendar],
+    ["campaigns", "/dashboard/campaigns", q.navCampaigns],
+  ] as const;
+  return html`${entries.map(([key, href, label]) => html`<li><a href="${href}" ${frame.current === key ? new Html('aria-current="page"') : ""}>${label}</a></li>`)}`;
 }
 
 /** A table of rows with a bar (a <meter>) beside each count: the overview's charts, readable without colour or script. */
@@ -109,10 +123,18 @@ pre.card{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px 
 .muted{color:#4b5563}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .pager{display:flex;gap:16px;margin-top:8px}
+.cards{list-style:none;margin:0;padding:0}.cards>li{border:1px solid #d0d5dc;border-radius:6px;padding:8px;margin:0 0 8px}.cards p{margin:.25rem 0}
+.reasons{margin:0;padding-left:1.1rem;font-size:.9rem}.counts{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0}
+fieldset.checks{border:1px solid #d0d5dc;border-radius:4px;margin:8px 0;display:flex;flex-wrap:wrap;gap:4px 16px}fieldset.checks legend{font-weight:600}
+.check{display:inline-flex;align-items:center;gap:4px}.check label{display:inline;font-weight:400;margin:0}
+dl.facts{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:4px 12px;margin:0}dl.facts dd{margin:0;min-width:0}
+button.secondary{background:#fff;color:#0b57d0}
 @media (max-width:600px){
   main{padding:8px}
   table.responsive thead{position:absolute;left:-9999px}
   table.responsive tr{display:block;border-bottom:1px solid #d0d5dc;padding:4px 0}
   table.responsive td,table.responsive th{display:block;border:0;padding:2px 4px}
+  table.responsive td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
+  dl.facts{grid-template-columns:minmax(0,1fr)}
 }
 `;
