@@ -9,6 +9,7 @@ import type { DashboardAuth } from "./dashboard-auth.ts";
 import { DASHBOARD_CSS, DASHBOARD_ICON, html, page } from "./dashboard-html.ts";
 import { SESSION_COOKIE, installDashboardGuard, sessionCookie, sessionOf } from "./dashboard-session-hooks.ts";
 import { LANG_COOKIE, textsFor } from "./dashboard-texts.ts";
+import { type QueueServices, registerQueueRoutes } from "./queue-routes.ts";
 import { langOf, sendPage, signedInFrame } from "./dashboard-frame.ts";
 import { registerOverviewRoutes } from "./overview-routes.ts";
 
@@ -17,6 +18,8 @@ export interface DashboardRouteOptions {
   services: Pick<BuiltServices, "cards" | "customerService" | "feedback" | "staff" | "surveys" | "loyalty">;
   auth: DashboardAuth;
   clock: Clock;
+  /** The work queues' services (cases board, outreach queue, calendar, campaigns); without them those pages say they are not available. */
+  queues?: QueueServices | undefined;
 }
 
 const PAGE_SIZE = 50;
@@ -32,6 +35,7 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
       installDashboardGuard(scope, options.auth);
       registerSignIn(scope, options);
       registerPages(scope, options);
+      registerQueueRoutes(scope, options);
     },
     { prefix: "/dashboard" },
   );
