@@ -96,6 +96,17 @@ export async function startTend({
     log.info({ source: catalogue.source, written: catalogue.written }, "reward catalogue ready");
 
     metrics.watchOutboxDepth(() => services.outbox.depthByStatus());
+    // One campaign service for the API and the dashboard.
+    const tierRules = loyaltySettingsFromConfig(config);
+    const campaigns = new CampaignService({
+      db,
+      clock,
+      tierRules,
+      policy: contactPolicySettings(config),
+      plan: carePlans.campaigns,
+      onQueued: () => services.outbox.queued(),
+      staff: services.staff,
+    });
     let stopping = false;
     http = createHttpServer({ logger: log, metrics });
     registerHealthRoutes(http, { db, metrics, isStopping: () => stopping });
@@ -107,22 +118,18 @@ export async function startTend({
         registerStaffRoutes(api, staffRouteDependencies(services, (customerId, kind) => engine.inviteToSurvey(customerId, kind)));
         registerOutreachRoutes(api, { overview: new OutreachOverviewRepository(db.prisma), outbox: services.outbox, customers: services.customers, customerService: services.customerService, clock });
         registerTakeoverRoutes(api, { takeover: staffSide.takeover, customers: services.customerService });
-        registerCampaignRoutes(api, {
-          campaigns: new CampaignService({
-            db,
-            clock,
-            tierRules: loyaltySettingsFromConfig(config),
-            policy: contactPolicySettings(config),
-            plan: carePlans.campaigns,
-            onQueued: () => services.outbox.queued(),
-            staff: services.staff,
-          }),
-        });
+        registerCampaignRoutes(api, { campaigns });
       },
     });
     if (!(await services.staff.apiEnabled())) log.warn("the HTTP API is off: make a key with `tend staff add-key <name>` or set TEND_API_KEY");
     // The staff dashboard (/dashboard): named staff signed in by a one-time link (`tend staff login-link`).
-    registerDashboardRoutes(http, { prisma: db.prisma, services, auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }), clock });
+    registerDashboardRoutes(http, {
+      prisma: db.prisma,
+      services,
+      auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }),
+      clock,
+      queues: { alerts: staffSide.alerts, campaigns, outbox: services.outbox, policy: contactPolicySettings(config), tiers: tierRules.tiers, campaignsEnabled: carePlans.campaigns.enabled },
+    });
 
     // What channels may ask the engine besides handing it messages (the web chat's history and retries).
     const history = new ConversationHistory(services.customers, services.interactions);
