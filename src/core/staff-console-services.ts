@@ -36,6 +36,13 @@ export interface SlackRequestOrigin {
   attempt: string;
 }
 
+/**
+ * How the contact policy treats a staff message: "staff" (the default) is a person writing, held
+ * back only for an erased customer; "care" counts as a care message (consent, quiet hours, the
+ * weekly cap, a pause), for a one-off message the customer did not ask for.
+ */
+export type StaffMessageTopic = "staff" | "care";
+
 /** What the contact policy says about a message to this customer now, and where it would go. */
 export interface MessageVerdict {
   verdict: PolicyVerdict;
@@ -93,9 +100,9 @@ export interface StaffConsoleServices {
   /** Holds care, marketing and survey messages back for `days` days; the end, or null for no such customer. */
   pauseOutreach(customerId: string, actor: Actor, days: number): Promise<Date | null>;
   /** The policy's verdict for a staff message now (shown before sending). Null: no such customer. */
-  messageVerdict(customerId: string): Promise<MessageVerdict | null>;
+  messageVerdict(customerId: string, topic?: StaffMessageTopic): Promise<MessageVerdict | null>;
   /** A staff message to the customer, through the outbox and the contact policy; audited with the verdict. */
-  sendMessage(customerId: string, actor: Actor, text: string): Promise<SendMessageResult>;
+  sendMessage(customerId: string, actor: Actor, text: string, topic?: StaffMessageTopic): Promise<SendMessageResult>;
   /** The staff member takes the conversation (the bot goes quiet); audited. */
   takeOver(customerId: string, actor: Actor): Promise<TakeOverResult>;
   /** The customer's feedback cases, open ones first, then the latest closed. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
-import type { StaffConsoleServices } from "../core/staff-console-services.ts";
+import type { StaffConsoleServices, StaffMessageTopic } from "../core/staff-console-services.ts";
 import type { CustomerCards } from "../customers/customer-card.ts";
 import type { CustomerService } from "../customers/customer-service.ts";
 import type { ContactFactsRepository } from "../db/repositories/contact-facts-repository.ts";
@@ -40,7 +40,7 @@ export const MAX_STAFF_MESSAGE = 3000;
 export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConsoleServices {
   const { staff, customers, cards, clock } = deps;
 
-  const verdictFor = async (customerId: string) => {
+  const verdictFor = async (customerId: string, topic: StaffMessageTopic = "staff") => {
     const now = clock.now();
     let facts;
     try {
@@ -49,7 +49,7 @@ export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConso
       if (error instanceof TendError && error.code === "CUSTOMER_NOT_FOUND") return null;
       throw error;
     }
-    return { verdict: decide("staff", facts, deps.policy), channel: await deps.repo.preferredChannel(customerId) };
+    return { verdict: decide(topic, facts, deps.policy), channel: await deps.repo.preferredChannel(customerId) };
   };
 
   return {
@@ -86,11 +86,11 @@ export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConso
 
     messageVerdict: verdictFor,
 
-    async sendMessage(customerId, actor, text) {
+    async sendMessage(customerId, actor, text, topic = "staff") {
       const message = text.trim();
       if (!message) throw new TendError("MESSAGE_EMPTY", "a message needs some text");
       if (message.length > MAX_STAFF_MESSAGE) throw new TendError("MESSAGE_TOO_LONG", `a message is at most ${MAX_STAFF_MESSAGE} characters (got ${message.length})`);
-      const judged = await verdictFor(customerId);
+      const judged = await verdictFor(customerId, topic);
       if (!judged) {
         await staff.audit(actor, "message.send", { target: customerId, outcome: "failed", detail: { reason: "no such customer" } });
         return { status: "not_found" };
@@ -103,9 +103,9 @@ export function staffConsoleServices(deps: StaffConsoleDependencies): StaffConso
       }
       // Through the outbox like every message Tend sends on its own: the dispatcher asks the policy again at send time.
       const dedupeKey = `staff_message:${randomUUID()}`;
-      await deps.outbox.enqueueNow([{ customerId, topic: "staff", kind: "staff_message", message: { text: message }, dedupeKey, notBefore: clock.now() }]);
+      await deps.outbox.enqueueNow([{ customerId, topic, kind: "staff_message", message: { text: message }, dedupeKey, notBefore: clock.now() }]);
       // The text is the customer's business; the audit keeps its length and the verdict.
-      await staff.audit(actor, "message.send", { customerId, target: dedupeKey, detail: { verdict: verdictJson(verdict), channel, length: message.length } });
+      await staff.audit(actor, "message.send", { customerId, target: dedupeKey, detail: { verdict: verdictJson(verdict), channel, length: message.length, topic } });
       return { status: "queued", dedupeKey, verdict, channel };
     },
 
