@@ -26,6 +26,8 @@ export class ConversationContext {
     readonly services: EngineServices,
     readonly clock: Clock,
     claim: () => Promise<void> = async () => {},
+    /** False when the customer is known to have no pending actions (no question of ours awaits an answer). */
+    readonly mayHavePendingActions = true,
   ) {
     this.customer = customer;
     this.claim = claim;

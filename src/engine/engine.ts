@@ -120,7 +120,7 @@ export class Engine {
     const { services } = this;
     const found = await services.interactions.lookupInbound(message.platform, message.platformUserId, message.platformMessageId);
     if (found?.seen) return this.handleCopy(message);
-    if (found) return this.handle(message, found.customer, null);
+    if (found) return this.handle(message, found.customer, null, found.pendingActions);
     // A new customer gets the language the platform or their first message suggests.
     const text = message.text ?? "";
     const { customer } = await services.customers.resolveIdentity(
@@ -164,7 +164,7 @@ export class Engine {
   }
 
   /** `claimedId`: the inbound row already written and claimed by this handling, or null (written with the outcome). */
-  private async handle(message: InboundMessage, customer: Customer, claimedId: string | null): Promise<OutboundMessage[]> {
+  private async handle(message: InboundMessage, customer: Customer, claimedId: string | null, mayHavePendingActions = true): Promise<OutboundMessage[]> {
     const { services } = this;
     let inboundId = claimedId;
     const claim = async () => {
@@ -173,7 +173,7 @@ export class Engine {
       inboundId ??= await this.takeOverAbandoned(message);
       if (!inboundId) throw new CopyOfMessage();
     };
-    const ctx = new ConversationContext(message, customer, services, this.clock, claim);
+    const ctx = new ConversationContext(message, customer, services, this.clock, claim, mayHavePendingActions);
     let unrecognised = false;
     try {
       // Staff see a handed-over customer's messages in their thread, keyed by the inbound row.

@@ -67,7 +67,8 @@ export async function route(ctx: ConversationContext): Promise<RouteOutcome> {
   // 1. What the customer was asked: the "why?" after a score, a typed score, a typed yes/no.
   if (!intent) {
     // Asked first without writing: most texts answer no question, and then nothing is claimed.
-    if (await ctx.services.surveys.pendingReasonFor(ctx.customer.id)) {
+    // A customer with no pending action at all (the inbound read tells) is not asked for one.
+    if (ctx.mayHavePendingActions && (await ctx.services.surveys.pendingReasonFor(ctx.customer.id))) {
       await ctx.claim();
       // The reason is kept as the customer wrote it: the normalised text (NFKC, one space) is for
       // recognising commands, and would turn "，！" into ",!" and fold line breaks.

@@ -1,6 +1,7 @@
 import { type InteractionMetadata, checkInteractionMetadata, readInteractionMetadata } from "../../core/interaction-metadata.ts";
 import { randomUUID } from "node:crypto";
 import { type Customer, type Direction, type Interaction, type InteractionKind, type Platform, Prisma, type PrismaClient } from "../generated/client.ts";
+import { type PlainSql, plainSql } from "../plain-sql.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
 export type { Interaction, InteractionMetadata };
@@ -43,6 +44,11 @@ export interface InboundLookup {
   customer: Customer;
   /** The message (platform, platformMessageId) is on the timeline already: a copy. */
   seen: boolean;
+  /**
+   * The customer has pending actions (a confirmation or a survey's "why?" awaiting an answer),
+   * live or expired: when false, a handler need not look for one.
+   */
+  pendingActions: boolean;
 }
 
 /** The inbound row to write with the outcome, when nothing was written before handling. */
@@ -62,7 +68,12 @@ export interface OutcomeWritten {
 }
 
 export class InteractionRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** The inbound path's statements run here, past Prisma's query engine (see src/db/plain-sql.ts). */
+  private readonly sql: PlainSql;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.sql = plainSql(prisma);
+  }
 
   /**
    * Appends to the customer's timeline. Redelivered platform messages are detected by the unique
@@ -92,21 +103,22 @@ export class InteractionRepository {
   /**
    * The inbound path's first statement, a read: the customer behind a platform user and whether
    * this message was recorded before. Null when the identity is unknown (a first message, or one
-   * whose customer was erased): resolve it the long way. Plain SQL, like the two writes below,
-   * because they run for every message and Prisma's per-query cost would be most of it.
+   * whose customer was erased): resolve it the long way. Plain SQL through the driver, like the
+   * two writes below, because they run for every message and Prisma's per-query cost would be
+   * most of it.
    */
   async lookupInbound(platform: Platform, platformUserId: string, platformMessageId: string | undefined): Promise<InboundLookup | null> {
     const seen = platformMessageId
       ? Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" i WHERE i."platform" = ${platform}::"Platform" AND i."platformMessageId" = ${platformMessageId})`
       : Prisma.sql`false`;
-    const rows = await this.prisma.$queryRaw<(Customer & { seen: boolean })[]>`
-      SELECT c.*, ${seen} AS "seen"
+    const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean }>(Prisma.sql`
+      SELECT c.*, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions"
         FROM "ChannelIdentity" ci JOIN "Customer" c ON c."id" = ci."customerId"
-       WHERE ci."platform" = ${platform}::"Platform" AND ci."platformUserId" = ${platformUserId}`;
+       WHERE ci."platform" = ${platform}::"Platform" AND ci."platformUserId" = ${platformUserId}`);
     const row = rows[0];
     if (!row) return null;
-    const { seen: wasSeen, ...customer } = row;
-    return { customer, seen: wasSeen };
+    const { seen: wasSeen, pendingActions, ...customer } = row;
+    return { customer, seen: wasSeen, pendingActions };
   }
 
   /**
@@ -116,12 +128,12 @@ export class InteractionRepository {
    */
   async claimInbound(identity: InboundIdentity, row: InteractionInput): Promise<string | null> {
     const id = randomUUID();
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+    const rows = await this.sql.query<{ id: string }>(Prisma.sql`
       WITH ${touchIdentity(identity, row.claimedAt ?? new Date())}
       INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt")
       VALUES ${interactionValues(id, row, row.claimedAt ?? new Date())}
       ON CONFLICT ("platform", "platformMessageId") DO NOTHING
-      RETURNING "id"`;
+      RETURNING "id"`);
     return rows[0]?.id ?? null;
   }
 
@@ -150,10 +162,10 @@ export class InteractionRepository {
             INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
             VALUES ${replyValues()})`
         : Prisma.empty;
-      const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null }[]>`
+      const rows = await this.sql.query<{ erasedAt: Date | null }>(Prisma.sql`
         WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE)${insert},
-        handled AS (UPDATE "Interaction" SET "handledAt" = ${handledAt}${metadata} WHERE "id" = ${inbound.id}::uuid)
-        SELECT "erasedAt" FROM customer`;
+        handled AS (UPDATE "Interaction" SET "handledAt" = ${handledAt}::timestamp${metadata} WHERE "id" = ${inbound.id}::uuid)
+        SELECT "erasedAt" FROM customer`);
       return { erasedAt: rows[0]?.erasedAt ?? null, written: true, replyIds };
     }
     const inboundId = randomUUID();
@@ -163,7 +175,7 @@ export class InteractionRepository {
           INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
           SELECT v.* FROM (VALUES ${replyValues()}) AS v, inbound)`
       : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<{ erasedAt: Date | null; written: boolean }[]>`
+    const rows = await this.sql.query<{ erasedAt: Date | null; written: boolean }>(Prisma.sql`
       WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE),
       ${touchIdentity(inbound.identity, handledAt)},
       inbound AS (
@@ -172,7 +184,7 @@ export class InteractionRepository {
         ON CONFLICT ("platform", "platformMessageId") DO NOTHING
         RETURNING "id"
       )${insert}
-      SELECT (SELECT "erasedAt" FROM customer) AS "erasedAt", EXISTS (SELECT 1 FROM inbound) AS "written"`;
+      SELECT (SELECT "erasedAt" FROM customer) AS "erasedAt", EXISTS (SELECT 1 FROM inbound) AS "written"`);
     return { erasedAt: rows[0]?.erasedAt ?? null, written: rows[0]?.written ?? false, replyIds };
   }
 
@@ -300,7 +312,7 @@ function touchIdentity(identity: InboundIdentity, now: Date): Prisma.Sql {
   const displayName = identity.displayName ? identity.displayName : null;
   return Prisma.sql`identity AS (
     UPDATE "ChannelIdentity"
-       SET "lastSeenAt" = ${now}, "unreachableAt" = NULL, "address" = ${identity.address}, "displayName" = COALESCE(${displayName}, "displayName")
+       SET "lastSeenAt" = ${now}::timestamp, "unreachableAt" = NULL, "address" = ${identity.address}, "displayName" = COALESCE(${displayName}, "displayName")
      WHERE "platform" = ${identity.platform}::"Platform" AND "platformUserId" = ${identity.platformUserId}
     RETURNING "customerId")`;
 }

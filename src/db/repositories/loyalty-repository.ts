@@ -1,4 +1,5 @@
-import type { LoyaltyEntryKind, LoyaltyLedgerEntry, Order, Prisma, PrismaClient } from "../generated/client.ts";
+import { type LoyaltyEntryKind, type LoyaltyLedgerEntry, type Order, Prisma, type PrismaClient } from "../generated/client.ts";
+import { plainSql } from "../plain-sql.ts";
 import type { NewOrder } from "./order-repository.ts";
 import { RewardRepository } from "./reward-repository.ts";
 
@@ -93,9 +94,15 @@ export class LoyaltyLedger {
     return (await this.db.customer.count({ where: { id: customerId } })) > 0;
   }
 
-  /** Oldest first. */
+  /**
+   * Oldest first. Through the driver when not in a transaction (src/db/plain-sql.ts): the chat's
+   * points and rewards answers read it for every such message.
+   */
   entries(customerId: string): Promise<LoyaltyLedgerEntry[]> {
-    return this.db.loyaltyLedgerEntry.findMany({ where: { customerId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    return plainSql(this.db).query<LoyaltyLedgerEntry>(Prisma.sql`
+      SELECT "id", "customerId", "kind"::text AS "kind", "points", "reason", "orderId", "rewardId", "idempotencyKey", "expiresAt", "createdAt"
+      FROM "LoyaltyLedgerEntry" WHERE "customerId" = ${customerId}::uuid
+      ORDER BY "createdAt", "id"`);
   }
 
   /** Several customers' entries, oldest first, with what replaying them needs. Plain SQL: imports ask this for every batch. */
