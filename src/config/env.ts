@@ -83,6 +83,10 @@ const variables = {
       .refine((value) => validStaffSetting(() => parseSlackChannels(value)))
       .optional(),
   },
+  TEND_PUBLIC_URL: {
+    expect: "the address staff open Tend at, http(s)://host[:port][/path], e.g. https://tend.example.com (dashboard sign-in links from /tend login)",
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+  },
   LINK_CODE_TTL_MINUTES: {
     expect: "minutes a channel link code stays valid, from 1 to 1440",
     schema: z.coerce.number().int().min(1).max(1440).default(10),
