@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import { simulateTransactions } from "../src/analytics/clv/simulate.ts";
 import { type AnalyticsSettings, refreshAnalytics } from "../src/analytics/refresh.ts";
+import { scoreExplanation } from "../src/analytics/score-explanation.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import type { CustomerScore, Prisma } from "../src/db/generated/client.ts";
 import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
@@ -48,7 +49,8 @@ const fromStored = (s: CustomerScore) => ({
   lifecycleStage: s.lifecycleStage,
   relationshipLevel: s.relationshipLevel,
   historicClv: s.historicClv.toFixed(2),
-  explanation: rounded(s.explanation),
+  // As every reader gets it: rendered from the stored facts and columns.
+  explanation: rounded(scoreExplanation(s)),
 });
 const fromReference = (r: ScoreRow) => ({
   customerId: r.customerId,

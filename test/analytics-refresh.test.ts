@@ -6,7 +6,8 @@ import { fitBgNbd } from "../src/analytics/clv/bgnbd.ts";
 import { fitGammaGamma } from "../src/analytics/clv/gamma-gamma.ts";
 import { simulateTransactions } from "../src/analytics/clv/simulate.ts";
 import { summarise } from "../src/analytics/clv/summaries.ts";
-import { type AnalyticsSettings, type ScoreExplanation, refreshAnalytics } from "../src/analytics/refresh.ts";
+import { type AnalyticsSettings, refreshAnalytics } from "../src/analytics/refresh.ts";
+import { scoreExplanation } from "../src/analytics/score-explanation.ts";
 import { registerAnalyticsCommands } from "../src/cli/analytics-commands.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import type { Database } from "../src/db/database.ts";
@@ -58,7 +59,7 @@ const done = async (db: () => Database, over: Partial<AnalyticsSettings> = {}) =
 
 const scoreOf = async (db: () => Database, customerId: string) => {
   const score = await db().prisma.customerScore.findUniqueOrThrow({ where: { customerId } });
-  return { ...score, why: score.explanation as unknown as ScoreExplanation };
+  return { ...score, why: scoreExplanation(score) };
 };
 
 describeEachDatabase("analytics refresh: degenerate data", (db) => {
@@ -96,7 +97,7 @@ describeEachDatabase("analytics refresh: degenerate data", (db) => {
         predictedClv: null,
       });
       expect(score.historicClv.toFixed(2)).toBe("0.00");
-      const why = score.explanation as unknown as ScoreExplanation;
+      const why = scoreExplanation(score);
       expect(why.rfm.en).toBe("Not RFM-scored: no orders in the last 24 months.");
       expect(why.lifecycle.en).toBe("Potential: no order yet.");
       expect(why.predictive).toMatchObject({ available: false, reason: "no orders yet" });
@@ -288,7 +289,7 @@ describeEachDatabase("analytics refresh: a simulated shop with conversations", (
       expect(score.predictedPurchases).toBeGreaterThanOrEqual(0);
       expect(Number(score.predictedClv)).toBeGreaterThanOrEqual(0);
       expect(score.lifecycleStage).not.toBe("potential");
-      const why = score.explanation as unknown as ScoreExplanation;
+      const why = scoreExplanation(score);
       expect(why.predictive).toMatchObject({ available: true, reason: null, horizonMonths: 12, monthlyDiscountRate: 0.01 });
       expect(why.rfm.segment).toBe(score.rfmSegment);
       expect(why.lifecycle.stage).toBe(score.lifecycleStage);

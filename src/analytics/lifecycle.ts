@@ -118,25 +118,13 @@ export function lifecycleStage(input: LifecycleInput, settings: LifecycleSetting
       overdueRatio: null,
       probabilityAlive: null,
     };
-    return { stage: "potential", rule: "no_orders", facts, en: "Potential: no order yet.", zh: "潜在客户：尚未下单。" };
+    return { stage: "potential", rule: "no_orders", facts, ...describeLifecycle("no_orders", facts, { churned: 0, declining: 0 }) };
   }
 
   const today = dayNumber(input.now);
   const daysSinceLast = Math.max(0, today - dayNumber(lastOrderAt));
   const daysSinceFirst = Math.max(0, today - dayNumber(firstOrderAt));
-  let gap: number;
-  let gapSource: "own" | "population" | "default";
-  if (purchaseDays >= 2) {
-    gap = (dayNumber(lastOrderAt) - dayNumber(firstOrderAt)) / (purchaseDays - 1);
-    gapSource = "own";
-  } else if (input.populationGapDays !== null && input.populationGapDays > 0) {
-    gap = input.populationGapDays;
-    gapSource = "population";
-  } else {
-    gap = settings.defaultGapDays;
-    gapSource = "default";
-  }
-  gap = Math.max(gap, settings.minGapDays);
+  const { gap, source: gapSource } = usualGap(input, settings);
   const ratio = daysSinceLast / gap;
   const facts: LifecycleFacts = {
     orderCount,
@@ -149,67 +137,94 @@ export function lifecycleStage(input: LifecycleInput, settings: LifecycleSetting
     probabilityAlive: pAlive,
   };
 
+  const multiples = { churned: settings.churnedGapMultiple, declining: settings.decliningGapMultiple };
+  const decide = (stage: LifecycleStageName, rule: LifecycleRule): LifecycleResult => ({ stage, rule, facts, ...describeLifecycle(rule, facts, multiples) });
+  if (ratio > settings.churnedGapMultiple) return decide("churned", "churned_overdue");
+  if (pAlive !== null && pAlive < settings.churnedProbability) return decide("churned", "churned_probability");
+  if (ratio > settings.decliningGapMultiple) return decide("declining", "declining_overdue");
+  if (pAlive !== null && pAlive < settings.decliningProbability) return decide("declining", "declining_probability");
+  if (purchaseDays === 1) return decide("new", "single_purchase");
+  if (purchaseDays >= settings.matureMinPurchaseDays && daysSinceFirst >= settings.matureMinTenureDays) return decide("mature", "established");
+  return decide("growing", "repeat_in_rhythm");
+}
+
+/**
+ * The gap between purchase days a buyer is judged against, unrounded: their own mean gap, else the
+ * population's typical one, else the default; never below minGapDays. Null without orders.
+ */
+export function usualGap(
+  input: Pick<LifecycleInput, "purchaseDays" | "firstOrderAt" | "lastOrderAt" | "populationGapDays">,
+  settings: Pick<LifecycleSettings, "defaultGapDays" | "minGapDays"> = defaultLifecycleSettings,
+): { gap: number; source: "own" | "population" | "default"; own: number | null } {
+  const { purchaseDays, firstOrderAt, lastOrderAt } = input;
+  const own = purchaseDays >= 2 && firstOrderAt && lastOrderAt ? (dayNumber(lastOrderAt) - dayNumber(firstOrderAt)) / (purchaseDays - 1) : null;
+  if (own !== null) return { gap: Math.max(own, settings.minGapDays), source: "own", own };
+  if (input.populationGapDays !== null && input.populationGapDays > 0) return { gap: Math.max(input.populationGapDays, settings.minGapDays), source: "population", own };
+  return { gap: Math.max(settings.defaultGapDays, settings.minGapDays), source: "default", own };
+}
+
+/** The stage each rule gives. */
+export const LIFECYCLE_RULE_STAGES: Readonly<Record<LifecycleRule, LifecycleStageName>> = {
+  no_orders: "potential",
+  churned_overdue: "churned",
+  churned_probability: "churned",
+  declining_overdue: "declining",
+  declining_probability: "declining",
+  single_purchase: "new",
+  established: "mature",
+  repeat_in_rhythm: "growing",
+};
+
+/**
+ * The English and Chinese sentences for a rule's verdict, from its facts alone (and, for the two
+ * overdue rules, the multiple that was exceeded): the refresh stores these facts, and every reader
+ * renders the sentences from them (score-explanation.ts).
+ */
+export function describeLifecycle(rule: LifecycleRule, facts: LifecycleFacts, multiples: { churned: number; declining: number }): { en: string; zh: string } {
+  if (rule === "no_orders") return { en: "Potential: no order yet.", zh: "潜在客户：尚未下单。" };
+  const gapSource = facts.gapSource ?? "default";
+  const gap = facts.usualGapDays ?? 0;
+  const daysSinceLast = facts.daysSinceLastOrder ?? 0;
+  const daysSinceFirst = facts.daysSinceFirstOrder ?? 0;
+  const { orderCount, purchaseDays } = facts;
+  const pAlive = facts.probabilityAlive ?? 0;
   const gapEn = { own: "their usual gap", population: "the typical gap between customers' orders", default: "the default gap" }[gapSource];
   const gapZh = { own: "其平时的购买间隔", population: "客户普遍的购买间隔", default: "默认购买间隔" }[gapSource];
-  const lastEn = `last order ${daysSinceLast} day${daysSinceLast === 1 ? "" : "s"} ago, ${gapEn} is ${round1(gap)} days`;
-  const lastZh = `最近一次下单在 ${daysSinceLast} 天前，${gapZh}为 ${round1(gap)} 天`;
-  const done = (stage: LifecycleStageName, rule: LifecycleRule, en: string, zh: string): LifecycleResult => ({
-    stage,
-    rule,
-    facts,
-    en: `${LIFECYCLE_STAGE_LABELS[stage].en}: ${en}.`,
-    zh: `${LIFECYCLE_STAGE_LABELS[stage].zh}：${zh}。`,
-  });
-
-  if (ratio > settings.churnedGapMultiple) {
-    return done("churned", "churned_overdue", `${lastEn}: more than ${settings.churnedGapMultiple}x overdue`, `${lastZh}，已超过 ${settings.churnedGapMultiple} 倍`);
+  const lastEn = `last order ${daysSinceLast} day${daysSinceLast === 1 ? "" : "s"} ago, ${gapEn} is ${gap} days`;
+  const lastZh = `最近一次下单在 ${daysSinceLast} 天前，${gapZh}为 ${gap} 天`;
+  const label = LIFECYCLE_STAGE_LABELS[LIFECYCLE_RULE_STAGES[rule]];
+  const say = (en: string, zh: string) => ({ en: `${label.en}: ${en}.`, zh: `${label.zh}：${zh}。` });
+  switch (rule) {
+    case "churned_overdue":
+      return say(`${lastEn}: more than ${multiples.churned}x overdue`, `${lastZh}，已超过 ${multiples.churned} 倍`);
+    case "churned_probability":
+      return say(
+        `the purchase model gives only ${pct(pAlive)} that they are still an active customer (${lastEn})`,
+        `购买模型估计其仍为活跃客户的概率仅为 ${pct(pAlive)}（${lastZh}）`,
+      );
+    case "declining_overdue":
+      return say(`${lastEn}: more than ${multiples.declining}x overdue`, `${lastZh}，已超过 ${multiples.declining} 倍`);
+    case "declining_probability":
+      return say(
+        `the purchase model gives ${pct(pAlive)} that they are still an active customer (${lastEn})`,
+        `购买模型估计其仍为活跃客户的概率为 ${pct(pAlive)}（${lastZh}）`,
+      );
+    case "single_purchase":
+      return say(
+        `one purchase${orderCount > 1 ? ` day (${orderCount} orders)` : ""}, ${daysSinceFirst} day${daysSinceFirst === 1 ? "" : "s"} ago, within ${gapEn} of ${gap} days`,
+        `仅一次购买${orderCount > 1 ? `（同一天 ${orderCount} 笔订单）` : ""}，在 ${daysSinceFirst} 天前，未超出${gapZh}（${gap} 天）`,
+      );
+    case "established":
+      return say(
+        `${purchaseDays} purchase days since the first order ${daysSinceFirst} days ago, buying in rhythm (${lastEn})`,
+        `自 ${daysSinceFirst} 天前首次下单以来共 ${purchaseDays} 个购买日，购买节奏稳定（${lastZh}）`,
+      );
+    case "repeat_in_rhythm":
+      return say(
+        `${purchaseDays} purchase days since the first order ${daysSinceFirst} days ago, buying in rhythm (${lastEn})`,
+        `自 ${daysSinceFirst} 天前首次下单以来共 ${purchaseDays} 个购买日，仍在正常节奏内（${lastZh}）`,
+      );
   }
-  if (pAlive !== null && pAlive < settings.churnedProbability) {
-    return done(
-      "churned",
-      "churned_probability",
-      `the purchase model gives only ${pct(pAlive)} that they are still an active customer (${lastEn})`,
-      `购买模型估计其仍为活跃客户的概率仅为 ${pct(pAlive)}（${lastZh}）`,
-    );
-  }
-  if (ratio > settings.decliningGapMultiple) {
-    return done(
-      "declining",
-      "declining_overdue",
-      `${lastEn}: more than ${settings.decliningGapMultiple}x overdue`,
-      `${lastZh}，已超过 ${settings.decliningGapMultiple} 倍`,
-    );
-  }
-  if (pAlive !== null && pAlive < settings.decliningProbability) {
-    return done(
-      "declining",
-      "declining_probability",
-      `the purchase model gives ${pct(pAlive)} that they are still an active customer (${lastEn})`,
-      `购买模型估计其仍为活跃客户的概率为 ${pct(pAlive)}（${lastZh}）`,
-    );
-  }
-  if (purchaseDays === 1) {
-    return done(
-      "new",
-      "single_purchase",
-      `one purchase${orderCount > 1 ? ` day (${orderCount} orders)` : ""}, ${daysSinceFirst} day${daysSinceFirst === 1 ? "" : "s"} ago, within ${gapEn} of ${round1(gap)} days`,
-      `仅一次购买${orderCount > 1 ? `（同一天 ${orderCount} 笔订单）` : ""}，在 ${daysSinceFirst} 天前，未超出${gapZh}（${round1(gap)} 天）`,
-    );
-  }
-  if (purchaseDays >= settings.matureMinPurchaseDays && daysSinceFirst >= settings.matureMinTenureDays) {
-    return done(
-      "mature",
-      "established",
-      `${purchaseDays} purchase days since the first order ${daysSinceFirst} days ago, buying in rhythm (${lastEn})`,
-      `自 ${daysSinceFirst} 天前首次下单以来共 ${purchaseDays} 个购买日，购买节奏稳定（${lastZh}）`,
-    );
-  }
-  return done(
-    "growing",
-    "repeat_in_rhythm",
-    `${purchaseDays} purchase days since the first order ${daysSinceFirst} days ago, buying in rhythm (${lastEn})`,
-    `自 ${daysSinceFirst} 天前首次下单以来共 ${purchaseDays} 个购买日，仍在正常节奏内（${lastZh}）`,
-  );
 }
 
 /** The median of the repeat buyers' mean gaps between purchase days, in days; null without repeat buyers. */

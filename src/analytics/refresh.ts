@@ -10,10 +10,11 @@ import { predictClv } from "./clv/clv.ts";
 import { fitGammaGamma } from "./clv/gamma-gamma.ts";
 import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
 import { DAYS_PER_UNIT, unitsPerMonth } from "./clv/summaries.ts";
-import { type LifecycleResult, type LifecycleSettings, defaultLifecycleSettings, lifecycleStage } from "./lifecycle.ts";
+import { type LifecycleSettings, defaultLifecycleSettings, lifecycleStage, usualGap } from "./lifecycle.ts";
 import { Population } from "./population.ts";
 import { type RelationshipResult, type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevel } from "./relationship.ts";
-import { type RfmExplanation, type RfmValues, explainRfm } from "./rfm.ts";
+import type { RfmValues } from "./rfm.ts";
+import { storedExplanationFacts } from "./score-explanation.ts";
 
 export interface AnalyticsSettings {
   /** Months of orders RFM looks at (ANALYTICS_WINDOW_MONTHS); engagement is counted over the same window. */
@@ -102,26 +103,7 @@ export type RefreshReport =
       ms: number;
     };
 
-export interface PredictiveExplanation {
-  available: boolean;
-  horizonMonths: number;
-  monthlyDiscountRate: number;
-  probabilityAlive: number | null;
-  predictedPurchases: number | null;
-  predictedClv: number | null;
-  /** Why there is no prediction (or no value prediction); null when there is one. */
-  reason: string | null;
-  en: string;
-  zh: string;
-}
-
-/** CustomerScore.explanation: the facts behind each figure, with a sentence in English and Chinese. */
-export interface ScoreExplanation {
-  rfm: RfmExplanation;
-  lifecycle: LifecycleResult;
-  relationship: RelationshipResult;
-  predictive: PredictiveExplanation;
-}
+export type { PredictiveExplanation, ScoreExplanation } from "./score-explanation.ts";
 
 /** One customer's orders, summed up once (in the database) for every score that needs them. */
 interface OrderStats {
@@ -277,12 +259,20 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
           count(stages, lifecycle.stage);
           count(levels, relationship.level);
 
-          const explanation: ScoreExplanation = {
-            rfm: explainRfm(stats && stats.window.frequency > 0 ? stats.window : null, rfm, settings.windowMonths),
+          // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
+          const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
+          const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
+          const explanation = storedExplanationFacts({
+            horizonMonths: settings.clvHorizonMonths,
+            monthlyDiscountRate: settings.monthlyDiscountRate,
+            purchaseDays: stats?.purchaseDays ?? 0,
             lifecycle,
-            relationship,
-            predictive: predicted.explanation,
-          };
+            gapDays: gap?.gap ?? null,
+            ownGapDays: gap?.own ?? null,
+            multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
+            engagement: engagement.get(customerId) ?? noEngagement,
+            predictionReason: predicted.reason,
+          });
           return {
             customerId,
             windowStart,
@@ -364,23 +354,14 @@ interface Prediction {
   probabilityAlive: number | null;
   predictedPurchases: number | null;
   predictedClv: number | null;
-  explanation: PredictiveExplanation;
+  /** Why there is no prediction or no value prediction; null when there is one. */
+  reason: string | null;
 }
 
 function predict(models: ModelStatus, summary: CustomerSummary | null, horizon: number, settings: AnalyticsSettings): Prediction {
-  const months = settings.clvHorizonMonths;
-  const base = { horizonMonths: months, monthlyDiscountRate: settings.monthlyDiscountRate };
-  const none = (reason: string, en: string, zh: string): Prediction => ({
-    probabilityAlive: null,
-    predictedPurchases: null,
-    predictedClv: null,
-    explanation: { available: false, ...base, probabilityAlive: null, predictedPurchases: null, predictedClv: null, reason, en, zh },
-  });
-  if (!summary) return none("no orders yet", "No prediction: no orders yet.", "无预测：尚未下单。");
-  if (!models.bgnbd) {
-    const reason = models.reason ?? "the purchase model was not fitted";
-    return none(reason, `No prediction: ${reason}.`, "无预测：现有订单数据不足以拟合购买模型（原因见英文说明）。");
-  }
+  const none = (reason: string): Prediction => ({ probabilityAlive: null, predictedPurchases: null, predictedClv: null, reason });
+  if (!summary) return none("no orders yet");
+  if (!models.bgnbd) return none(models.reason ?? "the purchase model was not fitted");
   const { frequency, recency, T } = summary;
   const pAlive = probabilityAlive(models.bgnbd, frequency, recency, T);
   const purchases = conditionalExpectedPurchases(models.bgnbd, horizon, frequency, recency, T);
@@ -398,22 +379,5 @@ function predict(models: ModelStatus, summary: CustomerSummary | null, horizon: 
       reason = error.message;
     }
   }
-  const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
-  const p = round(pAlive, 4);
-  const n = round(purchases, 3);
-  const v = clv === null ? null : round(clv, 2);
-  const pctText = `${Math.round(pAlive * 100)}%`;
-  const rate = `${round(settings.monthlyDiscountRate * 100, 4)}%`;
-  const en =
-    `P(active) ${pctText}; expected ${n.toFixed(2)} purchases in the next ${months} months` +
-    (v === null ? `; no value prediction: ${reason}.` : `, worth ${v.toFixed(2)} discounted at ${rate} a month.`);
-  const zh =
-    `仍为活跃客户的概率 ${pctText}；预计未来 ${months} 个月购买 ${n.toFixed(2)} 次` +
-    (v === null ? "；无法预测价值（原因见英文说明）。" : `，按每月 ${rate} 折现价值 ${v.toFixed(2)}。`);
-  return {
-    probabilityAlive: pAlive,
-    predictedPurchases: purchases,
-    predictedClv: clv,
-    explanation: { available: true, ...base, probabilityAlive: p, predictedPurchases: n, predictedClv: v, reason, en, zh },
-  };
+  return { probabilityAlive: pAlive, predictedPurchases: purchases, predictedClv: clv, reason };
 }

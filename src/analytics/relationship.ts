@@ -117,6 +117,17 @@ export function relationshipLevel(facts: EngagementFacts, settings: Relationship
   else if (signals.initiatesContact) level = "reactive";
   else level = "basic";
 
+  return describeRelationship(level, facts, signals);
+}
+
+/**
+ * The level's facts and sentences from the engagement counts alone: the refresh stores the counts
+ * and every reader renders this from them (score-explanation.ts). Without `signals` they are read
+ * back from the counts and the level: "replies to care" holds exactly at proactive and partnership,
+ * the two levels that require it, whatever the reply-rate setting was.
+ */
+export function describeRelationship(level: RelationshipLevelName, facts: EngagementFacts, signals?: EngagementSignals): RelationshipResult {
+  const read = signals ?? { ...engagementSignals(facts, { ...defaultRelationshipSettings, minCareReplyRate: 0 }), repliesToCare: level === "proactive" || level === "partnership" };
   const careReplyRate = facts.careSent > 0 ? Math.round((facts.careReplied / facts.careSent) * 100) / 100 : null;
   const s = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const en = [
@@ -136,7 +147,7 @@ export function relationshipLevel(facts: EngagementFacts, settings: Relationship
   const label = RELATIONSHIP_LEVEL_LABELS[level];
   return {
     level,
-    signals,
+    signals: read,
     facts: { ...facts, careReplyRate },
     en: `${label.en}: ${en.join("; ")}.`,
     zh: `${label.zh}：${zh.join("；")}。`,
