@@ -5,7 +5,7 @@ import { type CardRows, CustomerCardRepository } from "../db/repositories/custom
 import { CustomerRepository } from "../db/repositories/customer-repository.ts";
 import { CustomerSearchRepository, type SearchHit } from "../db/repositories/customer-search-repository.ts";
 import type { LoyaltyService } from "../loyalty/loyalty-service.ts";
-import type { ScoreExplanation } from "../analytics/refresh.ts";
+import { scoreExplanation } from "../analytics/score-explanation.ts";
 import { TendError } from "../errors.ts";
 import type { CardInteraction, CardScores, CustomerCard, CustomerMatch } from "./customer-card-types.ts";
 import { handoverOf } from "./customer-service.ts";
@@ -194,6 +194,6 @@ function scoresOf(score: CardRows["score"]): CardScores | null {
     historicClv: score.historicClv,
     predictedClv: score.predictedClv,
     orderCount: score.orderCount,
-    explanation: score.explanation as unknown as ScoreExplanation,
+    explanation: scoreExplanation(score),
   };
 }

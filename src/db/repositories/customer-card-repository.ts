@@ -30,6 +30,11 @@ export interface CardScoreRow {
   /** Decimal strings with two places. */
   historicClv: string;
   predictedClv: string | null;
+  /** What the score's explanation is rendered from (src/analytics/score-explanation.ts), with the columns above. */
+  firstOrderAt: Date | null;
+  lastOrderAt: Date | null;
+  frequency: number;
+  monetary: string;
   explanation: unknown;
 }
 
@@ -66,7 +71,8 @@ SELECT
   (SELECT json_build_object('computedAt', ${ms('s."computedAt"')}, 'windowMonths', s."windowMonths", 'orderCount', s."orderCount", 'rfmSegment', s."rfmSegment",
             'rfmRecency', s."rfmRecency", 'rfmFrequency', s."rfmFrequency", 'rfmMonetary', s."rfmMonetary", 'lifecycleStage', s."lifecycleStage",
             'relationshipLevel', s."relationshipLevel", 'probabilityAlive', s."probabilityAlive", 'predictedPurchases', s."predictedPurchases",
-            'historicClv', s."historicClv"::text, 'predictedClv', s."predictedClv"::text, 'explanation', s.explanation)
+            'historicClv', s."historicClv"::text, 'predictedClv', s."predictedClv"::text, 'explanation', s.explanation,
+            'firstOrderAt', ${ms('s."firstOrderAt"')}, 'lastOrderAt', ${ms('s."lastOrderAt"')}, 'frequency', s."frequency", 'monetary', s."monetary"::text)
      FROM "CustomerScore" s WHERE s."customerId" = $1::uuid) AS score`;
 
 type Raw = {
@@ -77,7 +83,7 @@ type Raw = {
   recent: (Omit<CardRows["recentInteractions"][number], "occurredAt"> & { occurredAt: number })[];
   surveys: (Omit<CardRows["lastSurveys"][number], "respondedAt"> & { respondedAt: number })[];
   cases: (Omit<CardRows["openCases"][number], "openedAt"> & { openedAt: number })[];
-  score: (Omit<CardScoreRow, "computedAt"> & { computedAt: number }) | null;
+  score: (Omit<CardScoreRow, "computedAt" | "firstOrderAt" | "lastOrderAt"> & { computedAt: number; firstOrderAt: number | null; lastOrderAt: number | null }) | null;
 };
 
 const date = (epochMs: number) => new Date(Math.round(epochMs));
@@ -111,7 +117,9 @@ export class CustomerCardRepository {
       recentInteractions: raw.recent.map((i) => ({ ...i, kind: kindName(i.kind), occurredAt: date(i.occurredAt) })),
       lastSurveys: raw.surveys.map((s) => ({ ...s, score: Number(s.score), respondedAt: date(s.respondedAt) })),
       openCases: raw.cases.map((c) => ({ ...c, openedAt: date(c.openedAt) })),
-      score: raw.score ? { ...raw.score, computedAt: date(raw.score.computedAt) } : null,
+      score: raw.score
+        ? { ...raw.score, computedAt: date(raw.score.computedAt), firstOrderAt: dateOrNull(raw.score.firstOrderAt), lastOrderAt: dateOrNull(raw.score.lastOrderAt) }
+        : null,
     };
   }
 }
