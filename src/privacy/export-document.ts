@@ -1,3 +1,4 @@
+import { type ScoreExplanation, scoreExplanation } from "../analytics/score-explanation.ts";
 import type { Customer, Prisma } from "../db/generated/client.ts";
 import type { CustomerTable } from "../db/repositories/customer-tables.ts";
 import type { CustomerExportData } from "../db/repositories/privacy-repository.ts";
@@ -98,7 +99,8 @@ export interface CustomerExport {
     probabilityAlive: number | null;
     historicClv: string;
     predictedClv: string | null;
-    explanation: Prisma.JsonValue;
+    /** The facts behind each score with English and Chinese sentences, as every reader renders them. */
+    explanation: ScoreExplanation;
   } | null;
 }
 
@@ -258,7 +260,7 @@ export function buildExportDocument(data: CustomerExportData, exportedAt: Date):
           probabilityAlive: data.score.probabilityAlive,
           historicClv: data.score.historicClv.toFixed(2),
           predictedClv: data.score.predictedClv?.toFixed(2) ?? null,
-          explanation: data.score.explanation,
+          explanation: scoreExplanation(data.score),
         }
       : null,
   };
