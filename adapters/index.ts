@@ -1,6 +1,8 @@
 import type { ChannelFactory } from "../src/core/channel-factory.ts";
-import { discordFactory } from "./discord/index.ts";
-import { slackFactory } from "./slack/index.ts";
+// From the factory modules, not the index files: those re-export the adapters, whose libraries
+// (discord.js, @slack/bolt) each factory loads only when its platform is configured.
+import { discordFactory } from "./discord/factory.ts";
+import { slackFactory } from "./slack/factory.ts";
 import { telegramFactory } from "./telegram/index.ts";
 import { webChatFactory } from "./web/index.ts";
 

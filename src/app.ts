@@ -147,7 +147,7 @@ export async function startTend({
     for (const factory of channelFactories) {
       const missing = factory.missingSettings(config);
       if (missing.length) off.push(`${factory.platform} (set ${missing.join(", ")})`);
-      else configured.push(factory.create({ config, logger: log.child({ channel: factory.platform }), http, conversations, clock }));
+      else configured.push(await factory.create({ config, logger: log.child({ channel: factory.platform }), http, conversations, clock }));
     }
 
     // Staff consoles, like channels: made before listening (their routes), started after.
@@ -162,7 +162,7 @@ export async function startTend({
     for (const factory of staffConsoleFactories) {
       const missing = factory.missingSettings(config);
       if (missing.length) staffConsoleOff.push(`${factory.name} (set ${missing.join(", ")})`);
-      else staffConsolesMade.push(factory.create({ config, logger: log.child({ console: factory.name }), http, clock, services: staffServices }));
+      else staffConsolesMade.push(await factory.create({ config, logger: log.child({ console: factory.name }), http, clock, services: staffServices }));
     }
 
     const url = await listen(http, config.HOST, config.PORT);

@@ -80,8 +80,8 @@ for (const target of targets) {
 
     const capturing: StaffConsoleFactory = {
       ...staffSlackFactory,
-      create(context) {
-        const made = staffSlackFactory.create(context);
+      async create(context) {
+        const made = await staffSlackFactory.create(context);
         staffApp = made as StaffSlackApp;
         return made;
       },

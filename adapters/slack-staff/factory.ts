@@ -1,5 +1,4 @@
 import type { StaffConsoleFactory } from "../../src/core/staff-console.ts";
-import { createStaffSlackApp } from "./app.ts";
 import { registerStaffEvents } from "./events-route.ts";
 import { staffFeatures } from "./features.ts";
 
@@ -14,8 +13,10 @@ export const staffSlackFactory: StaffConsoleFactory = {
     return missing;
   },
 
-  create({ config, logger, http, clock, services }) {
+  async create({ config, logger, http, clock, services }) {
     if (!config.TEND_STAFF_SLACK_BOT_TOKEN) throw new Error("TEND_STAFF_SLACK_BOT_TOKEN is not set");
+    // @slack/bolt is loaded only when the staff app is configured.
+    const { createStaffSlackApp } = await import("./app.ts");
     const staffApp = createStaffSlackApp(
       {
         settings: {

@@ -1,5 +1,4 @@
 import type { ChannelFactory } from "../../src/core/channel-factory.ts";
-import { SlackAdapter } from "./adapter.ts";
 import { registerSlackEvents } from "./events-route.ts";
 
 export const slackFactory: ChannelFactory = {
@@ -13,8 +12,10 @@ export const slackFactory: ChannelFactory = {
     return missing;
   },
 
-  create({ config, logger, http }) {
+  async create({ config, logger, http }) {
     if (!config.SLACK_BOT_TOKEN) throw new Error("SLACK_BOT_TOKEN is not set");
+    // @slack/bolt is loaded only when the channel is configured: Tend without Slack does not hold it.
+    const { SlackAdapter } = await import("./adapter.ts");
     const adapter = new SlackAdapter({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, appToken: config.SLACK_APP_TOKEN }, logger);
     // Routes must exist before Tend listens; the route refuses events with 503 until start().
     if (adapter.receiver) {

@@ -22,5 +22,6 @@ export interface ChannelFactory {
   readonly platform: Platform;
   /** The variables still to set before this channel can start; empty when it is configured. */
   missingSettings(config: Config): string[];
-  create(context: ChannelFactoryContext): ChannelAdapter;
+  /** May load the platform's library first (import()), so a platform that is not configured costs no memory. */
+  create(context: ChannelFactoryContext): ChannelAdapter | Promise<ChannelAdapter>;
 }

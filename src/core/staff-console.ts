@@ -36,5 +36,6 @@ export interface StaffConsoleFactory {
   readonly name: string;
   /** The variables still to set before this console can start; empty when it is configured. */
   missingSettings(config: Config): string[];
-  create(context: StaffConsoleContext): StaffConsole;
+  /** May load the platform's library first (import()), so a console that is not configured costs no memory. */
+  create(context: StaffConsoleContext): StaffConsole | Promise<StaffConsole>;
 }

@@ -15,8 +15,8 @@ export function capturingFactory<A extends ChannelAdapter>(
   return {
     platform: factory.platform,
     missingSettings: (config) => factory.missingSettings(config),
-    create(context) {
-      const adapter = factory.create(context);
+    async create(context) {
+      const adapter = await factory.create(context);
       if (!(adapter instanceof kind)) throw new Error(`expected a ${kind.name}`);
       captured.adapter = adapter;
       const start = adapter.start.bind(adapter);

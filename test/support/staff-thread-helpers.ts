@@ -11,8 +11,8 @@ export function capturingStaffApp(): { factory: StaffConsoleFactory; app: () => 
   return {
     factory: {
       ...staffSlackFactory,
-      create(context) {
-        made = staffSlackFactory.create(context) as StaffSlackApp;
+      async create(context) {
+        made = (await staffSlackFactory.create(context)) as StaffSlackApp;
         return made;
       },
     },
