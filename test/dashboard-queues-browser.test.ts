@@ -111,6 +111,27 @@ describe.skipIf(Boolean(skip))(`dashboard work queues in a browser${skip ? ` (sk
       return d.scrollWidth <= d.clientWidth;
     });
 
+  /**
+   * Text whose contrast with its background is under WCAG AA's 4.5:1 (computed colours, the first
+   * opaque background up the tree). A string for the page: the test's TypeScript has no DOM types.
+   */
+  const lowContrast = (page: Page) =>
+    page.evaluate(`(() => {
+      const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
+      const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      const lum = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+      const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+      const bad = [];
+      for (const el of document.querySelectorAll("main p, main td, main th, main label, main legend, main a, main button, main h1, main h2, main dt, main dd, main li, main span, header a, header span, header button")) {
+        if (!el.textContent.trim() || el.getClientRects().length === 0) continue;
+        const a = lum(parse(getComputedStyle(el).color));
+        const b = lum(background(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) bad.push(el.tagName + " " + JSON.stringify(el.textContent.trim().slice(0, 30)) + " " + ratio.toFixed(2));
+      }
+      return bad;
+    })()`) as Promise<string[]>;
+
   /** Each queue page: its title, its language, no sideways scroll; a screenshot of each with `shots`. */
   async function visitAll(page: Page, lang: "en" | "zh-CN", shots?: string): Promise<void> {
     const pages = [
@@ -126,6 +147,7 @@ describe.skipIf(Boolean(skip))(`dashboard work queues in a browser${skip ? ` (sk
       expect(await page.locator("h1").textContent(), url).toBe(titles[lang][key]);
       expect(await page.locator("nav a[aria-current=page]").count(), url).toBe(1);
       expect(await noSideways(page), `${url} scrolls sideways`).toBe(true);
+      expect(await lowContrast(page), `${url}: text under 4.5:1`).toEqual([]);
       if (shots) await page.screenshot({ path: path.join(screenshots, `queues-${key}-${shots}.png`), fullPage: true });
     }
   }

@@ -75,10 +75,10 @@ export function campaignBody(
   const facts = html`<dl class="facts"><dt>${t.status}</dt><dd id="campaign-status">${t.statuses[c.status] ?? c.status}</dd>
     <dt>${t.audience}</dt><dd>${c.audience}</dd><dt>${t.createdBy}</dt><dd>${c.createdBy} · ${stamp(c.createdAt)}</dd>
     ${c.sentAt ? html`<dt>${t.statuses.sent}</dt><dd>${c.sentBy ?? ""} · ${stamp(c.sentAt)} · ${t.queuedCount} ${c.counts.queued}</dd>` : ""}
-    <dt>${t.messageEn}</dt><dd><pre class="card">${c.message.en ?? ""}</pre></dd>
-    ${c.message["zh-CN"] ? html`<dt>${t.messageZh}</dt><dd lang="zh-CN"><pre class="card">${c.message["zh-CN"]}</pre></dd>` : ""}</dl>`;
+    <dt>${t.messageEnShort}</dt><dd><pre class="card">${c.message.en ?? ""}</pre></dd>
+    ${c.message["zh-CN"] ? html`<dt>${t.messageZhShort}</dt><dd lang="zh-CN"><pre class="card">${c.message["zh-CN"]}</pre></dd>` : ""}</dl>`;
   const delivery = Object.keys(c.delivery).length
-    ? html`<section aria-labelledby="h-delivery"><h2 id="h-delivery">${t.delivery}</h2><ul>${Object.entries(c.delivery).map(([key, n]) => html`<li>${key}: ${n}</li>`)}</ul></section>`
+    ? html`<section aria-labelledby="h-delivery"><h2 id="h-delivery">${t.delivery}</h2><ul id="delivery">${Object.entries(c.delivery).map(([key, n]) => html`<li>${deliveryLabel(t, lang, key)}: ${n}</li>`)}</ul></section>`
     : "";
   const actions =
     c.status === "draft"
@@ -88,6 +88,13 @@ export function campaignBody(
         <form method="post" action="/dashboard/campaigns/${c.id}/cancel">${csrfField(view.csrf)}<button type="submit" class="secondary">${t.cancelCampaign}</button></form></div></section>`
       : "";
   return html`${view.message ?? ""}<section>${facts}</section>${preview ? previewBody(t, lang, preview) : ""}${actions}${delivery}`;
+}
+
+/** A delivery count's key ("sent", "skipped:no_consent:marketing", "deferred:quiet_hours") in words. */
+function deliveryLabel(t: QueueTexts, lang: DashboardLang, key: string): string {
+  const colon = key.indexOf(":");
+  if (colon < 0) return t.deliveryStates[key] ?? key;
+  return `${t.deliveryStates[key.slice(0, colon)] ?? key.slice(0, colon)} · ${reasonText(lang, key.slice(colon + 1))}`;
 }
 
 function previewBody(t: QueueTexts, lang: DashboardLang, p: CampaignPreview): Html {

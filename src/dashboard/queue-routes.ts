@@ -51,8 +51,8 @@ export function registerQueueRoutes(scope: FastifyInstance, options: DashboardRo
   const { prisma, services, clock } = options;
   const queues = options.queues;
   const unavailable = (request: FastifyRequest, reply: FastifyReply) => {
-    const f = queueFrame(request, (q) => q.navCases, "cases");
-    return sendPage(reply, page(f, html`<p class="error" role="alert">Not available in this server.</p>`), 503);
+    const f = queueFrame(request, (q) => q.casesTitle, "cases");
+    return sendPage(reply, page(f, html`<p class="error" role="alert">${f.q.unavailable}</p>`), 503);
   };
 
   scope.get<{ Querystring: Partial<Record<CaseColumn, string>> & Flash }>("/cases", async (request, reply) => {
