@@ -72,7 +72,7 @@ export function registerStaffCommands(program: Command, openDb: () => Promise<Da
   staff
     .command("login-link <name>")
     .description("print a one-time sign-in link to the staff dashboard for a staff member (a Slack staff member's name or a person's API key name); it works once, for 15 minutes")
-    .option("--base-url <url>", "the address staff open Tend at", `http://localhost:${process.env.PORT || 3000}`)
+    .option("--base-url <url>", "the address staff open Tend at (default TEND_PUBLIC_URL, else this machine's port)", process.env.TEND_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`)
     .action(async (name: string, flags: { baseUrl: string }) => {
       const db = await openDb();
       try {
@@ -82,7 +82,8 @@ export function registerStaffCommands(program: Command, openDb: () => Promise<Da
         const clock = options.clock ?? systemClock;
         const staffService = new StaffService({ prisma: db.prisma, clock, settings: staffSettingsFromConfig({ TEND_STAFF_SLACK_USERS: options.slackStaffUsers ?? process.env.TEND_STAFF_SLACK_USERS }) });
         const link = await new DashboardAuth({ prisma: db.prisma, staff: staffService, clock }).createLoginLink(name, actor());
-        const url = `${flags.baseUrl.replace(/\/+$/, "")}/dashboard/login?token=${link.token}`;
+        const { loginLinkUrl } = await import("../dashboard/login-link-url.ts");
+        const url = loginLinkUrl(flags.baseUrl, link.token);
         write(`Sign-in link for ${link.actor.name} (works once, until ${link.expiresAt.toISOString()}):\n\n  ${url}\n`);
       } finally {
         await db.close();

@@ -69,6 +69,12 @@ export interface CaseLine {
   resolution: string | null;
 }
 
+/** A dashboard sign-in link for the asker (its URL is secret: send it only to them), or why not. */
+export type DashboardLinkResult =
+  | { status: "made"; url: string; expiresAt: Date; name: string }
+  /** Not staff to the dashboard, or no address to link to (TEND_PUBLIC_URL unset): `message` says which, for the asker. */
+  | { status: "refused" | "unavailable"; message: string };
+
 /** `/tend report`: the last 30 days against the 30 before. */
 export interface StaffReport {
   from: Date;
@@ -109,6 +115,11 @@ export interface StaffConsoleServices {
   cases(customerId: string, limit: number): Promise<CaseLine[]>;
   /** The last 30 days' report; audited. */
   report(actor: Actor): Promise<StaffReport>;
+  /**
+   * `/tend login`: a one-time dashboard sign-in link for this Slack user (as `tend staff login-link`
+   * makes it); audited, refusals too. Absent where no dashboard is wired (test doubles).
+   */
+  dashboardLink?(slackUserId: string, actor: Actor): Promise<DashboardLinkResult>;
   /** Alerts (Claim, Resolve) and takeover threads; absent when TEND_STAFF_SLACK_CHANNEL is unset. */
   alerts?: StaffAlertServices | undefined;
 }

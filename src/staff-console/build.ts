@@ -6,12 +6,14 @@ import { ContactFactsRepository } from "../db/repositories/contact-facts-reposit
 import { OutreachOverviewRepository } from "../db/repositories/outreach-overview-repository.ts";
 import { StaffConsoleRepository } from "../db/repositories/staff-console-repository.ts";
 import type { BuiltServices } from "../engine/build-services.ts";
+import { DashboardAuth } from "../dashboard/dashboard-auth.ts";
 import { contactPolicySettings } from "../outreach/contact-policy-settings.ts";
+import { dashboardLinkService } from "./dashboard-link.ts";
 import { staffConsoleServices } from "./services.ts";
 
 /** The staff consoles' port over the services the composition root built. */
 export function buildStaffConsoleServices({ db, config, services, clock }: { db: Database; config: Config; services: BuiltServices; clock: Clock }): StaffConsoleServices {
-  return staffConsoleServices({
+  const consoleServices = staffConsoleServices({
     staff: services.staff,
     customers: services.customerService,
     cards: services.cards,
@@ -23,4 +25,6 @@ export function buildStaffConsoleServices({ db, config, services, clock }: { db:
     repo: new StaffConsoleRepository(db.prisma),
     clock,
   });
+  const dashboardLink = dashboardLinkService({ auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }), staff: services.staff, publicUrl: config.TEND_PUBLIC_URL });
+  return { ...consoleServices, dashboardLink };
 }
