@@ -14,6 +14,7 @@
 // BENCH_DISPATCH_LIMIT_S caps each run's dispatch: a run stopped there still reports its line (marked "stopped"), with
 // the rate, 429s and RSS so far, rather than being killed by an outer timeout and losing them.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -22,6 +23,7 @@ import { loadConfig } from "../src/config/env.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
+import { limitHeapGrowth } from "../src/observability/heap-growth.ts";
 import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
 import { runCarePlanner } from "../src/outreach/planner-job.ts";
 import { childRunsUnderTsx, compileBenchmark } from "./support/compiled.ts";
@@ -59,12 +61,18 @@ interface ChildReport {
   statuses: Record<string, number>;
   maxRssMb: number;
   rssSamplesMb: number[];
+  /** V8's heap in use at the same moments: what RSS holds beyond it is code, WASM memory, buffers and freed pages not yet returned. */
+  heapSamplesMb: number[];
+  /** V8's heap growing percent Tend set (src/observability/heap-growth.ts), or null: V8's defaults. */
+  heapGrowingPercent: number | null;
   /** Stopped at BENCH_DISPATCH_LIMIT_S with messages still to send. */
   stopped: boolean;
 }
 
 async function child(url: string, customers: number): Promise<void> {
   const startRssMb = Math.round(process.memoryUsage.rss() / 1048576);
+  // As `tend start` does (src/cli/start-command.ts), unless BENCH_V8_DEFAULTS=1 measures V8's own heap growth.
+  const heapGrowingPercent = process.env.BENCH_V8_DEFAULTS === "1" ? undefined : limitHeapGrowth();
   const { zone, localDate } = lateMorningZone(new Date());
   const db = await openDatabase({ kind: "postgres", url, poolSize: 10 });
   let planned = 0;
@@ -96,7 +104,15 @@ async function child(url: string, customers: number): Promise<void> {
   }
 
   const rssSamplesMb: number[] = [];
-  const sample = setInterval(() => rssSamplesMb.push(Math.round(process.memoryUsage.rss() / 1048576)), 5000);
+  const heapSamplesMb: number[] = [];
+  const sample = setInterval(() => {
+    // Diagnosis only (BENCH_NODE_FLAGS=--expose-gc): a full collection first, so the samples are what is alive.
+    (globalThis as { gc?: () => void }).gc?.();
+    const memory = process.memoryUsage();
+    rssSamplesMb.push(Math.round(memory.rss / 1048576));
+    heapSamplesMb.push(Math.round(memory.heapUsed / 1048576));
+  }, 5000);
+  const heapProfile = process.env.BENCH_HEAP_PROFILE ? await startHeapSampling() : undefined;
   const dispatchStarted = performance.now();
   const cpuBefore = process.cpuUsage();
   const tend = await startTend({ config: loadConfig(process.env) });
@@ -120,6 +136,7 @@ async function child(url: string, customers: number): Promise<void> {
   const dispatchSeconds = (performance.now() - dispatchStarted) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sample);
+  if (heapProfile) fs.writeFileSync(process.env.BENCH_HEAP_PROFILE!, JSON.stringify(await heapProfile()));
   await tend.stop();
   const result: ChildReport = {
     startRssMb,
@@ -132,24 +149,46 @@ async function child(url: string, customers: number): Promise<void> {
     statuses: counts,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     rssSamplesMb,
+    heapSamplesMb,
+    heapGrowingPercent: heapGrowingPercent ?? null,
     stopped,
   };
   console.log(JSON.stringify(result));
   process.exit(0);
 }
 
+/**
+ * BENCH_HEAP_PROFILE=file.heapprofile: V8's sampling heap profiler over the dispatch, counting objects a
+ * scavenge would not have freed (those that lived long enough to be promoted, then died in a full
+ * collection, as well as those still alive): what the RSS climb between full collections is made of.
+ * Open the file in Chrome's DevTools (Memory tab) or summarise it by function.
+ */
+async function startHeapSampling(): Promise<() => Promise<unknown>> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true } as never);
+  return async () => ((await session.post("HeapProfiler.stopSampling")) as { profile: unknown }).profile;
+}
+
 function runChild(script: string, args: string[], env: Record<string, string>): Promise<string> {
-  const command = childRunsUnderTsx() ? ["--import", "tsx", here, ...args] : [script, ...args];
+  // BENCH_NODE_FLAGS: Node/V8 options for the child (e.g. "--trace-gc"), to compare a run with and without them.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const command = childRunsUnderTsx() ? [...flags, "--import", "tsx", here, ...args] : [...flags, script, ...args];
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, command, {
       env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", process.env.BENCH_CHILD_STDERR ? "inherit" : "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    proc.stdout.on("data", (chunk) => (stdout += chunk));
-    proc.stderr.on("data", (chunk) => (stderr += chunk));
-    proc.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child failed (${code}):\n${stderr}\n${stdout.slice(-4000)}`))));
+    proc.stdout!.on("data", (chunk) => (stdout += chunk));
+    proc.stderr?.on("data", (chunk) => (stderr += chunk));
+    proc.on("close", (code) => {
+      // BENCH_CHILD_LOG: keep the child's whole output (with BENCH_NODE_FLAGS="--trace-gc", every collection).
+      if (process.env.BENCH_CHILD_LOG) fs.appendFileSync(process.env.BENCH_CHILD_LOG, stdout);
+      return code === 0 ? resolve(stdout) : reject(new Error(`child failed (${code}):\n${stderr}\n${stdout.slice(-4000)}`));
+    });
   });
 }
 
@@ -169,7 +208,7 @@ async function main(): Promise<void> {
   const compiled = await compileBenchmark(here);
   console.log(`Tend runs in a child process, ${childRunsUnderTsx() ? "under tsx (BENCH_CHILD=tsx)" : "compiled with esbuild as `npm start` runs it"}`);
   console.log(
-    "messages  allowed/s  Tend's/s  scale  plan s  dispatch s  CPU ms/msg  core share  sent     rate/s   of allowed  429s  max/chat  start RSS MB  peak RSS MB  load before/after  RSS samples MB (every 5 s)",
+    "messages  allowed/s  Tend's/s  scale  plan s  dispatch s  CPU ms/msg  core share  sent     rate/s   of allowed  429s  max/chat  start RSS MB  peak RSS MB  heap growth  load before/after  RSS samples MB (heap used) every 5 s",
   );
   try {
     for (const { count, rate, tendRate } of runs) {
@@ -192,6 +231,8 @@ async function main(): Promise<void> {
           // Only the dispatcher under test: no planner tick during the run (it was run before, timed).
           CARE_PLANNER_CRON: "0 0 1 1 *",
           ...(process.env.BENCH_DISPATCH_LIMIT_S ? { BENCH_DISPATCH_LIMIT_S: process.env.BENCH_DISPATCH_LIMIT_S } : {}),
+          ...(process.env.BENCH_V8_DEFAULTS ? { BENCH_V8_DEFAULTS: process.env.BENCH_V8_DEFAULTS } : {}),
+          ...(process.env.BENCH_HEAP_PROFILE ? { BENCH_HEAP_PROFILE: process.env.BENCH_HEAP_PROFILE } : {}),
         });
         const m = JSON.parse(out.trim().split("\n").pop()!) as ChildReport;
         const expected = m.planned - m.controls;
@@ -221,8 +262,9 @@ async function main(): Promise<void> {
             String(maxPerChat).padStart(9),
             String(m.startRssMb).padStart(13),
             m.maxRssMb.toFixed(0).padStart(12),
+            (m.heapGrowingPercent === null ? "V8 default" : `${m.heapGrowingPercent} %`).padStart(12),
             `${loadBefore.toFixed(1)}/${os.loadavg()[0]!.toFixed(1)}`.padStart(18),
-            `  ${m.stopped ? `(stopped at BENCH_DISPATCH_LIMIT_S with ${expected - standin.accepted} unsent) ` : ""}${m.rssSamplesMb.join(" ")}`,
+            `  ${m.stopped ? `(stopped at BENCH_DISPATCH_LIMIT_S with ${expected - standin.accepted} unsent) ` : ""}${m.rssSamplesMb.map((rss, i) => `${rss}(${m.heapSamplesMb[i]})`).join(" ")}`,
           ].join(" "),
         );
       } finally {

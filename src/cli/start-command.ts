@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { startTend } from "../app.ts";
 import { type Config, loadConfig } from "../config/env.ts";
+import { limitHeapGrowth } from "../observability/heap-growth.ts";
 import { createLogger } from "../observability/logger.ts";
 import { serveCommands } from "./command-service.ts";
 import type { CommandContext } from "./main.ts";
@@ -11,6 +12,8 @@ import type { CommandContext } from "./main.ts";
  */
 export async function runStart(config: Config, buildProgram: (context: CommandContext) => Command): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
+  // A long-running server: V8 collects garbage when it is 1.5 times what Tend holds, not up to 4 times.
+  limitHeapGrowth();
   const tend = await startTend({ config, logger });
   const commands = serveCommands(tend.db, buildProgram, loadConfig, logger);
   let signals = 0;
