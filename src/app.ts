@@ -129,6 +129,8 @@ export async function startTend({
       auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }),
       clock,
       queues: { alerts: staffSide.alerts, campaigns, outbox: services.outbox, policy: contactPolicySettings(config), tiers: tierRules.tiers, campaignsEnabled: carePlans.campaigns.enabled },
+      // The customer page's message (contact policy, then the outbox) and takeover reply, as Slack and the API do them.
+      customerActions: { console: buildStaffConsoleServices({ db, config, services, clock }), takeover: staffSide.takeover },
     });
 
     // What channels may ask the engine besides handing it messages (the web chat's history and retries).

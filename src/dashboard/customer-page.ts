@@ -1,44 +1,153 @@
-import { formatCustomerCard } from "../cli/analytics-commands.ts";
+import type { CaseLine } from "../core/staff-console-services.ts";
 import type { CustomerCard } from "../customers/customer-card-types.ts";
+import { type MessageVerdicts, actionsView, reasonText } from "./customer-actions-view.ts";
+import { cardView, localStamp, scoresView, stamp } from "./customer-card-view.ts";
+import type { ConsentRow, HistoryPage, LedgerRow, SurveyRow, TimelineRow, WaitingRow } from "./customer-history.ts";
+import type { CustomerTexts } from "./customer-texts.ts";
 import { type Html, html } from "./dashboard-html.ts";
 import type { DashboardLang, DashboardTexts } from "./dashboard-texts.ts";
 
-const stamp = (date: Date | string | null) => (date ? `${new Date(date).toISOString().slice(0, 16).replace("T", " ")} UTC` : "–");
+/** Everything the customer page shows, read by the route (src/dashboard/customer-routes.ts). */
+export interface CustomerPageView {
+  card: CustomerCard;
+  csrf: string;
+  actorId: string;
+  message: Html | null;
+  timeline: HistoryPage<TimelineRow>;
+  waiting: WaitingRow[];
+  ledger: HistoryPage<LedgerRow>;
+  consent: HistoryPage<ConsentRow>;
+  surveys: SurveyRow[];
+  cases: CaseLine[];
+  verdict: MessageVerdicts | undefined;
+  canReply: boolean;
+  /** The cursors this page was opened at (each section pages on its own). */
+  cursors: { t?: string | undefined; l?: string | undefined; c?: string | undefined };
+}
 
-/**
- * The customer page: the card exactly as `tend customer show` prints it (the same function over the
- * same card), the timeline, and the actions, each a form posting the session's CSRF token.
- */
-export function customerBody(t: DashboardTexts, lang: DashboardLang, card: CustomerCard, csrf: string, message: Html | null): Html {
-  const base = `/dashboard/customers/${card.customerId}`;
-  const token = html`<input type="hidden" name="_csrf" value="${csrf}">`;
-  const timeline = card.interactions.recent;
-  const cases = card.openCases.length
-    ? card.openCases.map(
-        (c) => html`<form method="post" action="${base}/cases/${c.id}/resolve" class="case">${token}
-          <p><strong>${c.source}</strong> · ${stamp(c.openedAt)} · ${c.summary}</p>
-          <label for="res-${c.id}">${t.resolution}</label><textarea id="res-${c.id}" name="resolution" rows="2" required maxlength="2000"></textarea>
+const th = (label: string) => html`<th scope="col">${label}</th>`;
+
+/** "Newest" and "Older" links of one section; the other sections keep their place. */
+function pager(c: CustomerTexts, base: string, label: string, anchor: string, key: "t" | "l" | "c", view: CustomerPageView, next: string | null): Html {
+  const link = (cursor: string | undefined) => {
+    const query = new URLSearchParams();
+    for (const k of ["t", "l", "c"] as const) {
+      const value = k === key ? cursor : view.cursors[k];
+      if (value) query.set(k, value);
+    }
+    const text = query.toString();
+    return `${base}${text ? `?${text}` : ""}#${anchor}`;
+  };
+  if (!view.cursors[key] && !next) return html``;
+  return html`<nav class="pager" aria-label="${label}">${view.cursors[key] ? html`<a href="${link(undefined)}">${c.newest}</a>` : ""}
+    ${next ? html`<a href="${link(next)}" rel="next">${c.older}</a>` : ""}</nav>`;
+}
+
+function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLang, view: CustomerPageView, base: string): Html {
+  const zone = view.card.profile.timeZone;
+  const waiting = view.waiting.length
+    ? html`<h3 id="h-waiting">${c.waiting}</h3><p class="muted">${c.waitingHelp}</p>
+      <table class="responsive" id="waiting"><caption class="vh">${c.waiting}</caption><thead><tr>${th(c.due)}${th(c.kind)}${th(c.text)}${th(c.status)}</tr></thead><tbody>
+      ${view.waiting.map(
+        (w) => html`<tr><td>${localStamp(w.notBefore, zone)}</td><td>${w.kind}</td><td>${w.text ?? ""}</td>
+          <td>${c.outboxStatus[w.status] ?? w.status}${w.deferReason ? html` · <span class="warn">${c.deferredBecause} ${reasonText(c, lang, w.deferReason)}</span>` : ""}</td></tr>`,
+      )}</tbody></table>`
+    : "";
+  const rows = view.timeline.rows.map((i) => {
+    const text = i.text ?? (i.event ? `[${i.event}]` : "");
+    const delivery = !i.delivery
+      ? ""
+      : i.delivery.status === "sent"
+        ? html`<span class="ok">${c.sent}</span>`
+        : html`<span class="bad">${c.failed}${i.delivery.error ? `: ${i.delivery.error}` : ""}</span>`;
+    return html`<tr><td>${stamp(i.at)}</td><td>${i.platform}</td><td>${i.direction === "in" ? c.in : c.out}</td><td>${c.kinds[i.kind] ?? i.kind}</td>
+      <td>${text}</td><td>${i.staffName ?? ""}</td><td>${delivery}</td></tr>`;
+  });
+  return html`<section aria-labelledby="h-timeline"><h2 id="h-timeline">${c.timeline}</h2>${waiting}
+    <p class="muted">${c.timelineHelp}</p>
+    ${
+      rows.length
+        ? html`<table class="responsive" id="timeline"><caption class="vh">${c.timeline}</caption><thead><tr>${th(c.at)}${th(c.channel)}${th(c.direction)}${th(c.kind)}${th(c.text)}${th(c.by)}${th(c.delivery)}</tr></thead><tbody>${rows}</tbody></table>`
+        : html`<p id="timeline">${c.noTimeline}</p>`
+    }
+    ${pager(c, base, c.timeline, "h-timeline", "t", view, view.timeline.next)}</section>`;
+}
+
+function ledgerSection(c: CustomerTexts, view: CustomerPageView, base: string): Html {
+  const rows = view.ledger.rows.map(
+    (e) => html`<tr><td>${stamp(e.at)}</td><td>${c.ledgerKinds[e.kind] ?? e.kind}</td><td class="num">${e.points > 0 ? `+${e.points}` : String(e.points)}</td>
+      <td>${e.reason ?? ""}</td><td>${e.expiresAt ? stamp(e.expiresAt) : ""}</td></tr>`,
+  );
+  return html`<section aria-labelledby="h-ledger"><h2 id="h-ledger">${c.ledger}</h2>
+    <p>${c.balance}: <strong>${c.points(view.card.loyalty.balance)}</strong> · ${c.tier}: ${view.card.loyalty.tier}</p>
+    ${
+      rows.length
+        ? html`<table class="responsive" id="ledger"><caption class="vh">${c.ledger}</caption><thead><tr>${th(c.at)}${th(c.kind)}${th(c.pointsCol)}${th(c.reason)}${th(c.expires)}</tr></thead><tbody>${rows}</tbody></table>`
+        : html`<p id="ledger">${c.noLedger}</p>`
+    }
+    ${pager(c, base, c.ledger, "h-ledger", "l", view, view.ledger.next)}</section>`;
+}
+
+function surveysSection(c: CustomerTexts, view: CustomerPageView): Html {
+  return html`<section aria-labelledby="h-surveys"><h2 id="h-surveys">${c.surveys}</h2>${
+    view.surveys.length
+      ? html`<table class="responsive" id="surveys"><caption class="vh">${c.surveys}</caption><thead><tr>${th(c.sentAt)}${th(c.survey)}${th(c.channel)}${th(c.status)}${th(c.answer)}</tr></thead><tbody>
+        ${view.surveys.map(
+          (s) => html`<tr><td>${stamp(s.sentAt)}</td><td>${s.kind.toUpperCase()}</td><td>${s.platform}</td><td>${c.surveyStatus[s.status] ?? s.status}</td>
+            <td>${s.answer ? html`<strong>${s.answer.score}</strong> · ${stamp(s.answer.at)}${s.answer.reason ? html`<br>${s.answer.reason}` : ""}` : ""}</td></tr>`,
+        )}</tbody></table>`
+      : html`<p>${c.noSurveys}</p>`
+  }</section>`;
+}
+
+function casesSection(t: DashboardTexts, c: CustomerTexts, view: CustomerPageView, base: string): Html {
+  const token = html`<input type="hidden" name="_csrf" value="${view.csrf}">`;
+  const open = view.card.openCases.length
+    ? view.card.openCases.map(
+        (fc) => html`<form method="post" action="${base}/cases/${fc.id}/resolve" class="case">${token}
+          <p><strong>${c.sources[fc.source] ?? fc.source}</strong> · ${stamp(fc.openedAt)} · ${fc.summary}${fc.assignee ? ` [${fc.assignee}]` : ""}</p>
+          <label for="res-${fc.id}">${t.resolution}</label><textarea id="res-${fc.id}" name="resolution" rows="2" required maxlength="2000"></textarea>
           <button type="submit">${t.resolve}</button></form>`,
       )
     : html`<p>${t.noCases}</p>`;
-  return html`${message ?? ""}
-  <section aria-labelledby="h-card"><h2 id="h-card">${t.card}</h2><pre class="card" id="card">${formatCustomerCard(card, lang)}</pre></section>
-  <section aria-labelledby="h-actions"><h2 id="h-actions">${t.actions}</h2>
-    <div class="grid">
-      <form method="post" action="${base}/notes">${token}<h3>${t.addNote}</h3>
-        <label for="note">${t.noteLabel}</label><textarea id="note" name="text" rows="3" required maxlength="4000"></textarea>
-        <button type="submit">${t.save}</button></form>
-      <div><form method="post" action="${base}/pause">${token}<h3>${t.pause}</h3>
-        <label for="days">${t.pauseDays}</label><input type="number" id="days" name="days" min="1" max="365" value="7" required>
-        <button type="submit">${t.pauseButton}</button></form>
-        ${card.outreach.paused ? html`<form method="post" action="${base}/resume">${token}<p>${stamp(card.outreach.pausedUntil)}</p><button type="submit">${t.resume}</button></form>` : ""}</div>
-    </div>
-    <h3 id="h-cases">${t.openCases}</h3>${cases}
-  </section>
-  <section aria-labelledby="h-timeline"><h2 id="h-timeline">${t.timeline}</h2>
-    <table class="responsive" id="timeline"><caption class="vh">${t.timeline}</caption><thead><tr><th scope="col">${t.at}</th><th scope="col">${t.channel}</th><th scope="col">${t.direction}</th><th scope="col">${t.text}</th><th scope="col">${t.by}</th></tr></thead><tbody>
-    ${timeline.map(
-      (i) => html`<tr><td>${stamp(i.at)}</td><td>${i.platform}</td><td>${i.direction === "in" ? t.in : t.out}</td>
-        <td>${i.text ?? i.event ?? i.kind}</td><td>${i.staffName ?? ""}</td></tr>`,
-    )}</tbody></table></section>`;
+  const closed = view.cases.filter((fc) => fc.status === "closed");
+  return html`<section aria-labelledby="h-cases"><h2 id="h-cases">${c.cases}</h2>
+    <h3>${t.openCases}</h3>${open}
+    ${
+      closed.length
+        ? html`<table class="responsive" id="cases"><caption>${c.caseStatus.closed}</caption><thead><tr>${th(c.at)}${th(c.source)}${th(c.summary)}${th(t.resolution)}</tr></thead><tbody>
+          ${closed.map(
+            (fc) => html`<tr><td>${stamp(fc.openedAt)}</td><td>${c.sources[fc.source] ?? fc.source}</td><td>${fc.summary}</td>
+              <td>${fc.resolution ?? ""}${fc.closedAt ? html`<br><span class="muted">${c.closedBy(fc.closedBy ?? "?", stamp(fc.closedAt))}</span>` : ""}</td></tr>`,
+          )}</tbody></table>`
+        : ""
+    }</section>`;
+}
+
+function consentSection(c: CustomerTexts, view: CustomerPageView, base: string): Html {
+  return html`<section aria-labelledby="h-consent"><h2 id="h-consent">${c.consentHistory}</h2>${
+    view.consent.rows.length
+      ? html`<table class="responsive" id="consent"><caption class="vh">${c.consentHistory}</caption><thead><tr>${th(c.at)}${th(c.consent)}${th(c.change)}${th(c.source)}</tr></thead><tbody>
+        ${view.consent.rows.map(
+          (x) => html`<tr><td>${stamp(x.at)}</td><td>${c.topics[x.topic] ?? x.topic}</td><td>${x.granted ? c.grantedVerb : c.withdrawn}</td><td>${x.source}</td></tr>`,
+        )}</tbody></table>`
+      : html`<p>${c.noConsentChanges}</p>`
+  }${pager(c, base, c.consentHistory, "h-consent", "c", view, view.consent.next)}</section>`;
+}
+
+/**
+ * The customer page: the card (the same one Slack and `tend customer show` read), the actions,
+ * then the customer's history section by section, all in the page's language.
+ */
+export function customerBody(t: DashboardTexts, c: CustomerTexts, lang: DashboardLang, view: CustomerPageView): Html {
+  const base = `/dashboard/customers/${view.card.customerId}`;
+  return html`${view.message ?? ""}
+  <section aria-labelledby="h-card"><h2 id="h-card">${c.card}</h2>${cardView(c, lang, view.card)}</section>
+  <section aria-labelledby="h-actions"><h2 id="h-actions">${c.actions}</h2>${actionsView(t, c, lang, view)}</section>
+  ${timelineSection(t, c, lang, view, base)}
+  ${casesSection(t, c, view, base)}
+  ${ledgerSection(c, view, base)}
+  <section aria-labelledby="h-scores"><h2 id="h-scores">${c.scores}</h2>${scoresView(c, lang, view.card)}</section>
+  ${surveysSection(c, view)}
+  ${consentSection(c, view, base)}`;
 }

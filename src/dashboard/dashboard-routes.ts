@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import type { BuiltServices } from "../engine/build-services.ts";
 import { type CustomerSort, CUSTOMER_SORTS, customerPage } from "./customer-list.ts";
-import { registerCustomerRoutes } from "./customer-routes.ts";
+import { type CustomerActionServices, registerCustomerRoutes } from "./customer-routes.ts";
 import { customersBody } from "./customer-pages.ts";
 import type { DashboardAuth } from "./dashboard-auth.ts";
 import { DASHBOARD_CSS, DASHBOARD_ICON, html, page } from "./dashboard-html.ts";
@@ -18,6 +18,8 @@ export interface DashboardRouteOptions {
   services: Pick<BuiltServices, "cards" | "customerService" | "feedback" | "staff" | "surveys" | "loyalty">;
   auth: DashboardAuth;
   clock: Clock;
+  /** The customer page's message and takeover actions (the staff consoles' port and the takeover relay). */
+  customerActions?: CustomerActionServices | undefined;
   /** The work queues' services (cases board, outreach queue, calendar, campaigns); without them those pages say they are not available. */
   queues?: QueueServices | undefined;
 }
@@ -86,7 +88,7 @@ function registerSignIn(scope: FastifyInstance, { auth }: DashboardRouteOptions)
   });
 }
 
-function registerPages(scope: FastifyInstance, { prisma, services, clock }: DashboardRouteOptions): void {
+function registerPages(scope: FastifyInstance, { prisma, services, clock, customerActions }: DashboardRouteOptions): void {
   const frame = signedInFrame;
 
   registerOverviewRoutes(scope, { prisma, services, clock });
@@ -106,7 +108,7 @@ function registerPages(scope: FastifyInstance, { prisma, services, clock }: Dash
     const list = await customerPage(prisma, sort, request.query.after, PAGE_SIZE);
     return sendPage(reply, page(f, customersBody(f.t, { q, sort, matches: null, page: list, after: request.query.after })));
   });
-  registerCustomerRoutes(scope, { prisma, services, clock });
+  registerCustomerRoutes(scope, { prisma, services, clock, actions: customerActions });
 }
 
 export { SESSION_COOKIE };
