@@ -120,7 +120,7 @@ export interface CustomerMatch {
   displayName: string | null;
   externalId: string | null;
   /** What the query matched: Tend's id, the business's id, an order's id, a platform user id/handle, or a name. */
-  matchedBy: "customer_id" | "external_id" | "order_id" | "platform_user" | "name";
+  matchedBy: "customer_id" | "external_id" | "email" | "phone" | "order_id" | "platform_user" | "name";
   channels: { platform: string; platformUserId: string; displayName: string | null }[];
   erased: boolean;
 }

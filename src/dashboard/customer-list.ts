@@ -1,8 +1,13 @@
 import { Prisma, type PrismaClient } from "../db/generated/client.ts";
 
-/** The orders the customers table offers; each has an index that serves it (createdAt; displayName, id). */
-export type CustomerSort = "newest" | "oldest" | "name";
-export const CUSTOMER_SORTS: readonly CustomerSort[] = ["newest", "oldest", "name"];
+/**
+ * The orders the customers table offers, each served by an index read in order (keyset), so a page
+ * costs the same on page 1 and page 10,000 at a million customers:
+ * newest/oldest (createdAt), name (displayName, id), active (ChannelIdentity lastSeenAt, id: a
+ * customer's latest channel), clv (CustomerScore predictedClv, customerId).
+ */
+export type CustomerSort = "newest" | "oldest" | "name" | "active" | "clv";
+export const CUSTOMER_SORTS: readonly CustomerSort[] = ["newest", "oldest", "name", "active", "clv"];
 
 export interface CustomerRow {
   id: string;
@@ -11,21 +16,32 @@ export interface CustomerRow {
   createdAt: Date;
   lifecycleStage: string | null;
   rfmSegment: string | null;
+  /** The latest time the customer was seen on any channel; null if never. */
+  lastSeenAt: Date | null;
+  /** As text (a decimal); null when not predicted. */
+  predictedClv: string | null;
 }
 
 export interface CustomerPage {
   rows: CustomerRow[];
   /** Pass back as `after` for the next page; null on the last page. */
   next: string | null;
+  /** PostgreSQL's estimate of how many customers there are (pg_class.reltuples, kept by ANALYZE); null before the first. Never a count. */
+  approximateTotal: number | null;
 }
 
-/** Where a page ends: the sort key of its last row and its id. Opaque to the browser (base64url JSON). */
+/**
+ * Where a page ends: the sort key of its last row (null in an order's tail of customers without
+ * that key: the nameless, never seen, without a prediction) and the id the keyset index breaks ties
+ * with (a customer's, or for "active" their channel identity's). Opaque to the browser (base64url JSON).
+ */
 interface Cursor {
   v: string | null;
   id: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DECIMAL = /^-?[0-9]{1,20}(\.[0-9]{1,10})?$/;
 
 export function decodeCursor(text: string | undefined): Cursor | null {
   if (!text) return null;
@@ -39,51 +55,118 @@ export function decodeCursor(text: string | undefined): Cursor | null {
   }
 }
 
-function encodeCursor(cursor: Cursor): string {
+export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
 }
 
+/** A page's rows in order, each with the cursor that starts the page after it. */
+interface Keyed {
+  id: string;
+  cursor: Cursor;
+}
+
+const timeOf = (v: string | null) => {
+  const at = v === null ? null : new Date(v);
+  return at && !Number.isNaN(at.getTime()) ? at : null;
+};
+
 /**
- * One page of customers in the chosen order, by keyset (the last row's sort key and id), so a page
- * costs the same on page 1 and page 10,000 and nothing counts all customers. Names sort with the
- * nameless last (their own keyset on id).
+ * The ids of one page, in order, by keyset: each statement reads its index from the cursor on and
+ * stops after `take` rows. Orders with a tail (customers without the key) read the tail, by id,
+ * once the keyed part runs out: `v` null in the cursor means the tail.
+ */
+export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number): { head: Prisma.Sql | null; tail: (after: string | null, take: number) => Prisma.Sql | null } {
+  const inTail = cursor !== null && cursor.v === null;
+  const afterId = (after: string | null) => (after ? Prisma.sql`AND c.id > ${after}::uuid` : Prisma.empty);
+  if (sort === "newest" || sort === "oldest") {
+    const at = timeOf(cursor?.v ?? null);
+    const desc = sort === "newest";
+    const where = at && cursor ? (desc ? Prisma.sql`WHERE (c."createdAt", c.id) < (${at}, ${cursor.id}::uuid)` : Prisma.sql`WHERE (c."createdAt", c.id) > (${at}, ${cursor.id}::uuid)`) : Prisma.empty;
+    const order = desc ? Prisma.sql`c."createdAt" DESC, c.id DESC` : Prisma.sql`c."createdAt" ASC, c.id ASC`;
+    return { head: Prisma.sql`SELECT c.id::text AS id, c."createdAt" AS k, c.id::text AS tie FROM "Customer" c ${where} ORDER BY ${order} LIMIT ${take}`, tail: () => null };
+  }
+  if (sort === "name") {
+    const where = cursor?.v ? Prisma.sql`AND (c."displayName", c.id) > (${cursor.v}, ${cursor.id}::uuid)` : Prisma.empty;
+    return {
+      head: inTail ? null : Prisma.sql`SELECT c.id::text AS id, c."displayName" AS k, c.id::text AS tie FROM "Customer" c WHERE c."displayName" IS NOT NULL ${where} ORDER BY c."displayName", c.id LIMIT ${take}`,
+      tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c WHERE c."displayName" IS NULL ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
+    };
+  }
+  if (sort === "active") {
+    // A customer's latest channel identity stands for them: the index is read newest first and
+    // any identity with a later one of the same customer is skipped (one index probe each).
+    const at = timeOf(cursor?.v ?? null);
+    const where = at && cursor ? Prisma.sql`AND (i."lastSeenAt", i.id) < (${at}, ${cursor.id}::uuid)` : Prisma.empty;
+    return {
+      head: inTail
+        ? null
+        : Prisma.sql`SELECT i."customerId"::text AS id, i."lastSeenAt" AS k, i.id::text AS tie FROM "ChannelIdentity" i
+             WHERE NOT EXISTS (SELECT 1 FROM "ChannelIdentity" o WHERE o."customerId" = i."customerId" AND (o."lastSeenAt", o.id) > (i."lastSeenAt", i.id)) ${where}
+             ORDER BY i."lastSeenAt" DESC, i.id DESC LIMIT ${take}`,
+      tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c
+          WHERE NOT EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."customerId" = c.id) ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
+    };
+  }
+  const v = cursor?.v && DECIMAL.test(cursor.v) ? cursor.v : null;
+  const where = v && cursor ? Prisma.sql`AND (s."predictedClv", s."customerId") < (${v}::numeric, ${cursor.id}::uuid)` : Prisma.empty;
+  return {
+    head: inTail
+      ? null
+      : Prisma.sql`SELECT s."customerId"::text AS id, s."predictedClv"::text AS k, s."customerId"::text AS tie FROM "CustomerScore" s
+           WHERE s."predictedClv" IS NOT NULL ${where} ORDER BY s."predictedClv" DESC, s."customerId" DESC LIMIT ${take}`,
+    tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c
+        WHERE NOT EXISTS (SELECT 1 FROM "CustomerScore" s WHERE s."customerId" = c.id AND s."predictedClv" IS NOT NULL) ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
+  };
+}
+
+/** What the table shows of the page's customers (one statement by primary key, whatever the order). */
+export function rowsSql(ids: readonly string[]): Prisma.Sql {
+  return Prisma.sql`
+    SELECT c.id::text AS id, c."displayName", c."externalId", c."createdAt",
+           s."lifecycleStage"::text AS "lifecycleStage", s."rfmSegment", s."predictedClv"::text AS "predictedClv",
+           (SELECT max(i."lastSeenAt") FROM "ChannelIdentity" i WHERE i."customerId" = c.id) AS "lastSeenAt"
+      FROM "Customer" c LEFT JOIN "CustomerScore" s ON s."customerId" = c.id
+     WHERE c.id = ANY(${[...ids]}::uuid[])`;
+}
+
+export const approximateTotalSql = Prisma.sql`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '"Customer"'::regclass`;
+
+interface KeyRow {
+  id: string;
+  k: Date | string | null;
+  tie: string;
+}
+
+const keyText = (k: KeyRow["k"]) => (k === null ? null : k instanceof Date ? k.toISOString() : String(k));
+
+/**
+ * One page of customers in the chosen order, by keyset (the last row's sort key and tie-breaking
+ * id), so a page costs the same on page 1 and page 10,000 and nothing counts all customers; the
+ * total shown is PostgreSQL's estimate. Customers without the order's key come last, by id.
  */
 export async function customerPage(prisma: PrismaClient, sort: CustomerSort, after: string | undefined, limit: number): Promise<CustomerPage> {
   const cursor = decodeCursor(after);
-  let where: Prisma.Sql = Prisma.empty;
-  let order: Prisma.Sql;
-  if (sort === "name") {
-    order = Prisma.sql`c."displayName" ASC NULLS LAST, c.id ASC`;
-    if (cursor) {
-      where =
-        cursor.v === null
-          ? Prisma.sql`WHERE c."displayName" IS NULL AND c.id > ${cursor.id}::uuid`
-          : Prisma.sql`WHERE (c."displayName" > ${cursor.v} OR (c."displayName" = ${cursor.v} AND c.id > ${cursor.id}::uuid) OR c."displayName" IS NULL)`;
-    }
-  } else {
-    const desc = sort === "newest";
-    order = desc ? Prisma.sql`c."createdAt" DESC, c.id DESC` : Prisma.sql`c."createdAt" ASC, c.id ASC`;
-    if (cursor?.v) {
-      const at = new Date(cursor.v);
-      if (!Number.isNaN(at.getTime())) {
-        where = desc
-          ? Prisma.sql`WHERE (c."createdAt" < ${at} OR (c."createdAt" = ${at} AND c.id < ${cursor.id}::uuid))`
-          : Prisma.sql`WHERE (c."createdAt" > ${at} OR (c."createdAt" = ${at} AND c.id > ${cursor.id}::uuid))`;
-      }
-    }
+  const sql = pageSql(sort, cursor, limit + 1);
+  const keyed: Keyed[] = [];
+  if (sql.head) {
+    for (const row of await prisma.$queryRaw<KeyRow[]>(sql.head)) keyed.push({ id: row.id, cursor: { v: keyText(row.k), id: row.tie } });
   }
-  const rows = await prisma.$queryRaw<CustomerRow[]>`
-    SELECT c.id::text AS id, c."displayName", c."externalId", c."createdAt",
-           s."lifecycleStage"::text AS "lifecycleStage", s."rfmSegment"
-      FROM "Customer" c LEFT JOIN "CustomerScore" s ON s."customerId" = c.id
-      ${where}
-     ORDER BY ${order}
-     LIMIT ${limit + 1}`;
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  if (keyed.length < limit + 1) {
+    const tail = sql.tail(cursor && cursor.v === null ? cursor.id : null, limit + 1 - keyed.length);
+    if (tail) for (const row of await prisma.$queryRaw<KeyRow[]>(tail)) keyed.push({ id: row.id, cursor: { v: null, id: row.tie } });
+  }
+  const ids = keyed.slice(0, limit).map((k) => k.id);
+  const [rows, total] = await Promise.all([
+    ids.length ? prisma.$queryRaw<CustomerRow[]>(rowsSql(ids)) : Promise.resolve([]),
+    prisma.$queryRaw<{ n: number }[]>(approximateTotalSql),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const more = keyed.length > limit;
+  const last = keyed[limit - 1];
+  const estimate = Number(total[0]?.n ?? -1);
   return {
-    rows: page,
-    next: more && last ? encodeCursor({ v: sort === "name" ? last.displayName : new Date(last.createdAt).toISOString(), id: last.id }) : null,
+    rows: ids.flatMap((id) => byId.get(id) ?? []),
+    next: more && last ? encodeCursor(last.cursor) : null,
+    approximateTotal: estimate >= 0 ? Math.round(estimate) : null,
   };
 }

@@ -103,10 +103,10 @@ function registerPages(scope: FastifyInstance, { prisma, services, clock, custom
         customerId: matches.length === 1 ? matches[0]!.customerId : null,
         detail: { matches: matches.length },
       });
-      return sendPage(reply, page(f, customersBody(f.t, { q, sort, matches, page: null, after: undefined })));
+      return sendPage(reply, page(f, customersBody(f.t, { lang: f.lang, q, sort, matches, searchLimit: PAGE_SIZE, page: null, after: undefined })));
     }
     const list = await customerPage(prisma, sort, request.query.after, PAGE_SIZE);
-    return sendPage(reply, page(f, customersBody(f.t, { q, sort, matches: null, page: list, after: request.query.after })));
+    return sendPage(reply, page(f, customersBody(f.t, { lang: f.lang, q, sort, matches: null, page: list, after: request.query.after })));
   });
   registerCustomerRoutes(scope, { prisma, services, clock, actions: customerActions });
 }
