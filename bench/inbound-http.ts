@@ -6,7 +6,13 @@
 // sends its next message when the last is answered). The limit is a bare node:http server doing
 // the raw ceiling's database work (bench/support/raw-ceiling.ts) with the same driver.
 // Tend and the raw server each run in a child process (peak RSS is theirs).
-// `npx tsx bench/inbound-http.ts [seconds-per-run]`
+// Wall-clock figures move with whatever else the machine runs, so each row also gives the load
+// average when it started and Tend's CPU time per message (process.cpuUsage in its child), and
+// each database the engine's own median at one customer, measured in the same Tend process right
+// after (the same messages handed to the engine directly, no HTTP): the distance between that and
+// the web chat's median at one customer is what HTTP and the adapter add.
+// `npx tsx bench/inbound-http.ts [seconds-per-run] [postgres|pglite] [--levels=1,8,64] [--only=web|telegram] [--cpu-prof]`
+// (--cpu-prof writes a V8 CPU profile of the Tend child to a temporary folder and prints where.)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,8 +21,15 @@ import { type Run, SECRET, TOKEN, load, startChild, telegramRequest, warm, webch
 import { loadAverage } from "./support/inbound-setup.ts";
 import { withScratchDatabase } from "./support/scratch.ts";
 
-const seconds = Number(process.argv[2] ?? 8) || 8;
-const levels = [1, 8, 64];
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
+const seconds = Number(positional[0] ?? 8) || 8;
+const levelsArg = process.argv.find((arg) => arg.startsWith("--levels="));
+const levels = levelsArg ? levelsArg.slice("--levels=".length).split(",").map(Number).filter((n) => n > 0) : [1, 8, 64];
+const paths = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+const profileDir = process.argv.includes("--cpu-prof") ? fs.mkdtempSync(path.join(os.tmpdir(), "tend-inbound-http-prof-")) : undefined;
+const skipped: Run = { perSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN, non2xx: 0, errors: 0 };
+/** Messages handed to the engine directly for its median at one customer. */
+const ENGINE_DIRECT_MESSAGES = 500;
 
 async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, string>, rawArgs: string[]) {
   const standin = await TelegramStandin.start([TOKEN]);
@@ -37,14 +50,18 @@ async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, stri
       TELEGRAM_WEBHOOK_URL: "https://bench.example/telegram/webhook",
       TELEGRAM_WEBHOOK_SECRET: SECRET,
     }),
-  ]);
-  const rows: { connections: number; webchat: Run; telegram: Run; raw?: Run }[] = [];
+  ], profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+  const rows: { connections: number; load: string; webchat: Run; telegram: Run; raw?: Run }[] = [];
   for (const connections of levels) {
     await warm(tend.port, "web", connections, true);
-    const webchat = await load(tend.port, connections, webchatRequest("web", connections), seconds);
-    const telegram = await load(tend.port, connections, telegramRequest(connections * 1000), seconds);
-    rows.push({ connections, webchat, telegram });
+    const load1 = loadAverage();
+    const webchat = paths === "telegram" ? skipped : await load(tend.port, connections, webchatRequest("web", connections), seconds, tend);
+    const telegram = paths === "web" ? skipped : await load(tend.port, connections, telegramRequest(connections * 1000, connections), seconds, tend);
+    rows.push({ connections, load: load1, webchat, telegram });
   }
+  const engineLoad = loadAverage();
+  const direct = await tend.engineDirect(ENGINE_DIRECT_MESSAGES);
+  const engine = { load: engineLoad, p50Ms: direct.p50Ms, cpuMsPerMessage: direct.cpuUs / 1000 / ENGINE_DIRECT_MESSAGES };
   const tendRss = await tend.stop();
   await standin.close();
   const raw = await startChild(rawArgs);
@@ -53,23 +70,29 @@ async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, stri
     row.raw = await load(raw.port, row.connections, webchatRequest("web", row.connections), seconds);
   }
   const rawRss = await raw.stop();
-  return { kind, loadBefore, loadAfter: loadAverage(), tendRss, rawRss, rows, sent: standin.sent.length };
+  return { kind, loadBefore, loadAfter: loadAverage(), tendRss, rawRss, rows, engine, sent: standin.sent.length };
 }
 
 function print(run: Awaited<ReturnType<typeof measure>>) {
   console.log(`\n${run.kind}: load average ${run.loadBefore} → ${run.loadAfter}; peak RSS Tend ${run.tendRss.toFixed(0)} MB, raw server ${run.rawRss.toFixed(0)} MB; ${seconds} s per run; replies the Telegram stand-in received: ${run.sent}`);
-  console.log("| concurrent | raw msg/s | raw p50 / p99 ms | web chat msg/s | p50 / p99 ms | / raw | Telegram webhook msg/s | p50 / p99 ms | / raw |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const { connections, webchat, telegram, raw } of run.rows) {
+  console.log(
+    "| concurrent | load average | raw msg/s | raw p50 / p99 ms | web chat msg/s | p50 / p99 ms | / raw | Tend CPU ms/msg | Telegram webhook msg/s | p50 / p99 ms | / raw | Tend CPU ms/msg |",
+  );
+  console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const { connections, load, webchat, telegram, raw } of run.rows) {
     const bad = (r: Run) => (r.non2xx || r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : "");
+    const cpu = (r: Run) => r.cpuMsPerRequest?.toFixed(2) ?? "";
     console.log(
-      `| ${connections} | ${raw!.perSecond.toFixed(0)}${bad(raw!)} | ${raw!.p50} / ${raw!.p99} | ${webchat.perSecond.toFixed(0)}${bad(webchat)} | ${webchat.p50} / ${webchat.p99} | ${(webchat.perSecond / raw!.perSecond).toFixed(2)} | ${telegram.perSecond.toFixed(0)}${bad(telegram)} | ${telegram.p50} / ${telegram.p99} | ${(telegram.perSecond / raw!.perSecond).toFixed(2)} |`,
+      `| ${connections} | ${load} | ${raw!.perSecond.toFixed(0)}${bad(raw!)} | ${raw!.p50} / ${raw!.p99} | ${webchat.perSecond.toFixed(0)}${bad(webchat)} | ${webchat.p50} / ${webchat.p99} | ${(webchat.perSecond / raw!.perSecond).toFixed(2)} | ${cpu(webchat)} | ${telegram.perSecond.toFixed(0)}${bad(telegram)} | ${telegram.p50} / ${telegram.p99} | ${(telegram.perSecond / raw!.perSecond).toFixed(2)} | ${cpu(telegram)} |`,
     );
   }
+  console.log(
+    `engine directly in the same Tend, one customer, ${ENGINE_DIRECT_MESSAGES} web chat messages: p50 ${run.engine.p50Ms.toFixed(1)} ms, Tend CPU ${run.engine.cpuMsPerMessage.toFixed(2)} ms/msg (load average ${run.engine.load})`,
+  );
 }
 
 console.log(`inbound over HTTP (autocannon), ${os.cpus().length} cores, Node ${process.version}; load average ${loadAverage()}`);
-const only = process.argv[3];
+const only = positional[1];
 if (only !== "pglite") {
   await withScratchDatabase("inbound_http", async (url) => print(await measure("postgres", { DATABASE_URL: url, DATABASE_POOL_SIZE: "10" }, ["raw", "postgres", url])));
 }
@@ -81,3 +104,4 @@ if (only !== "postgres") {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+if (profileDir) console.log(`\nCPU profiles of Tend: ${fs.readdirSync(profileDir).map((file) => path.join(profileDir, file)).join(", ")}`);

@@ -45,6 +45,8 @@ export class TelegramAdapter implements ChannelAdapter {
   private handler: InboundHandler | undefined;
   private report: ReplyReporter | undefined;
   private polling: LongPolling | undefined;
+  /** Webhook updates' delivery records still being written (the webhook has answered already). */
+  private readonly recordings = new Set<Promise<void>>();
 
   constructor(
     private readonly settings: TelegramSettings,
@@ -104,19 +106,41 @@ export class TelegramAdapter implements ChannelAdapter {
     const polling = this.polling;
     this.polling = undefined;
     await polling?.stop();
+    // Before the database closes: what the answered webhook updates left to record.
+    while (this.recordings.size > 0) await Promise.all([...this.recordings]);
     this.handler = undefined;
   }
 
   /**
-   * Handles one update from either delivery path. Throws only when the engine failed, so that the
-   * update is delivered again; failed replies are logged, since handling it again would not help them.
+   * Handles one update from either delivery path, recording what became of its replies before
+   * it resolves. Throws only when the engine failed, so that the update is delivered again;
+   * failed replies are logged, since handling it again would not help them.
    */
   async handleUpdate(update: Update): Promise<void> {
+    const record = await this.answer(update);
+    await record?.();
+  }
+
+  /**
+   * The webhook's path: resolves once the replies went out (or could not), so Telegram gets its
+   * answer without waiting for the commit that records their delivery; that recording runs on
+   * and stop() waits for it. A failure to record is only ever logged, in either path.
+   */
+  async handleWebhookUpdate(update: Update): Promise<void> {
+    const record = await this.answer(update);
+    if (!record) return;
+    const recording = record();
+    this.recordings.add(recording);
+    void recording.finally(() => this.recordings.delete(recording));
+  }
+
+  /** Handles the update and delivers its replies; returns what records their outcome (never rejects), if anything. */
+  private async answer(update: Update): Promise<(() => Promise<void>) | undefined> {
     const handle = this.handler;
     if (!handle) throw new Error("the Telegram channel is not running");
     if (!this.seen.add(update.update_id)) {
       this.log.debug({ updateId: update.update_id }, "duplicate Telegram update dropped");
-      return;
+      return undefined;
     }
     try {
       const normalised = normaliseUpdate(update, (data) => this.keys.decode(data), new Date());
@@ -125,8 +149,9 @@ export class TelegramAdapter implements ChannelAdapter {
           this.log.debug({ err: toChannelError(error).message }, "could not answer a Telegram button press");
         });
       }
-      if (!normalised?.inbound || normalised.chatId === undefined) return;
-      const replies = await handle(normalised.inbound);
+      if (!normalised?.inbound || normalised.chatId === undefined) return undefined;
+      const inbound = normalised.inbound;
+      const replies = await handle(inbound);
       const outcomes: ReplyOutcome[] = [];
       for (const reply of replies) {
         try {
@@ -143,9 +168,12 @@ export class TelegramAdapter implements ChannelAdapter {
           }
         }
       }
-      await this.report?.(normalised.inbound, outcomes).catch((error: unknown) => {
-        this.log.warn({ err: String(error), updateId: update.update_id }, "could not record what became of Telegram replies");
-      });
+      const report = this.report;
+      if (!report || !outcomes.length) return undefined;
+      return () =>
+        report(inbound, outcomes).catch((error: unknown) => {
+          this.log.warn({ err: String(error), updateId: update.update_id }, "could not record what became of Telegram replies");
+        });
     } catch (error) {
       // Not taken after all: a redelivery must be handled.
       this.seen.delete(update.update_id);

@@ -7,7 +7,8 @@ export const TELEGRAM_WEBHOOK_PATH = "/telegram/webhook";
 
 export interface WebhookTarget {
   readonly receiving: boolean;
-  handleUpdate(update: Update): Promise<void>;
+  /** Resolves once the update is handled and its replies sent: then the webhook answers. */
+  handleWebhookUpdate(update: Update): Promise<void>;
 }
 
 /** Compared as hashes so that neither the content nor the length leaks through timing. */
@@ -33,7 +34,7 @@ export function registerTelegramWebhook(http: FastifyInstance, secret: string, t
       return reply.status(400).send({ error: "not a Telegram update" });
     }
     try {
-      await target.handleUpdate(update as Update);
+      await target.handleWebhookUpdate(update as Update);
     } catch (error) {
       log.error({ updateId: update.update_id, err: error instanceof Error ? error.message : String(error) }, "handling a Telegram webhook update failed");
       return reply.status(500).send({ error: "could not handle the update now" });
