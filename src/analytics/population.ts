@@ -1,5 +1,5 @@
-import type { CustomerSummary } from "./clv/model.ts";
-import { typicalGapDays } from "./lifecycle.ts";
+import type { PurchaseGroups } from "./clv/bgnbd.ts";
+import type { SpendGroups } from "./clv/gamma-gamma.ts";
 import { RfmScorer, type RfmValues } from "./rfm.ts";
 
 /** A Float64Array that grows by doubling: a column of one small number per customer. */
@@ -20,6 +20,10 @@ class Column {
     this.data[this.length++] = value;
   }
 
+  add(i: number, value: number): void {
+    this.data[i]! += value;
+  }
+
   get(i: number): number {
     return this.data[i]!;
   }
@@ -29,37 +33,88 @@ class Column {
   }
 }
 
+/** Merges equal keys into rows of a table of columns, each row with a weight, in first-seen order. */
+class Groups {
+  private readonly rows = new Map<number | string, number>();
+  readonly columns: Column[];
+  readonly weight = new Column(16);
+
+  constructor(width: number) {
+    this.columns = Array.from({ length: width }, () => new Column(16));
+  }
+
+  /** Small whole numbers pack into one number key (cheaper than a string in the map). */
+  add(values: readonly number[], bits: readonly number[]): void {
+    let key: number | string = 0;
+    let packable = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!(Number.isInteger(v) && v >= 0 && v < 2 ** bits[i]!)) packable = false;
+    }
+    if (packable) for (let i = 0; i < values.length; i++) key = (key as number) * 2 ** bits[i]! + values[i]!;
+    else key = values.join("|");
+    const row = this.rows.get(key);
+    if (row === undefined) {
+      this.rows.set(key, this.weight.length);
+      values.forEach((v, i) => this.columns[i]!.push(v));
+      this.weight.push(1);
+    } else {
+      this.weight.add(row, 1);
+    }
+  }
+
+  get size(): number {
+    return this.weight.length;
+  }
+}
+
+/** Days of a buyer's history: what the CLV models are fitted on, in whole days and cents. */
+export interface BuyerHistory {
+  /** Repeat purchase days (purchase days minus one). */
+  frequency: number;
+  /** Days from the first to the last purchase day. */
+  recencyDays: number;
+  /** Days from the first purchase day to the end of observation. */
+  tDays: number;
+  /** The repeat purchase days' total (all but the first day), in cents. */
+  repeatCents: number;
+}
+
 /**
- * What the refresh's first pass keeps about everybody, as numbers only (no ids, no objects), so that
- * a million customers take about 60 MB: for each buyer the four figures the CLV models are fitted on
- * (32 bytes), and for each buyer in the RFM window the three values the quintiles rank (24 bytes).
+ * What the refresh's first pass keeps about everybody, as numbers only (no ids, no objects). The
+ * CLV models' inputs are kept grouped: buyers with the same (repeat purchases, recency days, T days)
+ * are one row with a weight, and so are repeat buyers with the same (repeat purchases, repeat
+ * spend in cents); the fits take those rows, so they cost what the distinct histories cost, not
+ * what the buyers do, and the grouping is exact (whole days and cents: the fit is the same as on
+ * one row per buyer). For each buyer in the RFM window it keeps the three values the quintiles rank
+ * (24 bytes per buyer, the one part that grows with the customers).
  * Buyers are added in customer id order, which makes the model fit the same whatever the page size.
  */
 export class Population {
-  private readonly frequency: Column;
-  private readonly recency: Column;
-  private readonly T: Column;
-  private readonly monetary: Column;
+  /** (frequency, recencyDays, tDays) with weights. */
+  private readonly histories = new Groups(3);
+  /** (frequency, repeatCents) of repeat buyers, with weights. */
+  private readonly spends = new Groups(2);
   private readonly rfmRecency: Column;
   private readonly rfmFrequency: Column;
   private readonly rfmMonetary: Column;
+  buyers = 0;
+  repeatBuyers = 0;
 
   constructor(expectedCustomers = 0) {
     const cap = Math.min(expectedCustomers, 1 << 22);
-    this.frequency = new Column(cap);
-    this.recency = new Column(cap);
-    this.T = new Column(cap);
-    this.monetary = new Column(cap);
     this.rfmRecency = new Column(cap);
     this.rfmFrequency = new Column(cap);
     this.rfmMonetary = new Column(cap);
   }
 
-  addBuyer(summary: Omit<CustomerSummary, "customerId">): void {
-    this.frequency.push(summary.frequency);
-    this.recency.push(summary.recency);
-    this.T.push(summary.T);
-    this.monetary.push(summary.monetaryValue);
+  addBuyer(history: BuyerHistory): void {
+    const x = history.frequency;
+    // Without repeat purchases the recency does not enter the likelihood.
+    this.histories.add([x, x > 0 ? history.recencyDays : 0, history.tDays], [12, 20, 20]);
+    if (x > 0) this.spends.add([x, history.repeatCents], [12, 40]);
+    this.buyers += 1;
+    if (x > 0) this.repeatBuyers += 1;
   }
 
   addWindowBuyer(values: RfmValues): void {
@@ -69,27 +124,30 @@ export class Population {
     this.rfmMonetary.push(values.monetary);
   }
 
-  get buyers(): number {
-    return this.frequency.length;
+  /** Distinct purchase histories and spends: the rows the fits take. */
+  get groups(): { histories: number; spends: number } {
+    return { histories: this.histories.size, spends: this.spends.size };
   }
 
-  get repeatBuyers(): number {
-    let n = 0;
-    for (const x of this.frequency.values()) if (x > 0) n += 1;
-    return n;
+  /** The buyers grouped as the BG/NBD fit takes them, times in the model's unit (unitDays days). */
+  purchaseGroups(unitDays: number): PurchaseGroups {
+    const [x, tx, T] = this.histories.columns as [Column, Column, Column];
+    return {
+      frequency: x.values(),
+      recency: x.values().map((_, i) => tx.get(i) / unitDays),
+      T: T.values().map((v) => v / unitDays),
+      weight: this.histories.weight.values(),
+    };
   }
 
-  /**
-   * The buyers as the model fits take them; built only for the fit, then dropped. This list (and the
-   * fits' keyed maps of it) is the refresh's memory peak: about 600 MB more at a million buyers
-   * (BENCHMARKS.md). Handing the fits these columns grouped with weights would remove it.
-   */
-  summaries(): CustomerSummary[] {
-    const out = new Array<CustomerSummary>(this.buyers);
-    for (let i = 0; i < out.length; i++) {
-      out[i] = { customerId: `#${i + 1}`, frequency: this.frequency.get(i), recency: this.recency.get(i), T: this.T.get(i), monetaryValue: this.monetary.get(i) };
-    }
-    return out;
+  /** The repeat buyers grouped as the Gamma-Gamma fit takes them: mean spend per repeat purchase day. */
+  spendGroups(): SpendGroups {
+    const [x, cents] = this.spends.columns as [Column, Column];
+    return {
+      frequency: x.values(),
+      monetary: x.values().map((f, i) => cents.get(i) / 100 / f),
+      weight: this.spends.weight.values(),
+    };
   }
 
   /** The RFM quintile scales of everybody with orders in the window. */
@@ -97,14 +155,33 @@ export class Population {
     return RfmScorer.fromNegatedRecency(this.rfmRecency.values(), this.rfmFrequency.values(), this.rfmMonetary.values());
   }
 
-  /** The repeat buyers' typical gap between purchase days, in days (see lifecycle.ts). */
+  /** The repeat buyers' typical gap between purchase days, in days (see lifecycle.ts): the weighted median. */
   typicalGapDays(unitDays: number): number | null {
-    const gaps = new Float64Array(this.buyers);
-    let n = 0;
-    for (let i = 0; i < this.buyers; i++) {
-      const x = this.frequency.get(i);
-      if (x > 0) gaps[n++] = (this.recency.get(i) * unitDays) / x;
+    const [x, tx] = this.histories.columns as [Column, Column, Column];
+    const gaps: { gap: number; weight: number }[] = [];
+    for (let i = 0; i < this.histories.size; i++) {
+      const f = x.get(i);
+      // As the gap of a summary in model units: (recency x unit) / frequency.
+      const gap = f > 0 ? ((tx.get(i) / unitDays) * unitDays) / f : 0;
+      if (Number.isFinite(gap) && gap > 0) gaps.push({ gap, weight: this.histories.weight.get(i) });
     }
-    return typicalGapDays(gaps.subarray(0, n));
+    return weightedMedian(gaps);
   }
+}
+
+/** The median of the values each repeated `weight` times (the mean of the middle two for an even count). */
+function weightedMedian(values: { gap: number; weight: number }[]): number | null {
+  const total = values.reduce((sum, v) => sum + v.weight, 0);
+  if (total === 0) return null;
+  values.sort((a, b) => a.gap - b.gap);
+  const at = (position: number) => {
+    let seen = 0;
+    for (const v of values) {
+      seen += v.weight;
+      if (position < seen) return v.gap;
+    }
+    return values[values.length - 1]!.gap;
+  };
+  const mid = Math.floor(total / 2);
+  return total % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 }

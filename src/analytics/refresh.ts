@@ -5,9 +5,9 @@ import { type CustomerOrderFacts, customerPage, engagementPage, withRefreshSql, 
 import { AnalyticsRepository, type ScoreRow } from "../db/repositories/analytics-repository.ts";
 import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
-import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "./clv/bgnbd.ts";
+import { type PurchaseGroups, conditionalExpectedPurchases, fitBgNbdGroups, groupSummaries, probabilityAlive } from "./clv/bgnbd.ts";
 import { predictClv } from "./clv/clv.ts";
-import { fitGammaGamma } from "./clv/gamma-gamma.ts";
+import { type SpendGroups, fitGammaGammaGroups, groupSpend } from "./clv/gamma-gamma.ts";
 import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
 import { DAYS_PER_UNIT, unitsPerMonth } from "./clv/summaries.ts";
 import { type LifecycleSettings, defaultLifecycleSettings, lifecycleStage, usualGap } from "./lifecycle.ts";
@@ -202,15 +202,24 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
       progress(0, "reading");
       for await (const page of pages()) {
         for (const facts of page) {
-          const summary = summaryOf(facts, now);
-          if (summary) population.addBuyer(summary);
+          if (facts.purchaseDays > 0 && facts.firstDay !== null && facts.lastDay !== null) {
+            population.addBuyer({
+              frequency: facts.purchaseDays - 1,
+              recencyDays: facts.lastDay - facts.firstDay,
+              tDays: dayNumber(now) - facts.firstDay,
+              repeatCents: facts.historicCents - facts.firstDayCents,
+            });
+          }
           const stats = orderStats(facts, now);
           if (stats && stats.window.frequency > 0) population.addWindowBuyer(stats.window);
         }
         done += page.length;
         progress(done, "reading");
       }
-      models = fitModels(population.summaries(), settings);
+      models = fitGroupedModels(
+        { purchases: population.purchaseGroups(DAYS_PER_UNIT[UNIT]), spend: population.spendGroups(), customers: population.buyers },
+        settings,
+      );
       const scorer = population.rfmScorer();
       const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
       const repeatBuyers = population.repeatBuyers;
@@ -325,7 +334,21 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
 
 /** Fits both models once, or says why not; never throws for data that cannot support them. */
 export function fitModels(summaries: readonly CustomerSummary[], settings: Pick<AnalyticsSettings, "minRepeatBuyers">): ModelStatus {
-  const repeaters = summaries.filter((s) => s.frequency > 0).length;
+  return fitGroupedModels({ purchases: groupSummaries([...summaries]), spend: groupSpend([...summaries]), customers: summaries.length }, settings);
+}
+
+/** The buyers as the fits take them: grouped by history and by spend, with weights. */
+export interface ModelInputs {
+  purchases: PurchaseGroups;
+  spend: SpendGroups;
+  /** Buyers in all (the sum of the purchase groups' weights). */
+  customers: number;
+}
+
+/** fitModels on buyers already grouped (Population does it while reading): memory and time per distinct history. */
+export function fitGroupedModels(inputs: ModelInputs, settings: Pick<AnalyticsSettings, "minRepeatBuyers">): ModelStatus {
+  let repeaters = 0;
+  for (let i = 0; i < inputs.purchases.weight.length; i++) if (inputs.purchases.frequency[i]! > 0) repeaters += inputs.purchases.weight[i]!;
   if (repeaters < settings.minRepeatBuyers) {
     return {
       bgnbd: null,
@@ -337,13 +360,13 @@ export function fitModels(summaries: readonly CustomerSummary[], settings: Pick<
   }
   let bgnbd: BgNbdParameters;
   try {
-    bgnbd = fitBgNbd([...summaries]);
+    bgnbd = fitBgNbdGroups(inputs.purchases);
   } catch (error) {
     if (error instanceof TendError) return { bgnbd: null, gammaGamma: null, reason: error.message };
     throw error;
   }
   try {
-    return { bgnbd, gammaGamma: fitGammaGamma([...summaries]), reason: null };
+    return { bgnbd, gammaGamma: fitGammaGammaGroups(inputs.spend, inputs.customers), reason: null };
   } catch (error) {
     if (error instanceof TendError) return { bgnbd, gammaGamma: null, reason: error.message };
     throw error;

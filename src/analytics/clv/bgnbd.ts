@@ -35,10 +35,21 @@ function checkSummary(s: CustomerSummary): void {
   }
 }
 
-function group(summaries: CustomerSummary[], scale: number): GroupedData {
+/**
+ * Customers with the same history, merged into one row with a weight: what the fit needs, whatever
+ * the number of customers. Times in the model's unit; recency is 0 for rows without repeat purchases.
+ */
+export interface PurchaseGroups {
+  frequency: ArrayLike<number>;
+  recency: ArrayLike<number>;
+  T: ArrayLike<number>;
+  weight: ArrayLike<number>;
+}
+
+/** Identical (x, t_x, T) summaries merged, in the order each first appears. */
+export function groupSummaries(summaries: CustomerSummary[]): PurchaseGroups {
   const rows = new Map<string, number>();
-  const weights: number[] = [];
-  const keys: [number, number, number][] = [];
+  const groups = { frequency: [] as number[], recency: [] as number[], T: [] as number[], weight: [] as number[] };
   for (const s of summaries) {
     checkSummary(s);
     // Without repeat purchases the recency does not enter the likelihood.
@@ -46,31 +57,44 @@ function group(summaries: CustomerSummary[], scale: number): GroupedData {
     const key = `${s.frequency}|${tx}|${s.T}`;
     const row = rows.get(key);
     if (row === undefined) {
-      rows.set(key, weights.length);
-      weights.push(1);
-      keys.push([s.frequency, tx, s.T]);
+      rows.set(key, groups.weight.length);
+      groups.frequency.push(s.frequency);
+      groups.recency.push(tx);
+      groups.T.push(s.T);
+      groups.weight.push(1);
     } else {
-      weights[row]! += 1;
+      groups.weight[row]! += 1;
     }
   }
-  const distinct = (values: number[]) => {
+  return groups;
+}
+
+function group(groups: PurchaseGroups, scale: number): GroupedData {
+  const n = groups.weight.length;
+  const distinct = (values: ArrayLike<number>) => {
     const index = new Map<number, number>();
-    for (const v of values) if (!index.has(v)) index.set(v, index.size);
+    for (let i = 0; i < n; i++) if (!index.has(values[i]!)) index.set(values[i]!, index.size);
     return index;
   };
-  const xMap = distinct(keys.map((k) => k[0]));
-  const txMap = distinct(keys.map((k) => k[1]));
-  const tMap = distinct(keys.map((k) => k[2]));
+  const xMap = distinct(groups.frequency);
+  const txMap = distinct(groups.recency);
+  const tMap = distinct(groups.T);
+  let totalWeight = 0;
+  let totalRepeats = 0;
+  for (let i = 0; i < n; i++) {
+    totalWeight += groups.weight[i]!;
+    totalRepeats += groups.frequency[i]! * groups.weight[i]!;
+  }
   return {
-    weight: Float64Array.from(weights),
-    xIndex: Uint32Array.from(keys, (k) => xMap.get(k[0])!),
-    txIndex: Uint32Array.from(keys, (k) => txMap.get(k[1])!),
-    tIndex: Uint32Array.from(keys, (k) => tMap.get(k[2])!),
+    weight: Float64Array.from(groups.weight),
+    xIndex: Uint32Array.from({ length: n }, (_, i) => xMap.get(groups.frequency[i]!)!),
+    txIndex: Uint32Array.from({ length: n }, (_, i) => txMap.get(groups.recency[i]!)!),
+    tIndex: Uint32Array.from({ length: n }, (_, i) => tMap.get(groups.T[i]!)!),
     xs: Float64Array.from(xMap.keys()),
     txs: Float64Array.from(txMap.keys(), (v) => v * scale),
     ts: Float64Array.from(tMap.keys(), (v) => v * scale),
-    totalWeight: summaries.length,
-    totalRepeats: keys.reduce((sum, k, i) => sum + k[0] * weights[i]!, 0),
+    totalWeight,
+    totalRepeats,
   };
 }
 
@@ -155,7 +179,7 @@ function logLikelihoodAndGradient(data: GroupedData, { r, alpha, a, b }: BgNbdSh
 
 /** The BG/NBD log-likelihood of these customers (no constant dropped: comparable with `lifetimes`). */
 export function bgNbdLogLikelihood(params: BgNbdShape, summaries: CustomerSummary[]): number {
-  return logLikelihoodAndGradient(group(summaries, 1), params, false).value;
+  return logLikelihoodAndGradient(group(groupSummaries(summaries), 1), params, false).value;
 }
 
 /**
@@ -178,19 +202,30 @@ export interface FitOptions {
  * to 0 or infinity (e.g. a single customer).
  */
 export function fitBgNbd(summaries: CustomerSummary[], options: FitOptions = {}): BgNbdParameters {
-  if (summaries.length === 0) throw new TendError("CLV_NO_CUSTOMERS", "cannot fit the BG/NBD model: there are no customers");
-  const repeaters = summaries.filter((s) => s.frequency > 0).length;
+  return fitBgNbdGroups(groupSummaries(summaries), options);
+}
+
+/** The same fit on customers already grouped by their history (see PurchaseGroups). */
+export function fitBgNbdGroups(groups: PurchaseGroups, options: FitOptions = {}): BgNbdParameters {
+  let customers = 0;
+  let repeaters = 0;
+  let maxT = 0;
+  for (let i = 0; i < groups.weight.length; i++) {
+    customers += groups.weight[i]!;
+    if (groups.frequency[i]! > 0) repeaters += groups.weight[i]!;
+    maxT = Math.max(maxT, groups.T[i]!);
+  }
+  if (customers === 0) throw new TendError("CLV_NO_CUSTOMERS", "cannot fit the BG/NBD model: there are no customers");
   if (repeaters === 0) {
     throw new TendError(
       "CLV_NO_REPEAT_PURCHASES",
-      `cannot fit the BG/NBD model: no customer bought on more than one day (${summaries.length} customer${summaries.length === 1 ? "" : "s"}), ` +
+      `cannot fit the BG/NBD model: no customer bought on more than one day (${customers} customer${customers === 1 ? "" : "s"}), ` +
         "so nothing shows how often customers return",
     );
   }
   // Times scaled so the longest T is 10: r, a, b are unaffected, α scales with time, and all four start near 1.
-  const maxT = summaries.reduce((m, s) => Math.max(m, s.T), 0);
   const scale = maxT > 0 ? 10 / maxT : 1;
-  const data = group(summaries, scale);
+  const data = group(groups, scale);
   const n = data.totalWeight;
 
   const toShape = (theta: number[]): BgNbdShape => ({ r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) });

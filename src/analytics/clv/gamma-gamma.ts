@@ -23,32 +23,47 @@ interface SpendData {
   totalWeight: number;
 }
 
-function spendData(summaries: CustomerSummary[], scale: number): SpendData {
+/** Customers with repeat purchases merged by (frequency, mean repeat spend), each with a weight. */
+export interface SpendGroups {
+  frequency: ArrayLike<number>;
+  monetary: ArrayLike<number>;
+  weight: ArrayLike<number>;
+}
+
+/** Identical (frequency, monetary value) summaries merged, in the order each first appears. */
+export function groupSpend(summaries: CustomerSummary[]): SpendGroups {
   const rows = new Map<string, number>();
-  const weights: number[] = [];
-  const keys: [number, number][] = [];
+  const groups = { frequency: [] as number[], monetary: [] as number[], weight: [] as number[] };
   for (const s of summaries) {
     const key = `${s.frequency}|${s.monetaryValue}`;
     const row = rows.get(key);
     if (row === undefined) {
-      rows.set(key, weights.length);
-      weights.push(1);
-      keys.push([s.frequency, s.monetaryValue * scale]);
+      rows.set(key, groups.weight.length);
+      groups.frequency.push(s.frequency);
+      groups.monetary.push(s.monetaryValue);
+      groups.weight.push(1);
     } else {
-      weights[row]! += 1;
+      groups.weight[row]! += 1;
     }
   }
+  return groups;
+}
+
+function spendData(groups: SpendGroups, scale: number): SpendData {
+  const n = groups.weight.length;
   const xMap = new Map<number, number>();
-  for (const [x] of keys) if (!xMap.has(x)) xMap.set(x, xMap.size);
+  for (let i = 0; i < n; i++) if (!xMap.has(groups.frequency[i]!)) xMap.set(groups.frequency[i]!, xMap.size);
   const xs = Float64Array.from(xMap.keys());
+  let totalWeight = 0;
+  for (let i = 0; i < n; i++) totalWeight += groups.weight[i]!;
   return {
-    weight: Float64Array.from(weights),
-    xIndex: Uint32Array.from(keys, ([x]) => xMap.get(x)!),
-    lnM: Float64Array.from(keys, ([, m]) => Math.log(m)),
-    xm: Float64Array.from(keys, ([x, m]) => x * m),
+    weight: Float64Array.from(groups.weight),
+    xIndex: Uint32Array.from({ length: n }, (_, i) => xMap.get(groups.frequency[i]!)!),
+    lnM: Float64Array.from({ length: n }, (_, i) => Math.log(groups.monetary[i]! * scale)),
+    xm: Float64Array.from({ length: n }, (_, i) => groups.frequency[i]! * (groups.monetary[i]! * scale)),
     xs,
     lnXs: xs.map(Math.log),
-    totalWeight: summaries.length,
+    totalWeight,
   };
 }
 
@@ -97,7 +112,7 @@ const usable = (s: CustomerSummary) => s.frequency > 0 && s.monetaryValue > 0 &&
 
 /** The Gamma-Gamma log-likelihood of the customers with repeat purchases (the others carry no spend information). */
 export function gammaGammaLogLikelihood(params: GammaGammaShape, summaries: CustomerSummary[]): number {
-  return logLikelihoodAndGradient(spendData(summaries.filter(usable), 1), params, false).value;
+  return logLikelihoodAndGradient(spendData(groupSpend(summaries.filter(usable)), 1), params, false).value;
 }
 
 /** As for BG/NBD: beyond this (amounts scaled to a mean of 1) a parameter is running off to 0 or infinity. */
@@ -109,17 +124,36 @@ const LOG_PARAMETER_LIMIT = 15;
  * 0 or infinity (e.g. every repeat buyer spending exactly the same, or a single repeat buyer).
  */
 export function fitGammaGamma(summaries: CustomerSummary[]): GammaGammaParameters {
-  const spenders = summaries.filter(usable);
-  if (spenders.length === 0) {
+  return fitGammaGammaGroups(groupSpend(summaries.filter(usable)), summaries.length);
+}
+
+/**
+ * The same fit on spend already grouped (see SpendGroups); groups that carry no spend information
+ * (no repeat purchase, no positive spend) are left out. `customers` counts everybody, for the message.
+ */
+export function fitGammaGammaGroups(groups: SpendGroups, customers: number): GammaGammaParameters {
+  const keep = { frequency: [] as number[], monetary: [] as number[], weight: [] as number[] };
+  let spenders = 0;
+  let total = 0;
+  for (let i = 0; i < groups.weight.length; i++) {
+    const s = { frequency: groups.frequency[i]!, monetaryValue: groups.monetary[i]! };
+    if (!usable(s as CustomerSummary)) continue;
+    keep.frequency.push(s.frequency);
+    keep.monetary.push(s.monetaryValue);
+    keep.weight.push(groups.weight[i]!);
+    spenders += groups.weight[i]!;
+    total += groups.weight[i]! * s.monetaryValue;
+  }
+  if (spenders === 0) {
     throw new TendError(
       "CLV_NO_REPEAT_PURCHASES",
-      `cannot fit the Gamma-Gamma spend model: no customer has repeat purchases with a positive spend (${summaries.length} customer${summaries.length === 1 ? "" : "s"})`,
+      `cannot fit the Gamma-Gamma spend model: no customer has repeat purchases with a positive spend (${customers} customer${customers === 1 ? "" : "s"})`,
     );
   }
   // Amounts scaled to a mean of 1, so a start at p = q = v = 1 is sensible in any currency: v scales with the amounts.
-  const mean = spenders.reduce((sum, s) => sum + s.monetaryValue, 0) / spenders.length;
+  const mean = total / spenders;
   const scale = 1 / mean;
-  const data = spendData(spenders, scale);
+  const data = spendData(keep, scale);
   const n = data.totalWeight;
   const toShape = (theta: number[]): GammaGammaShape => ({ p: Math.exp(theta[0]!), q: Math.exp(theta[1]!), v: Math.exp(theta[2]!) });
   const objective = (theta: number[]) => {
