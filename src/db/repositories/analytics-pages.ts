@@ -7,7 +7,7 @@ import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
  * The analytics refresh's bulk reads and writes, in plain SQL so that a page of thousands of
  * customers costs one statement each way: the orders are summed up per customer and per day in
  * the database (only small numbers come back), engagement is counted in one statement, and the
- * scores go back as one JSON document unpacked by `json_to_recordset`.
+ * scores go back as one array per column unpacked by `unnest`.
  *
  * Every value crosses as a number, text or JSON: timestamps as epoch milliseconds, sums of money
  * as cents in float8 (exact below 2^53), so the rows read the same through node-postgres, PGlite
@@ -173,36 +173,14 @@ const msIso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
  * Inserts or replaces the customers' CustomerScore rows in one statement: the rows travel as one
- * JSON array (one parameter, parsed once by the server), amounts as decimal strings, times as ISO
- * strings read as UTC `timestamp`s. Concurrent writers cannot collide on the unique customerId.
+ * array per column, unpacked side by side by `unnest` (each array is parsed once by the server, no
+ * JSON document to take apart row by row), amounts as decimal strings, times as ISO strings read
+ * as UTC `timestamp`s. Concurrent writers cannot collide on the unique customerId.
  * A replaced row keeps its old stage in previousLifecycleStage; a new row has none.
  */
 export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      customerId: r.customerId,
-      windowStart: msIso(r.windowStart),
-      windowMonths: r.windowMonths,
-      orderCount: r.orderCount,
-      firstOrderAt: msIso(r.firstOrderAt),
-      lastOrderAt: msIso(r.lastOrderAt),
-      recencyDays: r.recencyDays,
-      frequency: r.frequency,
-      monetary: decimal(r.monetaryCents),
-      rfmRecency: r.rfmRecency,
-      rfmFrequency: r.rfmFrequency,
-      rfmMonetary: r.rfmMonetary,
-      rfmSegment: r.rfmSegment,
-      lifecycleStage: r.lifecycleStage,
-      relationshipLevel: r.relationshipLevel,
-      probabilityAlive: r.probabilityAlive,
-      predictedPurchases: r.predictedPurchases,
-      historicClv: decimal(r.historicCents),
-      predictedClv: r.predictedClv === null ? null : r.predictedClv.toFixed(2),
-      explanation: r.explanation,
-    })),
-  );
+  const column = <T>(value: (r: ScoreRow) => T) => rows.map(value);
   await db.query(
     `INSERT INTO "CustomerScore" (
        "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
@@ -212,19 +190,22 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
        "probabilityAlive", "predictedPurchases", "historicClv",
        "predictedClv", "explanation"
      )
-     SELECT gen_random_uuid(), t."customerId", $2::uuid, $3::timestamp, t."windowStart", t."windowMonths",
+     SELECT gen_random_uuid(), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
             t."orderCount", t."firstOrderAt", t."lastOrderAt", t."recencyDays", t."frequency",
             t."monetary", t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
             t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."relationshipLevel"::"RelationshipLevel",
             t."probabilityAlive", t."predictedPurchases", t."historicClv",
             t."predictedClv", t."explanation"
-       FROM json_to_recordset($1::json) AS t(
-            "customerId" uuid, "windowStart" timestamp(3), "windowMonths" smallint,
-            "orderCount" int, "firstOrderAt" timestamp(3), "lastOrderAt" timestamp(3), "recencyDays" int, "frequency" int,
-            "monetary" numeric, "rfmRecency" smallint, "rfmFrequency" smallint, "rfmMonetary" smallint,
-            "rfmSegment" text, "lifecycleStage" text, "relationshipLevel" text,
-            "probabilityAlive" float8, "predictedPurchases" float8, "historicClv" numeric,
-            "predictedClv" numeric, "explanation" jsonb)
+       FROM unnest($5::uuid[], $6::int[], $7::timestamp(3)[], $8::timestamp(3)[], $9::int[], $10::int[],
+                   $11::numeric[], $12::smallint[], $13::smallint[], $14::smallint[],
+                   $15::text[], $16::text[], $17::text[],
+                   $18::float8[], $19::float8[], $20::numeric[],
+                   $21::numeric[], $22::jsonb[]) AS t(
+            "customerId", "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
+            "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
+            "rfmSegment", "lifecycleStage", "relationshipLevel",
+            "probabilityAlive", "predictedPurchases", "historicClv",
+            "predictedClv", "explanation")
      ON CONFLICT ("customerId") DO UPDATE SET
        "runId" = EXCLUDED."runId", "computedAt" = EXCLUDED."computedAt", "windowStart" = EXCLUDED."windowStart",
        "windowMonths" = EXCLUDED."windowMonths", "orderCount" = EXCLUDED."orderCount", "firstOrderAt" = EXCLUDED."firstOrderAt",
@@ -236,6 +217,30 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
        "relationshipLevel" = EXCLUDED."relationshipLevel", "probabilityAlive" = EXCLUDED."probabilityAlive",
        "predictedPurchases" = EXCLUDED."predictedPurchases", "historicClv" = EXCLUDED."historicClv",
        "predictedClv" = EXCLUDED."predictedClv", "explanation" = EXCLUDED."explanation"`,
-    [json, runId, computedAt.toISOString()],
+    [
+      runId,
+      computedAt.toISOString(),
+      // One refresh has one window: the same start and months for every row.
+      rows[0]!.windowStart.toISOString(),
+      rows[0]!.windowMonths,
+      column((r) => r.customerId),
+      column((r) => r.orderCount),
+      column((r) => msIso(r.firstOrderAt)),
+      column((r) => msIso(r.lastOrderAt)),
+      column((r) => r.recencyDays),
+      column((r) => r.frequency),
+      column((r) => decimal(r.monetaryCents)),
+      column((r) => r.rfmRecency),
+      column((r) => r.rfmFrequency),
+      column((r) => r.rfmMonetary),
+      column((r) => r.rfmSegment),
+      column((r) => r.lifecycleStage),
+      column((r) => r.relationshipLevel),
+      column((r) => r.probabilityAlive),
+      column((r) => r.predictedPurchases),
+      column((r) => decimal(r.historicCents)),
+      column((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
+      column((r) => JSON.stringify(r.explanation)),
+    ],
   );
 }
