@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
+import { refreshAnalytics } from "../src/analytics/refresh.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
@@ -185,6 +186,24 @@ describeEachDatabase("dashboard customer page", (db) => {
     expect((await post("/reply", cookie, { text: "after release", _csrf: csrf })).headers.location).toMatch(/\?error=/);
   });
 
+  it("shows the scores with the card's explanation of each, in English and Chinese", async () => {
+    const { cookie } = await signIn();
+    const buyer = await db().prisma.customer.create({ data: { displayName: "Scored Buyer" } });
+    await db().prisma.order.createMany({
+      data: [40, 25, 10].map((daysAgo, i) => ({ customerId: buyer.id, externalId: `score-order-${i}`, amount: "120.00", currency: "CNY", placedAt: new Date(clock.now().getTime() - daysAgo * 86_400_000) })),
+    });
+    await refreshAnalytics({ prisma: db().prisma, clock });
+    const card = (await services.cards.card(buyer.id))!;
+    const why = card.scores!.explanation;
+    const read = async (lang: string) => (await app.inject({ url: `/dashboard/customers/${buyer.id}`, headers: { ...html, cookie, "accept-language": lang } })).body;
+    const escaped = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+    const en = (await read("en")).split('id="scores"')[1]!;
+    for (const part of [why.rfm, why.lifecycle, why.relationship, why.predictive]) expect(en).toContain(escaped(part.en));
+    const zh = (await read("zh-CN")).split('id="scores"')[1]!;
+    for (const part of [why.rfm, why.lifecycle, why.relationship, why.predictive]) expect(zh).toContain(escaped(part.zh));
+    expect(zh).toContain("生命周期阶段");
+  });
+
   it("pages the timeline and the ledger newest first by keyset, every row once, channel and delivery shown", async () => {
     const { cookie } = await signIn();
     const other = await db().prisma.customer.create({ data: { displayName: "Paging Only" } });
@@ -216,7 +235,7 @@ describeEachDatabase("dashboard customer page", (db) => {
     let query = "";
     for (let pages = 0; pages < 5; pages++) {
       const body = await read(query);
-      seen.push(...texts(body.split('id="timeline"')[1]!.split("</table>")[0]!, /<td>(line \d+)<\/td>/g));
+      seen.push(...texts(body.split('id="timeline"')[1]!.split("</table>")[0]!, /<td[^>]*>(line \d+)<\/td>/g));
       const next = nextOf(body, "t");
       if (!next) break;
       query = `?t=${next}`;
@@ -232,7 +251,7 @@ describeEachDatabase("dashboard customer page", (db) => {
     query = "";
     for (let pages = 0; pages < 5; pages++) {
       const body = await read(query);
-      ledger.push(...texts(body, /<td>(bonus \d+)<\/td>/g));
+      ledger.push(...texts(body, /<td[^>]*>(bonus \d+)<\/td>/g));
       const next = nextOf(body, "l");
       if (!next) break;
       query = `?l=${next}`;

@@ -26,6 +26,8 @@ export interface CustomerPageView {
 }
 
 const th = (label: string) => html`<th scope="col">${label}</th>`;
+/** A cell that names its column: on a phone the table's rows stack and each cell says what it is. */
+const td = (label: string, content: unknown, cls = "") => html`<td data-label="${label}"${cls ? html` class="${cls}"` : ""}>${content}</td>`;
 
 /** "Newest" and "Older" links of one section; the other sections keep their place. */
 function pager(c: CustomerTexts, base: string, label: string, anchor: string, key: "t" | "l" | "c", view: CustomerPageView, next: string | null): Html {
@@ -49,8 +51,8 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
     ? html`<h3 id="h-waiting">${c.waiting}</h3><p class="muted">${c.waitingHelp}</p>
       <table class="responsive" id="waiting"><caption class="vh">${c.waiting}</caption><thead><tr>${th(c.due)}${th(c.kind)}${th(c.text)}${th(c.status)}</tr></thead><tbody>
       ${view.waiting.map(
-        (w) => html`<tr><td>${localStamp(w.notBefore, zone)}</td><td>${w.kind}</td><td>${w.text ?? ""}</td>
-          <td>${c.outboxStatus[w.status] ?? w.status}${w.deferReason ? html` · <span class="warn">${c.deferredBecause} ${reasonText(c, lang, w.deferReason)}</span>` : ""}</td></tr>`,
+        (w) => html`<tr>${td(c.due, localStamp(w.notBefore, zone), "nowrap")}${td(c.kind, w.kind)}${td(c.text, w.text ?? "")}
+          ${td(c.status, html`${c.outboxStatus[w.status] ?? w.status}${w.deferReason ? html` · <span class="warn">${c.deferredBecause} ${reasonText(c, lang, w.deferReason)}</span>` : ""}`)}</tr>`,
       )}</tbody></table>`
     : "";
   const rows = view.timeline.rows.map((i) => {
@@ -60,8 +62,8 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
       : i.delivery.status === "sent"
         ? html`<span class="ok">${c.sent}</span>`
         : html`<span class="bad">${c.failed}${i.delivery.error ? `: ${i.delivery.error}` : ""}</span>`;
-    return html`<tr><td>${stamp(i.at)}</td><td>${i.platform}</td><td>${i.direction === "in" ? c.in : c.out}</td><td>${c.kinds[i.kind] ?? i.kind}</td>
-      <td>${text}</td><td>${i.staffName ?? ""}</td><td>${delivery}</td></tr>`;
+    return html`<tr>${td(c.at, stamp(i.at), "nowrap")}${td(c.channel, i.platform, "nowrap")}${td(c.direction, i.direction === "in" ? c.in : c.out, "nowrap")}${td(c.kind, c.kinds[i.kind] ?? i.kind, "nowrap")}
+      ${td(c.text, text)}${td(c.by, i.staffName ?? "")}${td(c.delivery, delivery)}</tr>`;
   });
   return html`<section aria-labelledby="h-timeline"><h2 id="h-timeline">${c.timeline}</h2>${waiting}
     <p class="muted">${c.timelineHelp}</p>
@@ -75,8 +77,8 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
 
 function ledgerSection(c: CustomerTexts, view: CustomerPageView, base: string): Html {
   const rows = view.ledger.rows.map(
-    (e) => html`<tr><td>${stamp(e.at)}</td><td>${c.ledgerKinds[e.kind] ?? e.kind}</td><td class="num">${e.points > 0 ? `+${e.points}` : String(e.points)}</td>
-      <td>${e.reason ?? ""}</td><td>${e.expiresAt ? stamp(e.expiresAt) : ""}</td></tr>`,
+    (e) => html`<tr>${td(c.at, stamp(e.at), "nowrap")}${td(c.kind, c.ledgerKinds[e.kind] ?? e.kind)}${td(c.pointsCol, e.points > 0 ? `+${e.points}` : String(e.points), "num")}
+      ${td(c.reason, e.reason ?? "")}${td(c.expires, e.expiresAt ? stamp(e.expiresAt) : "")}</tr>`,
   );
   return html`<section aria-labelledby="h-ledger"><h2 id="h-ledger">${c.ledger}</h2>
     <p>${c.balance}: <strong>${c.points(view.card.loyalty.balance)}</strong> · ${c.tier}: ${view.card.loyalty.tier}</p>
@@ -93,8 +95,8 @@ function surveysSection(c: CustomerTexts, view: CustomerPageView): Html {
     view.surveys.length
       ? html`<table class="responsive" id="surveys"><caption class="vh">${c.surveys}</caption><thead><tr>${th(c.sentAt)}${th(c.survey)}${th(c.channel)}${th(c.status)}${th(c.answer)}</tr></thead><tbody>
         ${view.surveys.map(
-          (s) => html`<tr><td>${stamp(s.sentAt)}</td><td>${s.kind.toUpperCase()}</td><td>${s.platform}</td><td>${c.surveyStatus[s.status] ?? s.status}</td>
-            <td>${s.answer ? html`<strong>${s.answer.score}</strong> · ${stamp(s.answer.at)}${s.answer.reason ? html`<br>${s.answer.reason}` : ""}` : ""}</td></tr>`,
+          (s) => html`<tr>${td(c.sentAt, stamp(s.sentAt), "nowrap")}${td(c.survey, s.kind.toUpperCase())}${td(c.channel, s.platform)}${td(c.status, c.surveyStatus[s.status] ?? s.status)}
+            ${td(c.answer, s.answer ? html`<strong>${s.answer.score}</strong> · ${stamp(s.answer.at)}${s.answer.reason ? html`<br>${s.answer.reason}` : ""}` : "")}</tr>`,
         )}</tbody></table>`
       : html`<p>${c.noSurveys}</p>`
   }</section>`;
@@ -117,8 +119,8 @@ function casesSection(t: DashboardTexts, c: CustomerTexts, view: CustomerPageVie
       closed.length
         ? html`<table class="responsive" id="cases"><caption>${c.caseStatus.closed}</caption><thead><tr>${th(c.at)}${th(c.source)}${th(c.summary)}${th(t.resolution)}</tr></thead><tbody>
           ${closed.map(
-            (fc) => html`<tr><td>${stamp(fc.openedAt)}</td><td>${c.sources[fc.source] ?? fc.source}</td><td>${fc.summary}</td>
-              <td>${fc.resolution ?? ""}${fc.closedAt ? html`<br><span class="muted">${c.closedBy(fc.closedBy ?? "?", stamp(fc.closedAt))}</span>` : ""}</td></tr>`,
+            (fc) => html`<tr>${td(c.at, stamp(fc.openedAt), "nowrap")}${td(c.source, c.sources[fc.source] ?? fc.source)}${td(c.summary, fc.summary)}
+              ${td(t.resolution, html`${fc.resolution ?? ""}${fc.closedAt ? html`<br><span class="muted">${c.closedBy(fc.closedBy ?? "?", stamp(fc.closedAt))}</span>` : ""}`)}</tr>`,
           )}</tbody></table>`
         : ""
     }</section>`;
@@ -129,7 +131,7 @@ function consentSection(c: CustomerTexts, view: CustomerPageView, base: string):
     view.consent.rows.length
       ? html`<table class="responsive" id="consent"><caption class="vh">${c.consentHistory}</caption><thead><tr>${th(c.at)}${th(c.consent)}${th(c.change)}${th(c.source)}</tr></thead><tbody>
         ${view.consent.rows.map(
-          (x) => html`<tr><td>${stamp(x.at)}</td><td>${c.topics[x.topic] ?? x.topic}</td><td>${x.granted ? c.grantedVerb : c.withdrawn}</td><td>${x.source}</td></tr>`,
+          (x) => html`<tr>${td(c.at, stamp(x.at), "nowrap")}${td(c.consent, c.topics[x.topic] ?? x.topic)}${td(c.change, x.granted ? c.grantedVerb : c.withdrawn)}${td(c.source, x.source)}</tr>`,
         )}</tbody></table>`
       : html`<p>${c.noConsentChanges}</p>`
   }${pager(c, base, c.consentHistory, "h-consent", "c", view, view.consent.next)}</section>`;

@@ -130,7 +130,7 @@ fieldset.checks{border:1px solid #d0d5dc;border-radius:4px;margin:8px 0;display:
 dl.facts{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:4px 12px;margin:0}dl.facts dd{margin:0;min-width:0}
 button.secondary{background:#fff;color:#0b57d0}
 dl.kvs{margin:0 0 8px}.kv{display:grid;grid-template-columns:minmax(8rem,max-content) minmax(0,1fr);gap:0 12px;padding:2px 0}.kv dt{font-weight:600}.kv dd{margin:0;min-width:0;overflow-wrap:anywhere}
-ul.plain{list-style:none;margin:0;padding:0}.ok{color:#137333}.bad{color:#a50e0e}.warn{color:#8a4b00}.num{font-variant-numeric:tabular-nums}
+ul.plain{list-style:none;margin:0;padding:0}.ok{color:#137333}.bad{color:#a50e0e}.warn{color:#8a4b00}.num{font-variant-numeric:tabular-nums}td.nowrap{white-space:nowrap}
 fieldset.topics{border:1px solid #d0d5dc;border-radius:4px;margin:8px 0}.choice{display:grid;grid-template-columns:auto minmax(0,1fr);gap:0 8px;align-items:start}.choice label{margin:0;font-weight:400}.choice p{grid-column:2;margin:0 0 6px}
 @media (max-width:600px){
   main{padding:8px}
