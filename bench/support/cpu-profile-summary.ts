@@ -43,3 +43,22 @@ console.log("\nby package / file:");
 for (const [k, v] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v).padStart(7)}  ${k}`);
 console.log("\nby function (self):");
 for (const [k, v] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v).padStart(7)}  ${k}`);
+
+// Inclusive time of Tend's own functions (src/): what each step costs with everything it calls.
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, us] of self) {
+  if (byId.get(id)!.callFrame.functionName === "(idle)") continue;
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const frame = byId.get(at)!.callFrame;
+    if (!frame.url.includes("/src/")) continue;
+    const key = `${frame.functionName || "(anonymous)"} ${area(frame.url)}:${frame.lineNumber}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+  }
+}
+console.log("\nTend's functions, inclusive (synchronous part of each call only):");
+for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v).padStart(7)}  ${k}`);

@@ -3,7 +3,7 @@
 // `node --cpu-prof --import tsx bench/support/inbound-profile.ts postgres|pglite [messages] [concurrency] [engine|raw]`
 // and read the profile with bench/support/cpu-profile-summary.ts.
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
+import { newPGlite } from "../../src/db/pglite.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { inbound, loadAverage, openBenchPostgres, tendOn } from "./inbound-setup.ts";
 import { rawPg, rawPglite } from "./raw-ceiling.ts";
@@ -29,7 +29,7 @@ async function run(send: (customer: number, i: number) => Promise<unknown>, tota
 }
 
 async function main(url?: string) {
-  const pglite = url ? null : await PGlite.create();
+  const pglite = url ? null : newPGlite();
   const db = pglite ? await openDatabase({ kind: "pglite-instance", pglite }) : await openBenchPostgres(url!, 10);
   const tend = await tendOn(db);
   const pool = url ? new pg.Pool({ connectionString: url, max: 10 }) : null;
