@@ -10,7 +10,7 @@ const en = {
   approximateTotal: (n: string) => `About ${n} customers (an estimate, not a count)`,
   matchedBy: { customer_id: "customer id", external_id: "external id", email: "email", phone: "phone", order_id: "order id", platform_user: "platform user", name: "name" } as Record<string, string>,
   pages: "Pages",
-  firstResults: (n: number) => `The first ${n} matches, newest first: type more of the name to narrow them.`,
+  firstResults: (n: number) => `${n} matches shown, newest first; there may be more: type more of the name to narrow them.`,
 };
 
 const zh: typeof en = {
@@ -21,7 +21,7 @@ const zh: typeof en = {
   approximateTotal: (n: string) => `约 ${n} 位客户（估计值，非精确计数）`,
   matchedBy: { customer_id: "客户 ID", external_id: "外部 ID", email: "邮箱", phone: "电话", order_id: "订单号", platform_user: "平台用户", name: "姓名" },
   pages: "翻页",
-  firstResults: (n: number) => `最新的前 ${n} 个匹配：输入更多姓名可缩小范围。`,
+  firstResults: (n: number) => `显示 ${n} 个匹配（最新优先），可能还有更多：输入更多姓名可缩小范围。`,
 };
 
 export type CustomerListTexts = typeof en;

@@ -5,10 +5,8 @@ export interface SearchHit {
   matchedBy: "customer_id" | "external_id" | "email" | "phone" | "order_id" | "platform_user" | "name";
 }
 
-interface NameRow {
-  id: string;
-  createdAt: Date;
-}
+/** Name matches per table a search sorts at most (see byName). */
+const NAME_MATCHES_CAP = 500;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -50,29 +48,29 @@ export class CustomerSearchRepository {
   }
 
   /**
-   * Customers whose name, or a channel's display name, contains `text` (case-insensitive); most
-   * recently created first. Two queries, each its own index (the trigram index finds the rows, the
-   * newest `limit` of each are kept) merged here: one statement over a UNION made PostgreSQL
-   * gather every match of a common fragment before sorting.
+   * Customers whose name, or a channel's display name, contains `text` (case-insensitive), newest
+   * first. The work is bounded whatever the fragment: the trigram indexes gather at most
+   * NAME_MATCHES_CAP matches from each table and only those are sorted. Under the cap the answer is
+   * exactly the newest matches; a fragment common enough to reach it (say "wen" among a million
+   * customers) gets the newest of the first matches found, and staff type more to narrow it.
+   * Sorting every match of a common fragment, or reading customers newest first until enough match
+   * for a rare one, each took seconds at a million customers.
    */
   async byName(text: string, limit: number): Promise<SearchHit[]> {
-    const pattern = `%${likeLiteral(text.replace(/^@/, ""))}%`;
-    const [own, channels] = await Promise.all([
-      this.prisma.$queryRaw<NameRow[]>(Prisma.sql`
-        SELECT id::text AS id, "createdAt" FROM "Customer"
-         WHERE "displayName" ILIKE ${pattern}
-         ORDER BY "createdAt" DESC, id LIMIT ${limit}`),
-      this.prisma.$queryRaw<NameRow[]>(Prisma.sql`
-        SELECT c.id::text AS id, c."createdAt" FROM "Customer" c
-         WHERE c.id IN (SELECT "customerId" FROM "ChannelIdentity" WHERE "displayName" ILIKE ${pattern})
-         ORDER BY c."createdAt" DESC, c.id LIMIT ${limit}`),
-    ]);
-    const seen = new Set<string>();
-    return [...own, ...channels]
-      .sort((a, b) => new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .filter((row) => !seen.has(row.id) && Boolean(seen.add(row.id)))
-      .slice(0, limit)
-      .map((row) => ({ customerId: row.id, matchedBy: "name" as const }));
+    const fragment = text.replace(/^@/, "");
+    const pattern = `%${likeLiteral(fragment)}%`;
+    const query = this.prisma.$queryRaw<{ id: string }[]>(Prisma.sql`
+      WITH own AS MATERIALIZED (SELECT id FROM "Customer" WHERE "displayName" ILIKE ${pattern} LIMIT ${NAME_MATCHES_CAP}),
+           channel AS MATERIALIZED (SELECT "customerId" AS id FROM "ChannelIdentity" WHERE "displayName" ILIKE ${pattern} LIMIT ${NAME_MATCHES_CAP})
+      SELECT c.id::text AS id
+        FROM (SELECT id FROM own UNION SELECT id FROM channel) m
+        CROSS JOIN LATERAL (SELECT c.id, c."createdAt" FROM "Customer" c WHERE c.id = m.id LIMIT 1) c
+       ORDER BY c."createdAt" DESC, c.id LIMIT ${limit}`);
+    // PostgreSQL's estimate for a fragment is often far off and a sequential scan then reads every
+    // customer looking for matches a rare fragment does not have: the trigram index is the way.
+    // A fragment under three letters has no trigrams, and there the scan is all there is.
+    const rows = [...fragment].length >= 3 ? (await this.prisma.$transaction([this.prisma.$executeRaw`SET LOCAL enable_seqscan = off`, query]))[1] : await query;
+    return rows.map((row) => ({ customerId: row.id, matchedBy: "name" as const }));
   }
 
   /** Names and channels of the customers found, for the result list. */
