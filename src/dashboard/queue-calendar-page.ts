@@ -1,6 +1,7 @@
 import type { OutreachCalendar } from "../outreach/outreach-calendar.ts";
 import { type Html, html } from "./dashboard-html.ts";
 import type { DashboardLang } from "./dashboard-texts.ts";
+import { stamp } from "./queue-common.ts";
 import { reasonText } from "./queue-outreach-page.ts";
 import type { QueueTexts } from "./queue-texts.ts";
 
@@ -9,8 +10,9 @@ import type { QueueTexts } from "./queue-texts.ts";
  * the contact policy would do with them (send, defer and why, skip and why), with a bar per day so
  * a festival's peak stands out without script or colour.
  */
-export function calendarBody(t: QueueTexts, lang: DashboardLang, calendar: OutreachCalendar): Html {
-  if (!calendar.cells.length) return html`<p class="muted">${t.calendarIntro}</p><section><p id="calendar-empty">${t.nothingDue}</p></section>`;
+export function calendarBody(t: QueueTexts, lang: DashboardLang, calendar: OutreachCalendar, asOf: Date): Html {
+  const intro = html`<p class="muted">${t.calendarIntro} ${t.statusAt} ${stamp(asOf)}.</p>`;
+  if (!calendar.cells.length) return html`${intro}<section><p id="calendar-empty">${t.nothingDue}</p></section>`;
   const max = Math.max(1, ...calendar.cells.map((cell) => cell.messages));
   const reasons = (counts: Record<string, number>) => {
     const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
@@ -26,7 +28,7 @@ export function calendarBody(t: QueueTexts, lang: DashboardLang, calendar: Outre
       <td data-label="${t.customers}"><meter min="0" max="${max}" value="${cell.messages}" aria-hidden="true"></meter> <span>${cell.messages}</span></td>
       <td data-label="${t.wouldSend}">${cell.send}</td><td data-label="${t.wouldDefer}">${reasons(cell.defer)}</td><td data-label="${t.wouldSkip}">${reasons(cell.skip)}</td></tr>`;
   });
-  return html`<p class="muted">${t.calendarIntro}</p><section>
+  return html`${intro}<section>
     <table class="responsive" id="calendar"><caption>${t.total(calendar.total)}</caption>
     <thead><tr><th scope="col">${t.day}</th><th scope="col">${t.plan}</th><th scope="col">${t.customers}</th><th scope="col">${t.wouldSend}</th>
     <th scope="col">${t.wouldDefer}</th><th scope="col">${t.wouldSkip}</th></tr></thead><tbody>${rows}</tbody></table></section>`;

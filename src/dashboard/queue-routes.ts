@@ -5,7 +5,7 @@ import { OutreachOverviewRepository } from "../db/repositories/outreach-overview
 import type { Tier } from "../loyalty/tiers.ts";
 import type { CampaignService } from "../outreach/campaign-service.ts";
 import type { ContactPolicySettings } from "../outreach/contact-policy.ts";
-import { calendarWindow, outreachCalendar } from "../outreach/outreach-calendar.ts";
+import { type OutreachCalendar, calendarWindow, outreachCalendar } from "../outreach/outreach-calendar.ts";
 import type { StaffAlerts } from "../staff/alerts.ts";
 import { registerCampaignPages } from "./campaign-routes.ts";
 import { sendPage } from "./dashboard-frame.ts";
@@ -37,6 +37,7 @@ export interface QueueServices {
 
 const BOARD_PAGE = 20;
 const DEAD_PAGE = 50;
+const CALENDAR_TTL_MS = 60_000;
 
 type Flash = { ok?: string; error?: string; by?: string; n?: string };
 
@@ -103,12 +104,21 @@ export function registerQueueRoutes(scope: FastifyInstance, options: DashboardRo
     return reply.code(303).header("location", afterAction("/dashboard/outreach", { ok: true, code: "requeued", n })).send();
   });
 
+  let calendarCache: { at: number; calendar: Promise<OutreachCalendar> } | null = null;
   scope.get("/calendar", async (request, reply) => {
     if (!queues) return unavailable(request, reply);
     const f = queueFrame(request, (q) => q.calendarTitle, "calendar");
     const now = clock.now();
-    const calendar = await outreachCalendar({ prisma, facts: new ContactFactsRepository(prisma), settings: queues.policy }, { ...calendarWindow(now, 14), now });
-    return sendPage(reply, page(f, calendarBody(f.q, f.lang, calendar)));
+    // Counting 100,000 queued greetings takes seconds: staff opening the page together share one count, kept a minute.
+    if (!calendarCache || now.getTime() - calendarCache.at >= CALENDAR_TTL_MS || now.getTime() < calendarCache.at) {
+      const counting = outreachCalendar({ prisma, facts: new ContactFactsRepository(prisma), settings: queues.policy }, { ...calendarWindow(now, 14), now });
+      calendarCache = { at: now.getTime(), calendar: counting };
+      counting.catch(() => {
+        if (calendarCache?.calendar === counting) calendarCache = null;
+      });
+    }
+    const calendar = await calendarCache.calendar;
+    return sendPage(reply, page(f, calendarBody(f.q, f.lang, calendar, new Date(calendarCache.at))));
   });
 
   registerCampaignPages(scope, options, unavailable);

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../db/generated/client.ts";
+import { Prisma, type PrismaClient } from "../db/generated/client.ts";
 import type { ContactFactsRepository } from "../db/repositories/contact-facts-repository.ts";
 import { type ContactPolicySettings, decide } from "./contact-policy.ts";
 import type { OutreachTopic } from "./topics.ts";
@@ -28,6 +28,14 @@ export interface OutreachCalendar {
   total: number;
 }
 
+interface QueuedRow {
+  id: string;
+  customerId: string;
+  topic: string;
+  kind: string;
+  notBefore: Date;
+}
+
 export interface OutreachCalendarDependencies {
   prisma: PrismaClient;
   facts: Pick<ContactFactsRepository, "factsForMany">;
@@ -46,25 +54,22 @@ export async function outreachCalendar(
   deps: OutreachCalendarDependencies,
   window: { from: Date; to: Date; now: Date; pageSize?: number },
 ): Promise<OutreachCalendar> {
-  const pageSize = window.pageSize ?? 1000;
+  const pageSize = window.pageSize ?? 2000;
   const cells = new Map<string, CalendarCell>();
   let total = 0;
   let after: { notBefore: Date; id: string } | null = null;
   for (;;) {
-    const page: { id: string; customerId: string; topic: string; kind: string; notBefore: Date }[] = await deps.prisma.outboxMessage.findMany({
-      where: {
-        status: "pending",
-        audience: "customer",
-        notBefore: { gte: window.from, lt: window.to },
-        ...(after ? { OR: [{ notBefore: { gt: after.notBefore } }, { notBefore: after.notBefore, id: { gt: after.id } }] } : {}),
-      },
-      orderBy: [{ notBefore: "asc" }, { id: "asc" }],
-      take: pageSize,
-      select: { id: true, customerId: true, topic: true, kind: true, notBefore: true },
-    });
+    // Raw SQL: a row-value keyset over the index (status, notBefore) reads a page in one plain statement.
+    const keyset: Prisma.Sql = after ? Prisma.sql`AND ("notBefore", id) > (${after.notBefore}::timestamp, ${after.id}::uuid)` : Prisma.empty;
+    const page: QueuedRow[] = await deps.prisma.$queryRaw<QueuedRow[]>`
+      SELECT id, "customerId", topic, kind, "notBefore"
+        FROM "OutboxMessage"
+       WHERE status = 'pending' AND audience = 'customer' AND "notBefore" >= ${window.from}::timestamp AND "notBefore" < ${window.to}::timestamp ${keyset}
+       ORDER BY "notBefore", id
+       LIMIT ${pageSize}`;
     if (!page.length) break;
     // Facts depend on the moment (quiet hours, the cap's window): read once per distinct judging time.
-    const byTime = new Map<number, typeof page>();
+    const byTime = new Map<number, QueuedRow[]>();
     for (const row of page) {
       const at = Math.max(row.notBefore.getTime(), window.now.getTime());
       const group = byTime.get(at) ?? [];
@@ -92,7 +97,7 @@ export async function outreachCalendar(
         total += 1;
       }
     }
-    const last = page[page.length - 1]!;
+    const last: QueuedRow = page[page.length - 1]!;
     after = { notBefore: last.notBefore, id: last.id };
     if (page.length < pageSize) break;
   }
