@@ -167,7 +167,10 @@ describeEachDatabase("dashboard customer page", (db) => {
     expect((await post("/take-over", cookie, { _csrf: csrf })).headers.location).toBe(`/dashboard/customers/${customerId}?done=took`);
     expect((await db().prisma.customer.findUniqueOrThrow({ where: { id: customerId } })).handedOverTo).toBe("apikey:mei");
     expect(await audit("customer.take_over")).toMatchObject({ actorName: "mei", via: "web", outcome: "ok" });
-    expect(await open(cookie, "?done=took")).toContain('id="reply"');
+    const taken = await open(cookie, "?done=took");
+    expect(taken).toContain('id="reply"');
+    expect(taken).toContain("[staff took the conversation over]");
+    expect(await open(cookie, "", "zh-CN")).toContain("[员工接手对话]");
 
     const replied = await post("/reply", cookie, { text: "Hi, this is Mei. Let me check that for you.", _csrf: csrf });
     expect(replied.headers.location).toBe(`/dashboard/customers/${customerId}?done=replied`);

@@ -56,7 +56,7 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
       )}</tbody></table>`
     : "";
   const rows = view.timeline.rows.map((i) => {
-    const text = i.text ?? (i.event ? `[${i.event}]` : "");
+    const text = i.text ?? (i.event ? `[${c.events[i.event] ?? i.event}]` : "");
     const delivery = !i.delivery
       ? ""
       : i.delivery.status === "sent"
