@@ -1,6 +1,6 @@
 // The dashboard's care-plan calendar at scale (issue 12 work queues): N customers, each with a festival greeting
 // queued in the outbox three days ahead (a quarter without care consent), plus a birthday for one in ten the day
-// after. Times outreachCalendar (keyset pages of 1,000, the contact policy's verdict for every row, counts per day
+// after. Times outreachCalendar (keyset pages of 2,000, the contact policy's verdict for every row, counts per day
 // and plan) and reports peak RSS per size, each size in a child process of its own: flat RSS as N grows shows the
 // window is counted, not loaded. PostgreSQL (TEND_TEST_POSTGRES_URL or 127.0.0.1:5432).
 // `npx tsx bench/dashboard-calendar.ts [sizes]`, e.g. `10000,100000`.
@@ -69,7 +69,7 @@ async function child(url: string, customers: number): Promise<void> {
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? "10000,100000").split(",").map(Number);
-  console.log(`care-plan calendar (14 days, pages of 1,000); load average ${(await fs.readFile("/proc/loadavg", "utf8").catch(() => "?")).trim()}`);
+  console.log(`care-plan calendar (14 days, pages of 2,000); load average ${(await fs.readFile("/proc/loadavg", "utf8").catch(() => "?")).trim()}`);
   console.log("customers     rows  calendar s   rows/s    send    skip  RSS before MB  peak RSS MB");
   for (const customers of sizes) {
     const r = await withScratchDatabase(`calendar_${customers}`, (url) => runChildForJson<Result>(here, ["--child", url, String(customers)], `calendar ${customers}`));

@@ -325,4 +325,25 @@ describeEachDatabase("dashboard work queues", (db) => {
     expect(form.body).toContain('<label for="messageZh">中文消息');
     expect(form.body).toContain("潜在客户");
   });
+
+  it("cancels a draft from its page (never sent after), audited; an unknown campaign is a 404 page", async () => {
+    const { cookie, csrf } = await signIn();
+    const created = await post("/dashboard/campaigns", cookie, { _csrf: csrf, name: "Cancelled tea", tagsAny: "nobody-has-this-tag", messageEn: "Hi {name}" });
+    const url = created.headers.location!;
+    const id = url.split("/").at(-1)!;
+    const cancelled = await post(`${url}/cancel`, cookie, { _csrf: csrf });
+    expect(cancelled.headers.location).toBe(`${url}?ok=campaign_cancelled`);
+    expect((await prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
+    const off = queues.campaigns;
+    queues.campaigns = campaignsOn;
+    try {
+      expect((await post(`${url}/send`, cookie, { _csrf: csrf })).headers.location).toBe(`${url}?error=cancelled`);
+    } finally {
+      queues.campaigns = off;
+    }
+    const [entry] = await services.staff.auditLog({ action: "campaign.cancel", limit: 1 });
+    expect(entry).toMatchObject({ target: id, actorName: "mei", via: "web", outcome: "ok" });
+    expect((await get("/dashboard/campaigns/00000000-0000-4000-8000-000000000000", cookie)).statusCode).toBe(404);
+    expect((await get("/dashboard/campaigns/not-an-id", cookie)).statusCode).toBe(404);
+  });
 });
