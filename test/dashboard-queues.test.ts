@@ -321,6 +321,7 @@ describeEachDatabase("dashboard work queues", (db) => {
     const list = await get("/dashboard/campaigns", cookie, "zh-CN");
     expect(list.body).toContain("Winter tea");
     expect(list.body).toContain("已发送");
+    expect(list.body).toContain(`含任一标签 ${tag}`);
     const form = await get("/dashboard/campaigns/new", cookie, "zh-CN");
     expect(form.body).toContain('<label for="messageZh">中文消息');
     expect(form.body).toContain("潜在客户");

@@ -12,10 +12,24 @@ import { csrfField, stamp } from "./queue-common.ts";
 import { reasonText } from "./queue-outreach-page.ts";
 import type { QueueTexts } from "./queue-texts.ts";
 
+/** The segment in words, in the reader's language (describeSegment's English for `en`). */
+export function audienceText(t: QueueTexts, lang: DashboardLang, c: Pick<CampaignView, "segment" | "audience">, tiers: readonly Tier[]): string {
+  if (lang !== "zh") return c.audience;
+  const s = c.segment;
+  const parts: string[] = [];
+  if (s.tags?.any?.length) parts.push(`${t.tagsAnyShort} ${s.tags.any.join("、")}`);
+  if (s.tags?.all?.length) parts.push(`${t.tagsAllShort} ${s.tags.all.join("、")}`);
+  if (s.tiers?.length) parts.push(`${t.tiers} ${s.tiers.map((name) => tiers.find((tier) => tier.name === name)?.nameZh ?? name).join(" 或 ")}`);
+  if (s.lifecycleStages?.length) parts.push(`${t.stages} ${s.lifecycleStages.map((stage) => LIFECYCLE_STAGE_LABELS[stage]?.zh ?? stage).join(" 或 ")}`);
+  if (s.rfmSegments?.length) parts.push(`${t.rfm} ${s.rfmSegments.map((segment) => RFM_SEGMENT_LABELS[segment]?.zh ?? segment).join(" 或 ")}`);
+  if (s.channels?.length) parts.push(`${t.channels} ${s.channels.join(" 或 ")}`);
+  return parts.length ? parts.join("；") : t.everyone;
+}
+
 /** The campaigns list: every campaign (newest first) with its status and counts, and the way to a new one. */
-export function campaignListBody(t: QueueTexts, campaigns: CampaignView[], message: Html | null): Html {
+export function campaignListBody(t: QueueTexts, lang: DashboardLang, campaigns: CampaignView[], tiers: readonly Tier[], message: Html | null): Html {
   const rows = campaigns.map(
-    (c) => html`<tr><td><a href="/dashboard/campaigns/${c.id}">${c.name}</a></td><td data-label="${t.audience}">${c.audience}</td>
+    (c) => html`<tr><td><a href="/dashboard/campaigns/${c.id}">${c.name}</a></td><td data-label="${t.audience}">${audienceText(t, lang, c, tiers)}</td>
       <td data-label="${t.status}">${t.statuses[c.status] ?? c.status}</td><td data-label="${t.createdBy}">${c.createdBy} · ${stamp(c.createdAt)}</td>
       <td data-label="${t.queuedCount}">${c.status === "draft" ? "–" : c.counts.queued}</td></tr>`,
   );
@@ -69,11 +83,11 @@ export function campaignBuilderBody(t: QueueTexts, lang: DashboardLang, view: { 
 export function campaignBody(
   t: QueueTexts,
   lang: DashboardLang,
-  view: { campaign: CampaignView & { delivery: Record<string, number> }; preview: CampaignPreview | null; enabled: boolean; csrf: string; message: Html | null },
+  view: { campaign: CampaignView & { delivery: Record<string, number> }; preview: CampaignPreview | null; enabled: boolean; tiers: readonly Tier[]; csrf: string; message: Html | null },
 ): Html {
   const { campaign: c, preview } = view;
   const facts = html`<dl class="facts"><dt>${t.status}</dt><dd id="campaign-status">${t.statuses[c.status] ?? c.status}</dd>
-    <dt>${t.audience}</dt><dd>${c.audience}</dd><dt>${t.createdBy}</dt><dd>${c.createdBy} · ${stamp(c.createdAt)}</dd>
+    <dt>${t.audience}</dt><dd>${audienceText(t, lang, c, view.tiers)}</dd><dt>${t.createdBy}</dt><dd>${c.createdBy} · ${stamp(c.createdAt)}</dd>
     ${c.sentAt ? html`<dt>${t.statuses.sent}</dt><dd>${c.sentBy ?? ""} · ${stamp(c.sentAt)} · ${t.queuedCount} ${c.counts.queued}</dd>` : ""}
     <dt>${t.messageEnShort}</dt><dd><pre class="card">${c.message.en ?? ""}</pre></dd>
     ${c.message["zh-CN"] ? html`<dt>${t.messageZhShort}</dt><dd lang="zh-CN"><pre class="card">${c.message["zh-CN"]}</pre></dd>` : ""}</dl>`;

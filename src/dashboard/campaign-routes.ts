@@ -28,7 +28,7 @@ export function registerCampaignPages(
     if (!options.queues) return unavailable(request, reply);
     const f = queueFrame(request, (q) => q.campaignsTitle, "campaigns");
     const campaigns = await options.queues.campaigns.list(100);
-    return sendPage(reply, page(f, campaignListBody(f.q, campaigns, flash(f.q, request.query))));
+    return sendPage(reply, page(f, campaignListBody(f.q, f.lang, campaigns, options.queues.tiers, flash(f.q, request.query))));
   });
 
   scope.get("/campaigns/new", async (request, reply) => {
@@ -63,7 +63,7 @@ export function registerCampaignPages(
     if (preview) {
       await services.staff.audit(sessionOf(request).actor, "campaign.preview", { target: campaign.id, detail: { total: preview.total, counts: preview.counts } });
     }
-    const body = campaignBody(f.q, f.lang, { campaign, preview, enabled: queues.campaignsEnabled, csrf: f.who.csrf, message: flash(f.q, request.query) });
+    const body = campaignBody(f.q, f.lang, { campaign, preview, enabled: queues.campaignsEnabled, tiers: queues.tiers, csrf: f.who.csrf, message: flash(f.q, request.query) });
     return sendPage(reply, page({ ...f, title: campaign.name }, body));
   });
 
