@@ -49,7 +49,7 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
   const zone = view.card.profile.timeZone;
   const waiting = view.waiting.length
     ? html`<h3 id="h-waiting">${c.waiting}</h3><p class="muted">${c.waitingHelp}</p>
-      <table class="responsive" id="waiting"><caption class="vh">${c.waiting}</caption><thead><tr>${th(c.due)}${th(c.kind)}${th(c.text)}${th(c.status)}</tr></thead><tbody>
+      <table class="responsive history" id="waiting"><caption class="vh">${c.waiting}</caption><thead><tr>${th(c.due)}${th(c.kind)}${th(c.text)}${th(c.status)}</tr></thead><tbody>
       ${view.waiting.map(
         (w) => html`<tr>${td(c.due, localStamp(w.notBefore, zone), "nowrap")}${td(c.kind, w.kind)}${td(c.text, w.text ?? "")}
           ${td(c.status, html`${c.outboxStatus[w.status] ?? w.status}${w.deferReason ? html` · <span class="warn">${c.deferredBecause} ${reasonText(c, lang, w.deferReason)}</span>` : ""}`)}</tr>`,
@@ -69,7 +69,7 @@ function timelineSection(t: DashboardTexts, c: CustomerTexts, lang: DashboardLan
     <p class="muted">${c.timelineHelp}</p>
     ${
       rows.length
-        ? html`<table class="responsive" id="timeline"><caption class="vh">${c.timeline}</caption><thead><tr>${th(c.at)}${th(c.channel)}${th(c.direction)}${th(c.kind)}${th(c.text)}${th(c.by)}${th(c.delivery)}</tr></thead><tbody>${rows}</tbody></table>`
+        ? html`<table class="responsive history" id="timeline"><caption class="vh">${c.timeline}</caption><thead><tr>${th(c.at)}${th(c.channel)}${th(c.direction)}${th(c.kind)}${th(c.text)}${th(c.by)}${th(c.delivery)}</tr></thead><tbody>${rows}</tbody></table>`
         : html`<p id="timeline">${c.noTimeline}</p>`
     }
     ${pager(c, base, c.timeline, "h-timeline", "t", view, view.timeline.next)}</section>`;
@@ -84,7 +84,7 @@ function ledgerSection(c: CustomerTexts, view: CustomerPageView, base: string): 
     <p>${c.balance}: <strong>${c.points(view.card.loyalty.balance)}</strong> · ${c.tier}: ${view.card.loyalty.tier}</p>
     ${
       rows.length
-        ? html`<table class="responsive" id="ledger"><caption class="vh">${c.ledger}</caption><thead><tr>${th(c.at)}${th(c.kind)}${th(c.pointsCol)}${th(c.reason)}${th(c.expires)}</tr></thead><tbody>${rows}</tbody></table>`
+        ? html`<table class="responsive history" id="ledger"><caption class="vh">${c.ledger}</caption><thead><tr>${th(c.at)}${th(c.kind)}${th(c.pointsCol)}${th(c.reason)}${th(c.expires)}</tr></thead><tbody>${rows}</tbody></table>`
         : html`<p id="ledger">${c.noLedger}</p>`
     }
     ${pager(c, base, c.ledger, "h-ledger", "l", view, view.ledger.next)}</section>`;
@@ -93,7 +93,7 @@ function ledgerSection(c: CustomerTexts, view: CustomerPageView, base: string): 
 function surveysSection(c: CustomerTexts, view: CustomerPageView): Html {
   return html`<section aria-labelledby="h-surveys"><h2 id="h-surveys">${c.surveys}</h2>${
     view.surveys.length
-      ? html`<table class="responsive" id="surveys"><caption class="vh">${c.surveys}</caption><thead><tr>${th(c.sentAt)}${th(c.survey)}${th(c.channel)}${th(c.status)}${th(c.answer)}</tr></thead><tbody>
+      ? html`<table class="responsive history" id="surveys"><caption class="vh">${c.surveys}</caption><thead><tr>${th(c.sentAt)}${th(c.survey)}${th(c.channel)}${th(c.status)}${th(c.answer)}</tr></thead><tbody>
         ${view.surveys.map(
           (s) => html`<tr>${td(c.sentAt, stamp(s.sentAt), "nowrap")}${td(c.survey, s.kind.toUpperCase())}${td(c.channel, s.platform)}${td(c.status, c.surveyStatus[s.status] ?? s.status)}
             ${td(c.answer, s.answer ? html`<strong>${s.answer.score}</strong> · ${stamp(s.answer.at)}${s.answer.reason ? html`<br>${s.answer.reason}` : ""}` : "")}</tr>`,
@@ -117,7 +117,7 @@ function casesSection(t: DashboardTexts, c: CustomerTexts, view: CustomerPageVie
     <h3>${t.openCases}</h3>${open}
     ${
       closed.length
-        ? html`<table class="responsive" id="cases"><caption>${c.caseStatus.closed}</caption><thead><tr>${th(c.at)}${th(c.source)}${th(c.summary)}${th(t.resolution)}</tr></thead><tbody>
+        ? html`<table class="responsive history" id="cases"><caption>${c.caseStatus.closed}</caption><thead><tr>${th(c.at)}${th(c.source)}${th(c.summary)}${th(t.resolution)}</tr></thead><tbody>
           ${closed.map(
             (fc) => html`<tr>${td(c.at, stamp(fc.openedAt), "nowrap")}${td(c.source, c.sources[fc.source] ?? fc.source)}${td(c.summary, fc.summary)}
               ${td(t.resolution, html`${fc.resolution ?? ""}${fc.closedAt ? html`<br><span class="muted">${c.closedBy(fc.closedBy ?? "?", stamp(fc.closedAt))}</span>` : ""}`)}</tr>`,
@@ -129,7 +129,7 @@ function casesSection(t: DashboardTexts, c: CustomerTexts, view: CustomerPageVie
 function consentSection(c: CustomerTexts, view: CustomerPageView, base: string): Html {
   return html`<section aria-labelledby="h-consent"><h2 id="h-consent">${c.consentHistory}</h2>${
     view.consent.rows.length
-      ? html`<table class="responsive" id="consent"><caption class="vh">${c.consentHistory}</caption><thead><tr>${th(c.at)}${th(c.consent)}${th(c.change)}${th(c.source)}</tr></thead><tbody>
+      ? html`<table class="responsive history" id="consent"><caption class="vh">${c.consentHistory}</caption><thead><tr>${th(c.at)}${th(c.consent)}${th(c.change)}${th(c.source)}</tr></thead><tbody>
         ${view.consent.rows.map(
           (x) => html`<tr>${td(c.at, stamp(x.at), "nowrap")}${td(c.consent, c.topics[x.topic] ?? x.topic)}${td(c.change, x.granted ? c.grantedVerb : c.withdrawn)}${td(c.source, x.source)}</tr>`,
         )}</tbody></table>`

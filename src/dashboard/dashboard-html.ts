@@ -140,5 +140,6 @@ fieldset.topics{border:1px solid #d0d5dc;border-radius:4px;margin:8px 0}.choice{
   table.responsive td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
   dl.facts{grid-template-columns:minmax(0,1fr)}
   .kv{grid-template-columns:minmax(0,1fr)}
+  table.history td:empty{display:none}
 }
 `;
