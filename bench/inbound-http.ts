@@ -86,6 +86,8 @@ function print(run: Awaited<ReturnType<typeof measure>>) {
       `| ${connections} | ${load} | ${raw!.perSecond.toFixed(0)}${bad(raw!)} | ${raw!.p50} / ${raw!.p99} | ${webchat.perSecond.toFixed(0)}${bad(webchat)} | ${webchat.p50} / ${webchat.p99} | ${(webchat.perSecond / raw!.perSecond).toFixed(2)} | ${cpu(webchat)} | ${telegram.perSecond.toFixed(0)}${bad(telegram)} | ${telegram.p50} / ${telegram.p99} | ${(telegram.perSecond / raw!.perSecond).toFixed(2)} | ${cpu(telegram)} |`,
     );
   }
+  const share = (r: Run) => (r.benchCpuShare === undefined || Number.isNaN(r.perSecond) ? "-" : r.benchCpuShare.toFixed(2));
+  console.log(`load generator's own CPU (autocannon + Telegram stand-in, share of a core): ${run.rows.map((r) => `${r.connections}: web ${share(r.webchat)}, Telegram ${share(r.telegram)}`).join("; ")}`);
   console.log(
     `engine directly in the same Tend, one customer, ${ENGINE_DIRECT_MESSAGES} web chat messages: p50 ${run.engine.p50Ms.toFixed(1)} ms, Tend CPU ${run.engine.cpuMsPerMessage.toFixed(2)} ms/msg (load average ${run.engine.load})`,
   );

@@ -125,6 +125,11 @@ export interface Run {
   p99: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU time of this process (autocannon, and the Telegram stand-in when it runs here) over the
+   * run, as a share of one core: near 1 means the load generator, not Tend, set the pace.
+   */
+  benchCpuShare?: number;
   /** CPU time the server's process spent per answered request (user + system), when measured. */
   cpuMsPerRequest?: number;
 }
@@ -138,7 +143,9 @@ export async function load(
   server?: Pick<Child, "cpuUs">,
 ): Promise<Run> {
   const cpuBefore = await server?.cpuUs();
+  const own = process.cpuUsage();
   const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: [request] });
+  const ownUsed = process.cpuUsage(own);
   const cpuAfter = await server?.cpuUs();
   const answered = result.requests.total;
   return {
@@ -147,6 +154,7 @@ export async function load(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    benchCpuShare: (ownUsed.user + ownUsed.system) / 1e6 / seconds,
     ...(cpuBefore !== undefined && cpuAfter !== undefined && answered > 0 ? { cpuMsPerRequest: (cpuAfter - cpuBefore) / 1000 / answered } : {}),
   };
 }
