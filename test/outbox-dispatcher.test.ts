@@ -119,6 +119,27 @@ describeEachDatabase("outbox and dispatcher", (db, target) => {
     expect(readInteractionMetadata(entry!.metadata)).toEqual({ proactive: true, outboxId: sent.id, choices: [{ id: "survey:x:5", label: "5" }] });
   });
 
+  it("records a send whose platform message id another chat already had (Telegram's ids are per chat): sent, the id on the row, none on the timeline", async () => {
+    const clock = new ManualClock(T0);
+    const first = await customerOnTwoChannels(clock);
+    const second = await customerOnTwoChannels(clock);
+    const telegram = new FakeChannel("telegram", () => ({ platformMessageId: `per-chat-${second.id}` }));
+    await enqueue(prisma(), [draft(first.id, "repeat", clock), draft(second.id, "repeat", clock)]);
+    clock.advance(1000);
+    await dispatcher(clock, [telegram]).runOnce();
+
+    expect(telegram.sends).toHaveLength(2);
+    for (const c of [first, second]) {
+      const sent = await row(`repeat:${c.id}`);
+      expect(sent).toMatchObject({ status: "sent", sentPlatform: "telegram", platformMessageId: `per-chat-${second.id}`, lockedBy: null });
+      expect(sent.sentAt?.toISOString()).toBe(clock.now().toISOString());
+    }
+    const entries = [...(await outbound(first.id)), ...(await outbound(second.id))];
+    expect(entries.map((entry) => entry.text)).toEqual(["hello repeat", "hello repeat"]);
+    expect(entries.map((entry) => entry.platformMessageId ?? "none").sort()).toEqual(["none", `per-chat-${second.id}`]);
+    for (const entry of entries) expect(entry.occurredAt.toISOString()).toBe(clock.now().toISOString());
+  });
+
   it("waits for notBefore and sends only rows for platforms this instance runs", async () => {
     const clock = new ManualClock(T0);
     const telegram = new FakeChannel("telegram");

@@ -1,7 +1,7 @@
 import type { OutboundMessage, Platform } from "../../core/channel.ts";
 import type { OutreachTopic } from "../../outreach/topics.ts";
 import { type InteractionMetadata, checkInteractionMetadata } from "../../core/interaction-metadata.ts";
-import type { ChannelIdentity, InteractionKind, OutboxMessage, Prisma, PrismaClient } from "../generated/client.ts";
+import { type ChannelIdentity, type InteractionKind, type OutboxMessage, Prisma, type PrismaClient } from "../generated/client.ts";
 import { OutboxStatus as OutboxStatusValues } from "../generated/enums.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
 
@@ -124,32 +124,47 @@ export class OutboxRepository {
     if ((!input.platforms.length && !input.staff) || input.limit <= 0) return [];
     const now = input.now.toISOString();
     const platforms = [...input.platforms];
-    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
-      WITH due AS (
-        SELECT o."id" FROM "OutboxMessage" o
-        WHERE ((o."status" = 'pending' AND o."notBefore" <= ${now}::timestamp(3))
-               OR (o."status" = 'sending' AND o."lockedUntil" < ${now}::timestamp(3)))
-          AND ((o."audience" = 'customer'
+    const staff = input.staff === true;
+    // Due pending rows and rows whose sender's lease ran out are looked up apart, each walking the
+    // (status, notBefore) index in order and stopping at the limit: one query with an OR between the
+    // two read and sorted every due row (and checked each one's identities) for every page, which
+    // at 80,000 queued birthday greetings took 2 s a claim on PostgreSQL and stalled the sends
+    // between pages. The rows come back with the claim (RETURNING), not from a second query.
+    const sendable = Prisma.sql`((o."audience" = 'customer'
                AND (o."platform"::text = ANY(${platforms}::text[])
                OR (o."platform" IS NULL AND EXISTS (
                     SELECT 1 FROM "ChannelIdentity" c
                     WHERE c."customerId" = o."customerId" AND c."unreachableAt" IS NULL
                       AND c."platform"::text = ANY(${platforms}::text[])))))
-            OR (o."audience" = 'staff' AND ${input.staff === true}::boolean))
-        ORDER BY o."notBefore"
-        LIMIT ${input.limit}
-        FOR UPDATE OF o SKIP LOCKED
+            OR (o."audience" = 'staff' AND ${staff}::boolean))`;
+    const claimed = await this.prisma.$transaction([
+      // A short OLTP statement never gains from JIT compilation, and on tables whose statistics lag
+      // (a large batch just queued) the planner's cost estimate can switch it on: a second per claim.
+      this.prisma.$executeRaw`SET LOCAL jit = off`,
+      this.prisma.$queryRaw<ClaimedRow[]>`
+      WITH pending AS (
+        SELECT o."id", o."notBefore" FROM "OutboxMessage" o
+         WHERE o."status" = 'pending' AND o."notBefore" <= ${now}::timestamp(3) AND ${sendable}
+         ORDER BY o."notBefore"
+         LIMIT ${input.limit}
+         FOR UPDATE OF o SKIP LOCKED
+      ), expired AS (
+        SELECT o."id", o."notBefore" FROM "OutboxMessage" o
+         WHERE o."status" = 'sending' AND o."lockedUntil" < ${now}::timestamp(3) AND ${sendable}
+         ORDER BY o."notBefore"
+         LIMIT ${input.limit}
+         FOR UPDATE OF o SKIP LOCKED
+      ), due AS (
+        SELECT "id" FROM (SELECT * FROM expired UNION ALL SELECT * FROM pending) d ORDER BY "notBefore" LIMIT ${input.limit}
       )
       UPDATE "OutboxMessage" m
          SET "status" = 'sending', "lockedBy" = ${input.instanceId}, "lockedUntil" = ${input.leaseUntil.toISOString()}::timestamp(3)
         FROM due WHERE m."id" = due."id"
-      RETURNING m."id"::text AS "id"`;
-    if (!claimed.length) return [];
-    const rows = await this.prisma.outboxMessage.findMany({
-      where: { id: { in: claimed.map((row) => row.id) }, lockedBy: input.instanceId },
-      orderBy: { notBefore: "asc" },
-    });
-    return rows.map(toClaimed);
+      RETURNING m."id"::text AS "id", m."customerId"::text AS "customerId", m."platform"::text AS "platform", m."topic", m."kind",
+                m."payload", m."dedupeKey", m."attempts", m."notBefore", m."audience"::text AS "audience"`,
+    ]);
+    const rows = claimed[1].map(toClaimed);
+    return rows.sort((a, b) => a.notBefore.getTime() - b.notBefore.getTime());
   }
 
   /**
@@ -157,29 +172,30 @@ export class OutboxRepository {
    * customer's timeline, both in one transaction (the timeline shows what was delivered).
    */
   async markSent(id: string, instanceId: string, receipt: { platform: Platform; platformMessageId: string | null; sentAt: Date }, timeline: TimelineEntry): Promise<void> {
-    const write = (timelineMessageId: string | null) =>
-      this.prisma.$transaction([
-        this.prisma.outboxMessage.updateMany({
-          where: { id, lockedBy: instanceId },
-          data: {
-            status: "sent",
-            sentAt: receipt.sentAt,
-            sentPlatform: receipt.platform,
-            platformMessageId: receipt.platformMessageId,
-            deferReason: null,
-            lockedBy: null,
-            lockedUntil: null,
-          },
-        }),
-        this.prisma.interaction.create({ data: timelineData(timeline, receipt.platform, timelineMessageId, receipt.sentAt) }),
-      ]);
+    // One statement, not a transaction of two Prisma calls: the busiest write of a dispatch (every
+    // message sent), so one round trip and no query building instead of four round trips (BEGIN,
+    // two statements, COMMIT). A data-modifying WITH runs whether or not the INSERT uses it, and the
+    // statement is atomic: the row is marked sent and the timeline gets its entry together or not at all.
+    // The timeline entry is written even when the lease was lost meanwhile: the message was delivered.
+    const sentAt = receipt.sentAt.toISOString();
+    const metadata = JSON.stringify(checkInteractionMetadata(timeline.metadata));
+    const write = (timelineMessageId: string | null) => this.prisma.$executeRaw`
+      WITH sent AS (
+        UPDATE "OutboxMessage"
+           SET "status" = 'sent', "sentAt" = ${sentAt}::timestamp(3), "sentPlatform" = ${receipt.platform}::"Platform",
+               "platformMessageId" = ${receipt.platformMessageId}, "deferReason" = NULL, "lockedBy" = NULL, "lockedUntil" = NULL
+         WHERE "id" = ${id}::uuid AND "lockedBy" = ${instanceId}
+      )
+      INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt")
+      VALUES (gen_random_uuid(), ${timeline.customerId}::uuid, ${receipt.platform}::"Platform", 'out', ${timeline.kind}::"InteractionKind",
+              ${timeline.text}, ${timelineMessageId}, ${metadata}::jsonb, ${sentAt}::timestamp(3))`;
     try {
       await write(receipt.platformMessageId);
     } catch (error) {
       // A platform whose ids repeat across chats (Telegram's per-chat message ids) can meet the
       // timeline's unique (platform, id): the message was delivered all the same, so it is recorded
       // without the id there (the outbox row keeps it) rather than left to be sent again.
-      if (!receipt.platformMessageId || !isUniqueViolation(error)) throw error;
+      if (!receipt.platformMessageId || !isRawUniqueViolation(error)) throw error;
       await write(null);
     }
   }
@@ -308,6 +324,11 @@ export class OutboxRepository {
   }
 }
 
+/** A unique violation from a raw statement: Prisma wraps the driver's error (P2010, meta.driverAdapterError). */
+function isRawUniqueViolation(error: unknown): boolean {
+  return isUniqueViolation(error) || isUniqueViolation((error as { meta?: { driverAdapterError?: unknown } } | null)?.meta?.driverAdapterError);
+}
+
 function timelineData(entry: TimelineEntry, platform: Platform, platformMessageId: string | null, at: Date): Prisma.InteractionUncheckedCreateInput {
   return {
     customerId: entry.customerId,
@@ -339,19 +360,34 @@ function messageOf(payload: unknown): OutboundMessage {
   };
 }
 
-function toClaimed(row: OutboxMessage): ClaimedOutbox {
+/** The columns a claim returns (RETURNING): enums as text, the payload as stored. */
+interface ClaimedRow {
+  id: string;
+  customerId: string;
+  platform: string | null;
+  topic: string;
+  kind: string;
+  payload: unknown;
+  dedupeKey: string;
+  attempts: number;
+  notBefore: Date | string;
+  audience: string;
+}
+
+function toClaimed(row: ClaimedRow): ClaimedOutbox {
+  const payload = typeof row.payload === "string" ? (JSON.parse(row.payload) as unknown) : row.payload;
   return {
     id: row.id,
     customerId: row.customerId,
-    platform: row.platform,
+    platform: row.platform as Platform | null,
     topic: row.topic,
     kind: row.kind,
-    message: messageOf(row.payload),
+    message: messageOf(payload),
     dedupeKey: row.dedupeKey,
-    attempts: row.attempts,
-    notBefore: row.notBefore,
-    audience: row.audience,
-    details: detailsOf(row.payload),
+    attempts: Number(row.attempts),
+    notBefore: row.notBefore instanceof Date ? row.notBefore : new Date(`${row.notBefore.replace(" ", "T")}${/Z|[+-]\d\d:?\d\d$/.test(row.notBefore) ? "" : "Z"}`),
+    audience: row.audience as OutboxAudience,
+    details: detailsOf(payload),
   };
 }
 
