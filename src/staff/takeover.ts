@@ -140,10 +140,10 @@ export class Takeover {
   }
 
   /**
-   * The HTTP API's reply: only while the customer is handed over, and only from the staff member
-   * who has the conversation (the same rule as the thread). It also appears in the thread.
+   * The HTTP API's (or the dashboard's, `from`) reply: only while the customer is handed over, and only from the staff member
+   * who has the conversation (the same rule as the thread). It also appears in the thread, saying where it came from.
    */
-  async reply(customerId: string, actor: Actor, text: string, idempotencyKey?: string): Promise<ReplyResult> {
+  async reply(customerId: string, actor: Actor, text: string, idempotencyKey?: string, from: "api" | "dashboard" = "api"): Promise<ReplyResult> {
     const at = this.options.clock.now();
     const customer = await this.options.prisma.customer.findUnique({ where: { id: customerId } });
     if (!customer) return { status: "not_found" };
@@ -157,11 +157,11 @@ export class Takeover {
     if (!handover.active) return refuse("not_handed_over", "the customer is not handed over to staff: take the conversation over first");
     if (!owner) return refuse("not_owner", "nobody has taken this conversation yet: take it over first");
     if (owner.id !== actor.id) return refuse("not_owner", `${owner.name} has this conversation; only they can write to the customer`);
-    const dedupeKey = `${STAFF_REPLY_KIND}:api:${actor.id}:${idempotencyKey ?? `${at.toISOString()}:${Math.random().toString(36).slice(2)}`}`;
-    await this.queueReply(customerId, actor, text, dedupeKey, null, "http api");
+    const dedupeKey = `${STAFF_REPLY_KIND}:${from}:${actor.id}:${idempotencyKey ?? `${at.toISOString()}:${Math.random().toString(36).slice(2)}`}`;
+    await this.queueReply(customerId, actor, text, dedupeKey, null, from === "api" ? "http api" : "dashboard");
     const thread = await this.alertsRepo.activeThread(customerId);
     if (thread) {
-      await this.options.outbox.enqueueNow([staffDraft(customerId, { notice: "thread", alertId: thread.id }, `${actor.name} (via the API): ${text}`, `staff_thread_api:${dedupeKey}`, at)]);
+      await this.options.outbox.enqueueNow([staffDraft(customerId, { notice: "thread", alertId: thread.id }, `${actor.name} (via the ${from === "api" ? "API" : "dashboard"}): ${text}`, `staff_thread_api:${dedupeKey}`, at)]);
     }
     return { status: "queued", customerId, dedupeKey };
   }
