@@ -174,7 +174,7 @@ describeEachDatabase("dashboard customer page", (db) => {
 
     const replied = await post("/reply", cookie, { text: "Hi, this is Mei. Let me check that for you.", _csrf: csrf });
     expect(replied.headers.location).toBe(`/dashboard/customers/${customerId}?done=replied`);
-    expect(await db().prisma.outboxMessage.count({ where: { customerId, kind: "staff_reply" } })).toBe(1);
+    expect(await db().prisma.outboxMessage.count({ where: { customerId, kind: "staff_reply", dedupeKey: { startsWith: "staff_reply:dashboard:apikey:mei:" } } })).toBe(1);
     expect(await audit("message.send")).toMatchObject({ actorName: "mei", via: "web", outcome: "ok" });
 
     // A colleague may not write to the customer while Mei has them; they may take it over (force) instead.

@@ -187,7 +187,7 @@ export function registerCustomerRoutes(scope: FastifyInstance, { prisma, service
     if (!actions) throw new TendError("DASHBOARD_UNAVAILABLE", "replies are not available on this server");
     const text = textField(body, "text", "a reply", 4000);
     const key = String(body.idempotencyKey ?? "").trim();
-    const result = await actions.takeover.reply(customerId, sessionOf(request).actor, text, UUID.test(key) ? `dashboard:${key}` : undefined);
+    const result = await actions.takeover.reply(customerId, sessionOf(request).actor, text, UUID.test(key) ? key : undefined, "dashboard");
     if (result.status === "refused") throw new TendError("DASHBOARD_CONFLICT", result.message);
     if (result.status === "not_found") throw new TendError("DASHBOARD_INPUT", "no such customer");
     return "done=replied";
