@@ -148,6 +148,32 @@ describeEachDatabase("dashboard overview figures", (db) => {
     expect(o.segments.reduce((sum, s) => sum + s.customers, 0)).toBe(6);
   });
 
+  it("counts customers per tier as the loyalty service tiers each one, on points and on spend, at the thresholds, without erased customers", async () => {
+    const prisma = db().prisma;
+    const bonus = async (customerId: string, points: number) => services.loyalty.awardBonus({ customerId, points, reason: "test", idempotencyKey: `overview-tier-${customerId}-${points}` });
+    const below = await prisma.customer.create({ data: { displayName: "tier below" } });
+    const exactly = await prisma.customer.create({ data: { displayName: "tier exactly" } });
+    const erased = await prisma.customer.create({ data: { displayName: "tier erased" } });
+    await bonus(below.id, 499);
+    await bonus(exactly.id, 500);
+    await bonus(erased.id, 5000);
+    await prisma.order.create({ data: { customerId: below.id, externalId: "overview-tier-spend", amount: "2500.00", currency: "CNY", placedAt: new Date(clock.now().getTime() - DAY) } });
+    await prisma.customer.update({ where: { id: erased.id }, data: { erasedAt: clock.now() } });
+    const spend = buildServices(db(), loadConfig({ OUTREACH_DEFAULT_QUIET_HOURS: "off", LOYALTY_TIER_BASIS: "spend" }), clock, createLogger("silent"));
+    for (const loyalty of [services.loyalty, spend.loyalty]) {
+      const o = await readOverview({ prisma, surveys: services.surveys, loyalty }, clock.now());
+      const expected = new Map<string, number>();
+      for (const c of await prisma.customer.findMany({ where: { erasedAt: null }, select: { id: true } })) {
+        const tier = (await loyalty.summary(c.id)).tier;
+        expected.set(tier, (expected.get(tier) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(o.tiers.filter((t) => t.count > 0).map((t) => [t.label, t.count])), loyalty.settings.tierBasis).toEqual(Object.fromEntries(expected));
+      expect(o.tiers.reduce((sum, t) => sum + t.count, 0)).toBe(await prisma.customer.count({ where: { erasedAt: null } }));
+    }
+    expect((await services.loyalty.summary(exactly.id)).tier).toBe("Silver");
+    expect((await spend.loyalty.summary(below.id)).tier).not.toBe("Bronze");
+  });
+
   it("serves the page with its tables, the chart data as JSON and the chart files, all behind the sign-in", async () => {
     for (const url of ["/dashboard/assets/chart.umd.min.js", "/dashboard/assets/chart-client.js", "/dashboard/assets/overview.css"]) {
       expect((await app.inject({ url })).statusCode, url).toBe(401);
