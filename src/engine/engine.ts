@@ -118,9 +118,9 @@ export class Engine {
    */
   private async receive(message: InboundMessage): Promise<OutboundMessage[]> {
     const { services } = this;
-    const found = await services.interactions.lookupInbound(message.platform, message.platformUserId, message.platformMessageId);
+    const found = await services.interactions.lookupInbound(identityOf(message), message.platformMessageId, this.clock.now());
     if (found?.seen) return this.handleCopy(message);
-    if (found) return this.handle(message, found.customer, null, found.pendingActions);
+    if (found) return this.handle(message, found.customer, null, found);
     // A new customer gets the language the platform or their first message suggests.
     const text = message.text ?? "";
     const { customer } = await services.customers.resolveIdentity(
@@ -164,7 +164,13 @@ export class Engine {
   }
 
   /** `claimedId`: the inbound row already written and claimed by this handling, or null (written with the outcome). */
-  private async handle(message: InboundMessage, customer: Customer, claimedId: string | null, mayHavePendingActions = true): Promise<OutboundMessage[]> {
+  /** `lookup`: what the inbound read found besides the customer (null: assume the worst, e.g. for a first message). */
+  private async handle(
+    message: InboundMessage,
+    customer: Customer,
+    claimedId: string | null,
+    lookup: { pendingActions: boolean; identityCurrent: boolean } | null = null,
+  ): Promise<OutboundMessage[]> {
     const { services } = this;
     let inboundId = claimedId;
     const claim = async () => {
@@ -173,7 +179,7 @@ export class Engine {
       inboundId ??= await this.takeOverAbandoned(message);
       if (!inboundId) throw new CopyOfMessage();
     };
-    const ctx = new ConversationContext(message, customer, services, this.clock, claim, mayHavePendingActions);
+    const ctx = new ConversationContext(message, customer, services, this.clock, claim, lookup?.pendingActions ?? true);
     let unrecognised = false;
     try {
       // Staff see a handed-over customer's messages in their thread, keyed by the inbound row.
@@ -197,7 +203,12 @@ export class Engine {
     const now = this.clock.now();
     let written = inboundId
       ? await services.interactions.writeOutcome(ctx.customer.id, { id: inboundId, ...(unrecognised ? { metadata } : {}) }, rows, now)
-      : await services.interactions.writeOutcome(ctx.customer.id, { identity: identityOf(message), row: { ...this.inboundRow(message, customer.id), metadata } }, rows, now);
+      : await services.interactions.writeOutcome(
+          ctx.customer.id,
+          { identity: lookup?.identityCurrent ? null : identityOf(message), row: { ...this.inboundRow(message, customer.id), metadata } },
+          rows,
+          now,
+        );
     if (!written.written) {
       // Another copy of this message got there first with its own outcome (or is handling it).
       const abandoned = await this.takeOverAbandoned(message);

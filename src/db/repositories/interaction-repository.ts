@@ -49,11 +49,26 @@ export interface InboundLookup {
    * live or expired: when false, a handler need not look for one.
    */
   pendingActions: boolean;
+  /**
+   * Refreshing the identity would change nothing that matters: it is reachable, its address and
+   * name are the message's, it is the customer's most recently seen channel and was seen less
+   * than IDENTITY_SEEN_PRECISION_MS ago. The outcome write then leaves the identity alone.
+   */
+  identityCurrent: boolean;
 }
+
+/**
+ * How stale an identity's lastSeenAt may get while a conversation goes on: refreshing it with every
+ * message rewrote the identity row and all its indexes (a last-seen index among them) for a
+ * timestamp nobody reads to the second. Which of a customer's channels was used last stays exact:
+ * an identity that is not the latest is always refreshed.
+ */
+export const IDENTITY_SEEN_PRECISION_MS = 60_000;
 
 /** The inbound row to write with the outcome, when nothing was written before handling. */
 export interface InboundToWrite {
-  identity: InboundIdentity;
+  /** The identity to refresh; null when the inbound read found it current (InboundLookup.identityCurrent). */
+  identity: InboundIdentity | null;
   row: InteractionInput;
 }
 
@@ -107,18 +122,23 @@ export class InteractionRepository {
    * two writes below, because they run for every message and Prisma's per-query cost would be
    * most of it.
    */
-  async lookupInbound(platform: Platform, platformUserId: string, platformMessageId: string | undefined): Promise<InboundLookup | null> {
+  async lookupInbound(identity: InboundIdentity, platformMessageId: string | undefined, now: Date): Promise<InboundLookup | null> {
+    const { platform, platformUserId } = identity;
+    const displayName = identity.displayName ? identity.displayName : null;
     const seen = platformMessageId
       ? Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" i WHERE i."platform" = ${platform}::"Platform" AND i."platformMessageId" = ${platformMessageId})`
       : Prisma.sql`false`;
-    const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean }>(Prisma.sql`
-      SELECT c.*, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions"
+    const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean; identityCurrent: boolean }>(Prisma.sql`
+      SELECT c.*, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions",
+             (ci."unreachableAt" IS NULL AND ci."address" = ${identity.address} AND (${displayName}::text IS NULL OR ci."displayName" = ${displayName}::text)
+              AND ci."lastSeenAt" >= ${new Date(now.getTime() - IDENTITY_SEEN_PRECISION_MS)}::timestamp
+              AND NOT EXISTS (SELECT 1 FROM "ChannelIdentity" o WHERE o."customerId" = ci."customerId" AND o."id" <> ci."id" AND o."lastSeenAt" >= ci."lastSeenAt")) AS "identityCurrent"
         FROM "ChannelIdentity" ci JOIN "Customer" c ON c."id" = ci."customerId"
        WHERE ci."platform" = ${platform}::"Platform" AND ci."platformUserId" = ${platformUserId}`);
     const row = rows[0];
     if (!row) return null;
-    const { seen: wasSeen, pendingActions, ...customer } = row;
-    return { customer, seen: wasSeen, pendingActions };
+    const { seen: wasSeen, pendingActions, identityCurrent, ...customer } = row;
+    return { customer, seen: wasSeen, pendingActions, identityCurrent };
   }
 
   /**
@@ -177,7 +197,7 @@ export class InteractionRepository {
       : Prisma.empty;
     const rows = await this.sql.query<{ erasedAt: Date | null; written: boolean }>(Prisma.sql`
       WITH customer AS (SELECT "erasedAt" FROM "Customer" WHERE "id" = ${customerId}::uuid FOR SHARE),
-      ${touchIdentity(inbound.identity, handledAt)},
+      ${inbound.identity ? Prisma.sql`${touchIdentity(inbound.identity, handledAt)},` : Prisma.empty}
       inbound AS (
         INSERT INTO "Interaction" ("id", "customerId", "platform", "direction", "kind", "text", "platformMessageId", "metadata", "occurredAt", "claimedAt", "handledAt")
         VALUES ${interactionValues(inboundId, inbound.row, handledAt, true, handledAt)}
