@@ -119,6 +119,7 @@ describe.skipIf(Boolean(skip))(`dashboard customer page in a browser${skip ? ` (
       await page.getByLabel("Resolution (what was done; the customer is told)").fill("We rebooked your table for Friday");
       await page.getByRole("button", { name: "Resolve case" }).click();
       await page.waitForURL(/done=1/);
+      expect(await page.locator(".notice").textContent()).toBe("Done.");
       expect(await page.locator("#h-cases + h3 + p").textContent()).toBe("No open cases.");
       await timelineShows(page, "We rebooked your table for Friday");
       expect(await page.locator("#cases").textContent()).toContain("closed by mei");
