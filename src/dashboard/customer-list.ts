@@ -59,12 +59,6 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
 }
 
-/** A page's rows in order, each with the cursor that starts the page after it. */
-interface Keyed {
-  id: string;
-  cursor: Cursor;
-}
-
 const timeOf = (v: string | null) => {
   const at = v === null ? null : new Date(v);
   return at && !Number.isNaN(at.getTime()) ? at : null;
@@ -75,7 +69,7 @@ const timeOf = (v: string | null) => {
  * stops after `take` rows. Orders with a tail (customers without the key) read the tail, by id,
  * once the keyed part runs out: `v` null in the cursor means the tail.
  */
-export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number): { head: Prisma.Sql | null; tail: (after: string | null, take: number) => Prisma.Sql | null } {
+function keysetSql(sort: CustomerSort, cursor: Cursor | null, take: number): { head: Prisma.Sql | null; tail: (after: string | null, take: number) => Prisma.Sql | null } {
   const inTail = cursor !== null && cursor.v === null;
   const afterId = (after: string | null) => (after ? Prisma.sql`AND c.id > ${after}::uuid` : Prisma.empty);
   if (sort === "newest" || sort === "oldest") {
@@ -83,13 +77,13 @@ export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number)
     const desc = sort === "newest";
     const where = at && cursor ? (desc ? Prisma.sql`WHERE (c."createdAt", c.id) < (${at}, ${cursor.id}::uuid)` : Prisma.sql`WHERE (c."createdAt", c.id) > (${at}, ${cursor.id}::uuid)`) : Prisma.empty;
     const order = desc ? Prisma.sql`c."createdAt" DESC, c.id DESC` : Prisma.sql`c."createdAt" ASC, c.id ASC`;
-    return { head: Prisma.sql`SELECT c.id::text AS id, c."createdAt" AS k, c.id::text AS tie FROM "Customer" c ${where} ORDER BY ${order} LIMIT ${take}`, tail: () => null };
+    return { head: Prisma.sql`SELECT c.id, c."createdAt" AS k, c.id AS tie FROM "Customer" c ${where} ORDER BY ${order} LIMIT ${take}`, tail: () => null };
   }
   if (sort === "name") {
     const where = cursor?.v ? Prisma.sql`AND (c."displayName", c.id) > (${cursor.v}, ${cursor.id}::uuid)` : Prisma.empty;
     return {
-      head: inTail ? null : Prisma.sql`SELECT c.id::text AS id, c."displayName" AS k, c.id::text AS tie FROM "Customer" c WHERE c."displayName" IS NOT NULL ${where} ORDER BY c."displayName", c.id LIMIT ${take}`,
-      tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c WHERE c."displayName" IS NULL ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
+      head: inTail ? null : Prisma.sql`SELECT c.id, c."displayName" AS k, c.id AS tie FROM "Customer" c WHERE c."displayName" IS NOT NULL ${where} ORDER BY c."displayName", c.id LIMIT ${take}`,
+      tail: (after, n) => Prisma.sql`SELECT c.id, NULL::text AS k, c.id AS tie FROM "Customer" c WHERE c."displayName" IS NULL ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
     };
   }
   if (sort === "active") {
@@ -100,10 +94,10 @@ export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number)
     return {
       head: inTail
         ? null
-        : Prisma.sql`SELECT i."customerId"::text AS id, i."lastSeenAt" AS k, i.id::text AS tie FROM "ChannelIdentity" i
+        : Prisma.sql`SELECT i."customerId" AS id, i."lastSeenAt" AS k, i.id AS tie FROM "ChannelIdentity" i
              WHERE NOT EXISTS (SELECT 1 FROM "ChannelIdentity" o WHERE o."customerId" = i."customerId" AND (o."lastSeenAt", o.id) > (i."lastSeenAt", i.id)) ${where}
              ORDER BY i."lastSeenAt" DESC, i.id DESC LIMIT ${take}`,
-      tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c
+      tail: (after, n) => Prisma.sql`SELECT c.id, NULL::timestamp AS k, c.id AS tie FROM "Customer" c
           WHERE NOT EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."customerId" = c.id) ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
     };
   }
@@ -112,61 +106,76 @@ export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number)
   return {
     head: inTail
       ? null
-      : Prisma.sql`SELECT s."customerId"::text AS id, s."predictedClv"::text AS k, s."customerId"::text AS tie FROM "CustomerScore" s
+      : Prisma.sql`SELECT s."customerId" AS id, s."predictedClv" AS k, s."customerId" AS tie FROM "CustomerScore" s
            WHERE s."predictedClv" IS NOT NULL ${where} ORDER BY s."predictedClv" DESC, s."customerId" DESC LIMIT ${take}`,
-    tail: (after, n) => Prisma.sql`SELECT c.id::text AS id, NULL AS k, c.id::text AS tie FROM "Customer" c
+    tail: (after, n) => Prisma.sql`SELECT c.id, NULL::numeric AS k, c.id AS tie FROM "Customer" c
         WHERE NOT EXISTS (SELECT 1 FROM "CustomerScore" s WHERE s."customerId" = c.id AND s."predictedClv" IS NOT NULL) ${afterId(after)} ORDER BY c.id LIMIT ${n}`,
   };
 }
 
-/** What the table shows of the page's customers (one statement by primary key, whatever the order). */
-export function rowsSql(ids: readonly string[]): Prisma.Sql {
+/** Each order's direction over the keyset's (k, tie); a tail runs by id. */
+const OUTER_ORDER: Record<CustomerSort, Prisma.Sql> = {
+  newest: Prisma.sql`h.k DESC, h.tie DESC`,
+  oldest: Prisma.sql`h.k ASC, h.tie ASC`,
+  name: Prisma.sql`h.k ASC, h.tie ASC`,
+  active: Prisma.sql`h.k DESC, h.tie DESC`,
+  clv: Prisma.sql`h.k DESC, h.tie DESC`,
+};
+
+/**
+ * The page in one statement: the keyset (its index read from the cursor on, LIMIT `take`), then
+ * what the table shows of those customers by primary key, and PostgreSQL's estimate of the total.
+ */
+function withRows(keyset: Prisma.Sql, order: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-    SELECT c.id::text AS id, c."displayName", c."externalId", c."createdAt",
+    SELECT h.k, h.tie::text AS tie, c.id::text AS id, c."displayName", c."externalId", c."createdAt",
            s."lifecycleStage"::text AS "lifecycleStage", s."rfmSegment", s."predictedClv"::text AS "predictedClv",
-           (SELECT max(i."lastSeenAt") FROM "ChannelIdentity" i WHERE i."customerId" = c.id) AS "lastSeenAt"
-      FROM "Customer" c LEFT JOIN "CustomerScore" s ON s."customerId" = c.id
-     WHERE c.id = ANY(${[...ids]}::uuid[])`;
+           (SELECT max(i."lastSeenAt") FROM "ChannelIdentity" i WHERE i."customerId" = c.id) AS "lastSeenAt",
+           (SELECT reltuples::float8 FROM pg_class WHERE oid = '"Customer"'::regclass) AS "approximateTotal"
+      FROM (${keyset}) h JOIN "Customer" c ON c.id = h.id LEFT JOIN "CustomerScore" s ON s."customerId" = c.id
+     ORDER BY ${order}`;
+}
+
+/** The statements of one page: the keyed part, and the tail's (customers without the key) for when it runs out. */
+export function pageSql(sort: CustomerSort, cursor: Cursor | null, take: number): { head: Prisma.Sql | null; tail: (after: string | null, take: number) => Prisma.Sql | null } {
+  const keyset = keysetSql(sort, cursor, take);
+  return {
+    head: keyset.head ? withRows(keyset.head, OUTER_ORDER[sort]) : null,
+    tail: (after, n) => {
+      const tail = keyset.tail(after, n);
+      return tail ? withRows(tail, Prisma.sql`h.tie ASC`) : null;
+    },
+  };
 }
 
 export const approximateTotalSql = Prisma.sql`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '"Customer"'::regclass`;
 
-interface KeyRow {
-  id: string;
-  k: Date | string | null;
-  tie: string;
-}
+type PageRow = CustomerRow & { k: Date | string | number | { toString(): string } | null; tie: string; approximateTotal: number | null };
 
-const keyText = (k: KeyRow["k"]) => (k === null ? null : k instanceof Date ? k.toISOString() : String(k));
+const keyText = (k: PageRow["k"]) => (k === null ? null : k instanceof Date ? k.toISOString() : String(k));
 
 /**
  * One page of customers in the chosen order, by keyset (the last row's sort key and tie-breaking
  * id), so a page costs the same on page 1 and page 10,000 and nothing counts all customers; the
  * total shown is PostgreSQL's estimate. Customers without the order's key come last, by id.
+ * One statement a page (two where the keyed part runs out into the tail).
  */
 export async function customerPage(prisma: PrismaClient, sort: CustomerSort, after: string | undefined, limit: number): Promise<CustomerPage> {
   const cursor = decodeCursor(after);
   const sql = pageSql(sort, cursor, limit + 1);
-  const keyed: Keyed[] = [];
-  if (sql.head) {
-    for (const row of await prisma.$queryRaw<KeyRow[]>(sql.head)) keyed.push({ id: row.id, cursor: { v: keyText(row.k), id: row.tie } });
+  const rows: (PageRow & { inTail: boolean })[] = [];
+  if (sql.head) for (const row of await prisma.$queryRaw<PageRow[]>(sql.head)) rows.push({ ...row, inTail: false });
+  if (rows.length < limit + 1) {
+    const tail = sql.tail(cursor && cursor.v === null ? cursor.id : null, limit + 1 - rows.length);
+    if (tail) for (const row of await prisma.$queryRaw<PageRow[]>(tail)) rows.push({ ...row, inTail: true });
   }
-  if (keyed.length < limit + 1) {
-    const tail = sql.tail(cursor && cursor.v === null ? cursor.id : null, limit + 1 - keyed.length);
-    if (tail) for (const row of await prisma.$queryRaw<KeyRow[]>(tail)) keyed.push({ id: row.id, cursor: { v: null, id: row.tie } });
-  }
-  const ids = keyed.slice(0, limit).map((k) => k.id);
-  const [rows, total] = await Promise.all([
-    ids.length ? prisma.$queryRaw<CustomerRow[]>(rowsSql(ids)) : Promise.resolve([]),
-    prisma.$queryRaw<{ n: number }[]>(approximateTotalSql),
-  ]);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const more = keyed.length > limit;
-  const last = keyed[limit - 1];
-  const estimate = Number(total[0]?.n ?? -1);
+  const estimate = rows.length ? rows[0]!.approximateTotal : (await prisma.$queryRaw<{ n: number }[]>(approximateTotalSql))[0]?.n;
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
   return {
-    rows: ids.flatMap((id) => byId.get(id) ?? []),
-    next: more && last ? encodeCursor(last.cursor) : null,
-    approximateTotal: estimate >= 0 ? Math.round(estimate) : null,
+    rows: page.map(({ id, displayName, externalId, createdAt, lifecycleStage, rfmSegment, lastSeenAt, predictedClv }) => ({ id, displayName, externalId, createdAt, lifecycleStage, rfmSegment, lastSeenAt, predictedClv })),
+    next: more && last ? encodeCursor({ v: last.inTail ? null : keyText(last.k), id: last.tie }) : null,
+    approximateTotal: estimate !== undefined && estimate !== null && Number(estimate) >= 0 ? Math.round(Number(estimate)) : null,
   };
 }
