@@ -96,27 +96,44 @@ export class Dispatcher {
   private readonly random: () => number;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
+  /** Customers served at once, across a page and the next one claimed before it ended. */
+  private readonly slots: Slots;
   private wakeUp: (() => void) | undefined;
   private woken = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.settings = { ...defaultDispatcherSettings, ...options.settings };
+    this.slots = new Slots(this.settings.concurrency);
     this.log = options.logger.child({ component: "dispatcher" });
     this.random = options.random ?? Math.random;
   }
 
-  /** Runs rounds until stop(): as fast as rows are due, else every idlePollMs or when woken. */
+  /**
+   * Runs rounds until stop(): as fast as rows are due, else every idlePollMs or when woken. After a
+   * full page the next is claimed as soon as every row of this one has been taken up by a worker,
+   * while its last sends are still in flight: waiting for them, then for the claim, left the
+   * platform's budget unused at every page's end. Workers of both pages share `concurrency`.
+   */
   start(): void {
     this.loop ??= (async () => {
+      const rounds: Promise<void>[] = [];
       while (!this.stopping.signal.aborted) {
-        let handled = 0;
+        let round: Round | undefined;
         try {
-          handled = await this.runOnce();
+          round = await this.claimRound();
         } catch (error) {
           this.log.error({ err: describeError(error) }, "dispatch round failed");
         }
-        if (handled < this.settings.batchSize) await this.idle();
+        if (round && round.claimed >= this.settings.batchSize) {
+          rounds.push(round.done);
+          if (rounds.length > 2) await rounds.shift();
+          await round.drained;
+          continue;
+        }
+        await round?.done;
+        await this.idle();
       }
+      await Promise.all(rounds);
     })();
   }
 
@@ -138,22 +155,45 @@ export class Dispatcher {
 
   /** One round: claims due rows and handles them. Returns how many were claimed. */
   async runOnce(): Promise<number> {
+    const round = await this.claimRound();
+    await round.done;
+    return round.claimed;
+  }
+
+  /** Claims a page and sets workers on it; `drained` once every customer's rows are taken up, `done` once handled. */
+  private async claimRound(): Promise<Round> {
     const platforms = this.options.channels.runningPlatforms();
     const staff = this.options.staff !== undefined;
-    if (this.stopping.signal.aborted || (!platforms.length && !staff)) return 0;
+    if (this.stopping.signal.aborted || (!platforms.length && !staff)) return { claimed: 0, drained: Promise.resolve(), done: Promise.resolve() };
     const now = this.options.clock.now();
     const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
     const rows = await this.options.outbox.claim({ instanceId: this.options.instanceId, platforms, staff, now, leaseUntil, limit: this.settings.batchSize });
     const byCustomer = new Map<string, ClaimedOutbox[]>();
-    for (const row of rows) byCustomer.set(row.customerId, [...(byCustomer.get(row.customerId) ?? []), row]);
+    for (const row of rows) {
+      const queue = byCustomer.get(row.customerId);
+      if (queue) queue.push(row);
+      else byCustomer.set(row.customerId, [row]);
+    }
     const queues = [...byCustomer.values()];
+    byCustomer.clear();
+    let drain!: () => void;
+    const drained = new Promise<void>((resolve) => (drain = resolve));
+    if (!queues.length) drain();
     const workers = Array.from({ length: Math.min(this.settings.concurrency, queues.length) }, async () => {
-      for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        for (const row of queue) await this.handleSafely(row, leaseUntil);
+      for (;;) {
+        await this.slots.acquire();
+        const queue = queues.shift();
+        if (!queues.length) drain();
+        try {
+          if (!queue) return;
+          // Each row is let go once handled, so a page's rows are not all held until its last is sent.
+          for (let row = queue.shift(); row; row = queue.shift()) await this.handleSafely(row, leaseUntil);
+        } finally {
+          this.slots.release();
+        }
       }
     });
-    await Promise.all(workers);
-    return rows.length;
+    return { claimed: rows.length, drained, done: Promise.all(workers).then(() => undefined) };
   }
 
   private async idle(): Promise<void> {
@@ -361,6 +401,33 @@ export class Dispatcher {
       return this.finish(row, "failed", error.message, { failedAttempt: true });
     }
     await outbox.markStaffSent(row.id, instanceId, clock.now());
+  }
+}
+
+/** A claimed page being handled. */
+interface Round {
+  claimed: number;
+  drained: Promise<void>;
+  done: Promise<void>;
+}
+
+/** A counting semaphore: at most `free` holders at once, the others wait in arrival order. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
   }
 }
 
