@@ -221,7 +221,7 @@ describeEachDatabase("dashboard work queues", (db) => {
     await prisma().outboxMessage.deleteMany({ where: { customerId: zhou.id } });
   });
 
-  it("the care-plan calendar counts per day and plan with the policy's skips, the same verdicts as tend outreach preview, a page at a time", async () => {
+  it("the care-plan calendar counts per day and plan with the policy's skips, the same verdicts as tend outreach preview, judged on a bounded sample per day and plan", async () => {
     const { cookie } = await signIn();
     const now = clock.now();
     const day = (n: number, hour = 10) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + n, hour));
@@ -243,11 +243,11 @@ describeEachDatabase("dashboard work queues", (db) => {
     expect(page.body).toContain("no_consent:care");
     expect(page.body).not.toContain("Win-back");
 
-    // The aggregate, read two rows a page, agrees with the preview's verdicts row by row.
+    // The aggregate agrees with the preview's verdicts row by row while every row is within the judged sample.
     const facts = new ContactFactsRepository(prisma());
     const from = day(0, 0);
     const to = day(14, 0);
-    const calendar = await outreachCalendar({ prisma: prisma(), facts, settings: policy }, { from, to, now, pageSize: 2 });
+    const calendar = await outreachCalendar({ prisma: prisma(), facts, settings: policy }, { from, to, now, judgeLimit: 10 });
     const preview = await previewOutreach({ overview: new OutreachOverviewRepository(prisma()), facts, settings: policy }, { from, to, limit: 10_000 });
     // Staff alerts are outbox rows too, but not the customers' calendar.
     const customerRows = new Set(
@@ -266,7 +266,13 @@ describeEachDatabase("dashboard work queues", (db) => {
     }
     expect(calendar.total).toBe(customerRows.size);
     expect(fromCalendar).toEqual(expected);
-    expect(calendar.cells.find((c) => c.day === fest && c.plan === "festival")).toMatchObject({ messages: 4, send: 3, skip: { "no_consent:care": 1 } });
+    expect(calendar.cells.find((c) => c.day === fest && c.plan === "festival")).toMatchObject({ messages: 4, judged: 4, send: 3, skip: { "no_consent:care": 1 } });
+    // Past the sample, rows are counted but not judged: the first two by due time (then id) are.
+    const sampled = await outreachCalendar({ prisma: prisma(), facts, settings: policy }, { from, to, now, judgeLimit: 2 });
+    const festCell = sampled.cells.find((c) => c.day === fest && c.plan === "festival")!;
+    expect(festCell).toMatchObject({ messages: 4, judged: 2 });
+    expect(festCell.send + Object.values(festCell.skip).reduce((a, b) => a + b, 0)).toBe(2);
+    expect(sampled.total).toBe(calendar.total);
     const zh = await get("/dashboard/calendar", cookie, "zh-CN");
     expect(zh.body).toContain("<h1>关怀计划日历</h1>");
     expect(zh.body).toContain("客户未同意接收关怀消息。");

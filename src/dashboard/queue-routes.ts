@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CareForecastRepository } from "../db/repositories/care-forecast-repository.ts";
 import { ContactFactsRepository } from "../db/repositories/contact-facts-repository.ts";
 import type { OutboxRepository } from "../db/repositories/outbox-repository.ts";
 import { OutreachOverviewRepository } from "../db/repositories/outreach-overview-repository.ts";
 import type { Tier } from "../loyalty/tiers.ts";
 import type { CampaignService } from "../outreach/campaign-service.ts";
+import { type CareForecast, careForecast } from "../outreach/care-forecast.ts";
+import type { CarePlans } from "../outreach/care-plans-file.ts";
 import type { ContactPolicySettings } from "../outreach/contact-policy.ts";
 import { type OutreachCalendar, calendarWindow, outreachCalendar } from "../outreach/outreach-calendar.ts";
 import type { StaffAlerts } from "../staff/alerts.ts";
@@ -33,6 +36,8 @@ export interface QueueServices {
   tiers: readonly Tier[];
   /** plans.campaigns.enabled: the campaign page says up front when Send will be refused. */
   campaignsEnabled: boolean;
+  /** The care plans file: the calendar forecasts the next 14 days from it; without it the page shows the queued rows only. */
+  carePlans?: CarePlans | undefined;
 }
 
 const BOARD_PAGE = 20;
@@ -104,21 +109,25 @@ export function registerQueueRoutes(scope: FastifyInstance, options: DashboardRo
     return reply.code(303).header("location", afterAction("/dashboard/outreach", { ok: true, code: "requeued", n })).send();
   });
 
-  let calendarCache: { at: number; calendar: Promise<OutreachCalendar> } | null = null;
+  let calendarCache: { at: number; calendar: Promise<[OutreachCalendar, CareForecast | null]> } | null = null;
   scope.get("/calendar", async (request, reply) => {
     if (!queues) return unavailable(request, reply);
     const f = queueFrame(request, (q) => q.calendarTitle, "calendar");
     const now = clock.now();
     // Counting 100,000 queued greetings takes seconds: staff opening the page together share one count, kept a minute.
     if (!calendarCache || now.getTime() - calendarCache.at >= CALENDAR_TTL_MS || now.getTime() < calendarCache.at) {
-      const counting = outreachCalendar({ prisma, facts: new ContactFactsRepository(prisma), settings: queues.policy }, { ...calendarWindow(now, 14), now });
+      const carePlans = queues.carePlans;
+      const counting = Promise.all([
+        outreachCalendar({ prisma, facts: new ContactFactsRepository(prisma), settings: queues.policy }, { ...calendarWindow(now, 14), now }),
+        carePlans ? careForecast({ repository: new CareForecastRepository(prisma), plans: carePlans }, now, 14) : Promise.resolve(null),
+      ]);
       calendarCache = { at: now.getTime(), calendar: counting };
       counting.catch(() => {
         if (calendarCache?.calendar === counting) calendarCache = null;
       });
     }
-    const calendar = await calendarCache.calendar;
-    return sendPage(reply, page(f, calendarBody(f.q, f.lang, calendar, new Date(calendarCache.at))));
+    const [calendar, forecast] = await calendarCache.calendar;
+    return sendPage(reply, page(f, calendarBody(f.q, f.lang, calendar, new Date(calendarCache.at), forecast)));
   });
 
   registerCampaignPages(scope, options, unavailable);

@@ -65,6 +65,16 @@ const en = {
   wouldSkip: "Skipped (why)",
   nothingDue: "Nothing is queued for the next 14 days.",
   total: (n: number) => `${n} messages in all`,
+  forecastTitle: "Next 14 days: planned or to be planned",
+  forecastIntro:
+    "Per date and plan, how many customers the care plans will greet, counted from the planner's own rules: birthdays (Gregorian and lunar), festivals and their audience, check-ins after an order (one per cooldown) and membership anniversaries. An occasion already queued is counted once. Customers who turned care messages off and erased customers are not counted. Quiet hours, the weekly cap, pauses, open complaints and the plans' control groups are applied at send time, so the number sent may be lower.",
+  forecastDay: "Date",
+  forecastNone: "No care occasions in the next 14 days.",
+  forecastTotal: (n: number) => `${n} care messages in the next 14 days`,
+  winbackNow: (n: number) => `Win-back: ${n} customers eligible now (a lapse has no date: the planner offers it when it finds one).`,
+  queuedTitle: "Queued in the outbox",
+  judged: "Judged",
+  judgedNote: (n: number) => `The contact policy's verdicts cover the first ${n} messages of each day and plan (by due time): enough to see why, without judging every one.`,
   plans: {
     birthday: "Birthday",
     festival: "Festival",
@@ -219,6 +229,16 @@ const zh: QueueTexts = {
   wouldSkip: "跳过（原因）",
   nothingDue: "未来 14 天没有排队的消息。",
   total: (n: number) => `共 ${n} 条消息`,
+  forecastTitle: "未来 14 天：已计划或将计划",
+  forecastIntro:
+    "按日期和计划，关怀计划将问候多少位客户，按计划程序自身的规则计算：生日（公历和农历）、节日及其受众、下单后的回访（冷却期内至多一次）以及会员周年。已排队的场合只计一次。已关闭关怀消息的客户和已删除的客户不计入。免打扰时段、每周上限、暂停、未结投诉和计划的对照组在发送时才应用，因此实际发送的数量可能更少。",
+  forecastDay: "日期",
+  forecastNone: "未来 14 天没有关怀场合。",
+  forecastTotal: (n: number) => `未来 14 天共 ${n} 条关怀消息`,
+  winbackNow: (n: number) => `挽回：目前有 ${n} 位客户符合条件（流失没有固定日期：计划程序发现后即发出）。`,
+  queuedTitle: "发件箱中排队的消息",
+  judged: "已判断",
+  judgedNote: (n: number) => `联系策略的判断只针对每天每个计划的前 ${n} 条消息（按到期时间）：足以看出原因，而不必逐条判断。`,
   plans: {
     birthday: "生日",
     festival: "节日",

@@ -1,4 +1,5 @@
 import { festivalDates as calendarFestivalDates, type FestivalDate, type FixedFestival, lunarBirthdayIn } from "../calendar/index.ts";
+import { festivalsBetween, lunarMonthDaysOn } from "./care-occasions.ts";
 import type { OutboundMessage } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { CarePlanRepository, PlanCustomer } from "../db/repositories/care-plan-repository.ts";
@@ -179,23 +180,13 @@ export class CarePlanner {
     const now = days.now;
     const plan = this.options.plans.festivals;
     const counts = empty();
-    const custom: FixedFestival[] = plan.custom
-      .filter((day) => day.enabled)
-      .map((day) => ({ key: day.key, name: { en: day.name.en, zhCN: day.name["zh-CN"] ?? day.name.en }, monthDay: day.date }));
-    const audiences = new Map<string, { locales: readonly string[]; tags: readonly string[] }>();
-    for (const [key, festival] of Object.entries(plan.festivals)) if (festival.enabled) audiences.set(key, festival);
-    for (const day of plan.custom) if (day.enabled) audiences.set(day.key, day);
-
     // Somewhere on Earth it is between yesterday and the day after tomorrow (UTC) today or tomorrow.
     const first = new Date(now.getTime() - DAY_MS).toISOString().slice(0, 10);
     const last = new Date(now.getTime() + 2 * DAY_MS).toISOString().slice(0, 10);
-    const years = [...new Set([first, last].map((date) => Number(date.slice(0, 4))))];
-    const festivals = years
-      .flatMap((year) => this.festivalDates(year, custom))
-      .filter((festival) => audiences.has(festival.key) && festival.date >= first && festival.date <= last);
+    const festivals = festivalsBetween(plan, this.festivalDates, first, last);
 
     for (const festival of festivals) {
-      const audience = audiences.get(festival.key)!;
+      const audience = festival.audience;
       const year = festival.date.slice(0, 4);
       for (let after: string | null = null; ; ) {
         const page = await this.options.repository.audience(audience.locales, audience.tags, after, this.batchSize);
@@ -405,37 +396,6 @@ function empty(): PlanCounts {
 /** Every UTC date ("YYYY-MM-DD") that is today or tomorrow somewhere on Earth. */
 function candidateDates(now: Date): string[] {
   return [-1, 0, 1, 2].map((offset) => new Date(now.getTime() + offset * DAY_MS).toISOString().slice(0, 10));
-}
-
-/**
- * Per Gregorian year, the lunar [month, day] birthdays celebrated on each date. Working it out is 360
- * calendar conversions (most of an hourly run's time with few customers), so it is kept for the
- * last few years asked.
- */
-const lunarBirthdayYears = new Map<number, Map<string, [number, number][]>>();
-
-function lunarBirthdaysByDate(year: number): Map<string, [number, number][]> {
-  let byDate = lunarBirthdayYears.get(year);
-  if (byDate) return byDate;
-  byDate = new Map();
-  for (let month = 1; month <= 12; month++) {
-    for (let day = 1; day <= 30; day++) {
-      const date = lunarBirthdayIn(year, month, day);
-      if (date) byDate.set(date, [...(byDate.get(date) ?? []), [month, day]]);
-    }
-  }
-  if (lunarBirthdayYears.size >= 4) lunarBirthdayYears.delete(lunarBirthdayYears.keys().next().value!);
-  lunarBirthdayYears.set(year, byDate);
-  return byDate;
-}
-
-/** The lunar [month, day] birthdays celebrated on any of `dates`. */
-function lunarMonthDaysOn(dates: readonly string[]): [number, number][] {
-  const found = new Map<number, [number, number]>();
-  for (const date of dates) {
-    for (const [month, day] of lunarBirthdaysByDate(Number(date.slice(0, 4))).get(date) ?? []) found.set(month * 100 + day, [month, day]);
-  }
-  return [...found.values()].sort((a, b) => a[0] * 100 + a[1] - (b[0] * 100 + b[1]));
 }
 
 /** "MM-DD" of every UTC day on which it can be today or tomorrow somewhere; 29 Feb joins 28 Feb in common years. */

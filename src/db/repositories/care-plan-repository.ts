@@ -1,4 +1,5 @@
 import type { LifecycleStage, PrismaClient } from "../generated/client.ts";
+import { type LapseCriteria, inAudience, lapsing, notErased, solarBirthday } from "./care-plan-eligibility.ts";
 
 /** What the care planner needs to address and greet one customer. */
 export interface PlanCustomer {
@@ -79,8 +80,8 @@ export class CarePlanRepository {
   /** Customers whose Gregorian birthday falls on one of `monthDays` ("MM-DD"). */
   birthdaysOn(monthDays: readonly string[], after: string | null, limit: number): Promise<BirthdayCustomer[]> {
     return this.prisma.$queryRaw<BirthdayCustomer[]>`
-      SELECT id::text, "displayName", locale, "timeZone", to_char(birthday, 'MM-DD') AS birthday FROM "Customer"
-       WHERE birthday IS NOT NULL AND "lunarBirthMonth" IS NULL AND "erasedAt" IS NULL AND to_char(birthday, 'MM-DD') = ANY(${[...monthDays]})
+      SELECT id::text, "displayName", locale, "timeZone", to_char(birthday, 'MM-DD') AS birthday FROM "Customer" c
+       WHERE ${solarBirthday} AND ${notErased} AND to_char(birthday, 'MM-DD') = ANY(${[...monthDays]})
          AND id > ${after ?? firstId}::uuid
        ORDER BY id LIMIT ${limit}`;
   }
@@ -161,11 +162,9 @@ export class CarePlanRepository {
 
   /** Customers in a festival's audience: any of `locales`, or any of `tags`; both empty means everybody. */
   audience(locales: readonly string[], tags: readonly string[], after: string | null, limit: number): Promise<PlanCustomer[]> {
-    const everybody = locales.length === 0 && tags.length === 0;
     return this.prisma.$queryRaw<PlanCustomer[]>`
-      SELECT id::text, "displayName", locale, "timeZone" FROM "Customer"
-       WHERE "erasedAt" IS NULL AND id > ${after ?? firstId}::uuid
-         AND (${everybody} OR locale = ANY(${[...locales]}) OR tags && ${[...tags]}::text[])
+      SELECT id::text, "displayName", locale, "timeZone" FROM "Customer" c
+       WHERE ${notErased} AND id > ${after ?? firstId}::uuid AND ${inAudience(locales, tags)}
        ORDER BY id LIMIT ${limit}`;
   }
 
@@ -222,7 +221,7 @@ export class CarePlanRepository {
    * order for more than `gapFactor` times their own usual gap between orders.
    */
   lapsing(
-    criteria: { stages: readonly LifecycleStage[]; segments: readonly string[]; gapFactor: number },
+    criteria: LapseCriteria,
     after: string | null,
     limit: number,
   ): Promise<LapsingCustomer[]> {
@@ -232,10 +231,7 @@ export class CarePlanRepository {
              CASE WHEN s."orderCount" > 1
                   THEN (EXTRACT(EPOCH FROM (s."lastOrderAt" - s."firstOrderAt")) / 86400.0 / (s."orderCount" - 1))::float8 END AS "usualGapDays"
         FROM "CustomerScore" s JOIN "Customer" c ON c.id = s."customerId"
-       WHERE c."erasedAt" IS NULL AND s."lastOrderAt" IS NOT NULL AND c.id > ${after ?? firstId}::uuid
-         AND (s."lifecycleStage"::text = ANY(${[...criteria.stages]}) OR s."rfmSegment" = ANY(${[...criteria.segments]})
-              OR (s."orderCount" > 1 AND s."recencyDays" >
-                  ${criteria.gapFactor}::float8 * EXTRACT(EPOCH FROM (s."lastOrderAt" - s."firstOrderAt")) / 86400.0 / (s."orderCount" - 1)))
+       WHERE ${notErased} AND c.id > ${after ?? firstId}::uuid AND ${lapsing(criteria)}
        ORDER BY c.id LIMIT ${limit}`;
   }
 
