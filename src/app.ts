@@ -128,7 +128,7 @@ export async function startTend({
       services,
       auth: new DashboardAuth({ prisma: db.prisma, staff: services.staff, clock }),
       clock,
-      queues: { alerts: staffSide.alerts, campaigns, outbox: services.outbox, policy: contactPolicySettings(config), tiers: tierRules.tiers, campaignsEnabled: carePlans.campaigns.enabled },
+      queues: { alerts: staffSide.alerts, campaigns, outbox: services.outbox, policy: contactPolicySettings(config), tiers: tierRules.tiers, campaignsEnabled: carePlans.campaigns.enabled, carePlans },
       // The customer page's message (contact policy, then the outbox) and takeover reply, as Slack and the API do them.
       customerActions: { console: buildStaffConsoleServices({ db, config, services, clock }), takeover: staffSide.takeover },
     });
