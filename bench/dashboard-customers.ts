@@ -150,15 +150,16 @@ async function pageThroughPg(pool: pg.Pool, sort: CustomerSort, cursor: { v: str
   }
 }
 
-/** A search as findCustomers does it: the exact keys at once, then (none matching) names, then the matches' summaries. */
+/** A search as findCustomers does it: the exact keys in one statement, then (none matching) names, then the matches' summaries. */
 async function searchThroughPg(pool: pg.Pool, q: string): Promise<void> {
-  const exact = await Promise.all([
-    pool.query(`SELECT id FROM "Customer" WHERE "externalId" = $1`, [q]),
-    pool.query(`SELECT id FROM "Customer" WHERE email = ANY($1) ORDER BY "createdAt" DESC LIMIT 20`, [[q, q.toLowerCase()]]),
-    pool.query(`SELECT "customerId" AS id FROM "Order" WHERE "externalId" = $1`, [q]),
-    pool.query(`SELECT "customerId" AS id FROM "ChannelIdentity" WHERE "platformUserId" = ANY($1) LIMIT 20`, [[q]]),
-  ]);
-  let ids = exact.flatMap((r) => r.rows.map((row: { id: string }) => row.id));
+  const exact = await pool.query(
+    `SELECT k.id::text AS id FROM ((SELECT id, 2 AS rank FROM "Customer" WHERE "externalId" = $1)
+       UNION ALL (SELECT "customerId", 5 FROM "Order" WHERE "externalId" = $1)
+       UNION ALL (SELECT "customerId", 6 FROM "ChannelIdentity" WHERE "platformUserId" = ANY($2::text[]) LIMIT 20)
+       UNION ALL (SELECT id, 3 FROM "Customer" WHERE email = ANY($3::text[]) ORDER BY "createdAt" DESC LIMIT 20)) k ORDER BY k.rank`,
+    [q, [q], [q, q.toLowerCase()]],
+  );
+  let ids = exact.rows.map((row: { id: string }) => row.id);
   if (ids.length === 0) {
     const client = await pool.connect();
     try {
@@ -179,10 +180,13 @@ async function searchThroughPg(pool: pg.Pool, q: string): Promise<void> {
       client.release();
     }
   }
-  await Promise.all([
-    pool.query(`SELECT id, "displayName", "externalId", "erasedAt" FROM "Customer" WHERE id = ANY($1::uuid[])`, [ids]),
-    pool.query(`SELECT "customerId", platform, "platformUserId", "displayName" FROM "ChannelIdentity" WHERE "customerId" = ANY($1::uuid[]) ORDER BY "createdAt"`, [ids]),
-  ]);
+  await pool.query(
+    `SELECT c.id::text AS id, c."displayName", c."externalId", c."erasedAt",
+            COALESCE((SELECT json_agg(json_build_object('platform', i.platform, 'platformUserId', i."platformUserId", 'displayName', i."displayName") ORDER BY i."createdAt", i.id)
+                        FROM "ChannelIdentity" i WHERE i."customerId" = c.id), '[]'::json) AS identities
+       FROM "Customer" c WHERE c.id = ANY($1::uuid[])`,
+    [ids],
+  );
 }
 
 /** Where each order's page half-way down the table starts: the cursor the page before it would have given. */

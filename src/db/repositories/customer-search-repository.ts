@@ -5,6 +5,14 @@ export interface SearchHit {
   matchedBy: "customer_id" | "external_id" | "email" | "phone" | "order_id" | "platform_user" | "name";
 }
 
+export interface CustomerSummary {
+  id: string;
+  displayName: string | null;
+  externalId: string | null;
+  erasedAt: Date | null;
+  identities: { platform: string; platformUserId: string; displayName: string | null }[];
+}
+
 /** Name matches per table a search sorts at most (see byName). */
 const NAME_MATCHES_CAP = 500;
 
@@ -24,27 +32,27 @@ function likeLiteral(text: string): string {
 export class CustomerSearchRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /**
+   * The customers a key names, in one statement of indexed lookups (each part reads its unique or
+   * leading index; a part that cannot match, such as an id that is no UUID, is left out): the
+   * Prisma call per key this was cost more than the lookups themselves.
+   */
   async exact(query: string): Promise<SearchHit[]> {
-    const hits: SearchHit[] = [];
     const handle = query.replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/i, "$1").replace(/^@/, "");
     // Addresses are kept as typed; staff may type them in another case.
     const emails = query.includes("@") && !query.startsWith("@") ? [...new Set([query, query.toLowerCase()])] : [];
-    const phones = /^\+?[0-9][0-9 ().-]{2,39}$/.test(query) ? [query] : [];
-    const [byId, byExternal, byEmail, byPhone, byOrder, byPlatformUser] = await Promise.all([
-      uuidPattern.test(query) ? this.prisma.customer.findUnique({ where: { id: query.toLowerCase() }, select: { id: true } }) : null,
-      this.prisma.customer.findUnique({ where: { externalId: query }, select: { id: true } }),
-      emails.length ? this.prisma.customer.findMany({ where: { email: { in: emails } }, select: { id: true }, orderBy: { createdAt: "desc" }, take: 20 }) : [],
-      phones.length ? this.prisma.customer.findMany({ where: { phone: { in: phones } }, select: { id: true }, orderBy: { createdAt: "desc" }, take: 20 }) : [],
-      this.prisma.order.findUnique({ where: { externalId: query }, select: { customerId: true } }),
-      this.prisma.channelIdentity.findMany({ where: { platformUserId: { in: [...new Set([query, handle])] } }, select: { customerId: true }, take: 20 }),
-    ]);
-    if (byId) hits.push({ customerId: byId.id, matchedBy: "customer_id" });
-    if (byExternal) hits.push({ customerId: byExternal.id, matchedBy: "external_id" });
-    for (const customer of byEmail) hits.push({ customerId: customer.id, matchedBy: "email" });
-    for (const customer of byPhone) hits.push({ customerId: customer.id, matchedBy: "phone" });
-    if (byOrder) hits.push({ customerId: byOrder.customerId, matchedBy: "order_id" });
-    for (const identity of byPlatformUser) hits.push({ customerId: identity.customerId, matchedBy: "platform_user" });
-    return hits;
+    const isPhone = /^\+?[0-9][0-9 ().-]{2,39}$/.test(query);
+    const parts: Prisma.Sql[] = [
+      Prisma.sql`(SELECT id, 'external_id' AS by, 2 AS rank FROM "Customer" WHERE "externalId" = ${query})`,
+      Prisma.sql`(SELECT "customerId" AS id, 'order_id' AS by, 5 AS rank FROM "Order" WHERE "externalId" = ${query})`,
+      Prisma.sql`(SELECT "customerId" AS id, 'platform_user' AS by, 6 AS rank FROM "ChannelIdentity" WHERE "platformUserId" = ANY(${[...new Set([query, handle])]}::text[]) LIMIT 20)`,
+    ];
+    if (uuidPattern.test(query)) parts.push(Prisma.sql`(SELECT id, 'customer_id' AS by, 1 AS rank FROM "Customer" WHERE id = ${query.toLowerCase()}::uuid)`);
+    if (emails.length) parts.push(Prisma.sql`(SELECT id, 'email' AS by, 3 AS rank FROM "Customer" WHERE email = ANY(${emails}::text[]) ORDER BY "createdAt" DESC LIMIT 20)`);
+    if (isPhone) parts.push(Prisma.sql`(SELECT id, 'phone' AS by, 4 AS rank FROM "Customer" WHERE phone = ${query} ORDER BY "createdAt" DESC LIMIT 20)`);
+    const rows = await this.prisma.$queryRaw<{ id: string; by: SearchHit["matchedBy"] }[]>(Prisma.sql`
+      SELECT k.id::text AS id, k.by FROM (${Prisma.join(parts, " UNION ALL ")}) k ORDER BY k.rank`);
+    return rows.map((row) => ({ customerId: row.id, matchedBy: row.by }));
   }
 
   /**
@@ -73,17 +81,13 @@ export class CustomerSearchRepository {
     return rows.map((row) => ({ customerId: row.id, matchedBy: "name" as const }));
   }
 
-  /** Names and channels of the customers found, for the result list. */
-  summaries(customerIds: readonly string[]) {
-    return this.prisma.customer.findMany({
-      where: { id: { in: [...customerIds] } },
-      select: {
-        id: true,
-        displayName: true,
-        externalId: true,
-        erasedAt: true,
-        identities: { select: { platform: true, platformUserId: true, displayName: true }, orderBy: { createdAt: "asc" } },
-      },
-    });
+  /** Names and channels of the customers found, for the result list (one statement). */
+  summaries(customerIds: readonly string[]): Promise<CustomerSummary[]> {
+    if (customerIds.length === 0) return Promise.resolve([]);
+    return this.prisma.$queryRaw<CustomerSummary[]>(Prisma.sql`
+      SELECT c.id::text AS id, c."displayName", c."externalId", c."erasedAt",
+             COALESCE((SELECT json_agg(json_build_object('platform', i.platform, 'platformUserId', i."platformUserId", 'displayName', i."displayName") ORDER BY i."createdAt", i.id)
+                         FROM "ChannelIdentity" i WHERE i."customerId" = c.id), '[]'::json) AS identities
+        FROM "Customer" c WHERE c.id = ANY(${[...customerIds]}::uuid[])`);
   }
 }
