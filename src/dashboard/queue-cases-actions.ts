@@ -51,24 +51,24 @@ export async function claimCase(deps: CaseActionDependencies, caseId: string, ac
   }
   const refuse = async (reason: string) =>
     deps.staff.audit(actor, "case.claim", { customerId: found.customerId, target: found.id, outcome: "refused", detail: { reason } });
-  if (found.status !== "open") {
-    await refuse("resolved");
-    return { ok: false, code: "already_resolved", detail: found.closedBy ?? "" };
+  // One conditional update (open and unclaimed): of two staff claiming at once, exactly one wins.
+  const result = await deps.feedback.claim(found.id, actor.name);
+  switch (result.status) {
+    case "claimed":
+      await deps.staff.audit(actor, "case.claim", { customerId: found.customerId, target: found.id, after: { claimedBy: actor.name } });
+      return { ok: true, code: "claimed" };
+    case "already_yours":
+      return { ok: true, code: "already_yours" };
+    case "claimed_by_other":
+      await refuse(`claimed by ${result.case.assignee}`);
+      return { ok: false, code: "already_claimed", detail: result.case.assignee ?? "" };
+    case "closed":
+      await refuse("resolved");
+      return { ok: false, code: "already_resolved", detail: result.case.closedBy ?? "" };
+    default:
+      await deps.staff.audit(actor, "case.claim", { target: caseId, outcome: "failed", detail: { reason: "no such case" } });
+      return { ok: false, code: "not_found" };
   }
-  if (found.assignee === actor.name) return { ok: true, code: "already_yours" };
-  if (found.assignee) {
-    await refuse(`claimed by ${found.assignee}`);
-    return { ok: false, code: "already_claimed", detail: found.assignee };
-  }
-  try {
-    await deps.feedback.assign(found.id, actor.name);
-  } catch (error) {
-    if (!(error instanceof TendError)) throw error;
-    await refuse(error.message);
-    return { ok: false, code: "not_open" };
-  }
-  await deps.staff.audit(actor, "case.claim", { customerId: found.customerId, target: found.id, after: { claimedBy: actor.name } });
-  return { ok: true, code: "claimed" };
 }
 
 /**

@@ -51,6 +51,11 @@ export interface OpenCaseOptions {
  */
 export type CaseOpenedHook = (tx: Prisma.TransactionClient, opened: FeedbackCase, options: OpenCaseOptions) => Promise<boolean>;
 
+/** What a claim came to; `case` is the case after it (its assignee is the winner when claimed by another). */
+export type ClaimCaseResult =
+  | { status: "claimed" | "already_yours" | "claimed_by_other" | "closed"; case: FeedbackCase }
+  | { status: "not_found" };
+
 export interface CloseCaseResult {
   case: FeedbackCase;
   /**
@@ -157,6 +162,21 @@ export class FeedbackService {
       throw new TendError("FEEDBACK_CASE_CLOSED", `feedback case ${caseId} is closed${closedNote(existing)}; it cannot be assigned`);
     }
     return this.requireCase(caseId);
+  }
+
+  /**
+   * Claims an open, unclaimed case for a member of staff: one conditional update, so of two staff
+   * claiming at once one wins and the other learns who did. `assign` hands a case over regardless.
+   */
+  async claim(caseId: string, claimer: string): Promise<ClaimCaseResult> {
+    const name = claimer.trim();
+    if (!name) throw new TendError("FEEDBACK_CLAIMER_REQUIRED", "claiming a feedback case needs the name of who claims it");
+    if (await this.cases.claimIfUnclaimed(caseId, name)) return { status: "claimed", case: await this.requireCase(caseId) };
+    const existing = await this.cases.findById(caseId);
+    if (!existing) return { status: "not_found" };
+    if (existing.status !== "open") return { status: "closed", case: existing };
+    if (existing.assignee === name) return { status: "already_yours", case: existing };
+    return { status: "claimed_by_other", case: existing };
   }
 
   /**

@@ -77,6 +77,16 @@ export class FeedbackCaseRepository {
   }
 
   /**
+   * Gives an open, unclaimed case to `assignee` in one conditional update, so of two staff claiming
+   * it at once exactly one wins. False when it is closed, already claimed (by anyone) or missing.
+   */
+  async claimIfUnclaimed(id: string, assignee: string): Promise<boolean> {
+    if (!UUID.test(id)) return false;
+    const { count } = await this.prisma.feedbackCase.updateMany({ where: { id, status: "open", assignee: null }, data: { assignee } });
+    return count === 1;
+  }
+
+  /**
    * Closes the case only if it is still open, so two staff closing it at once close it once and
    * the customer hears about it once. False when it was already closed or does not exist.
    */
