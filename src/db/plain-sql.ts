@@ -5,6 +5,9 @@
  * most of what a message cost. The statements are still built with `Prisma.sql` (one way of
  * writing SQL, parameters never spliced in) and come back as `$queryRaw` gives them: timestamps
  * and dates as Dates read as UTC, bigint as BigInt, numeric as Prisma.Decimal, JSON parsed.
+ * (Checked with TZ=Asia/Shanghai and America/New_York: on PostgreSQL the rows equal `$queryRaw`'s;
+ * on PGlite `$queryRaw` through pglite-prisma-adapter 0.6 shifts timestamps by the process's zone
+ * offset, and these are the values as stored.)
  *
  * The driver is found from the client that src/db/database.ts opened on it. Anything else (a
  * transaction's client, a client built elsewhere) runs the same statement through Prisma, so a
