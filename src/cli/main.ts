@@ -1,3 +1,5 @@
+// First: the process runs in UTC before any query reads a timestamp (src/config/utc-process.ts says why).
+import "../config/utc-process.ts";
 import fs from "node:fs";
 import { Command } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
