@@ -105,20 +105,25 @@ const dayNumber = (date: Date) => Math.floor(date.getTime() / DAY_MS);
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const pct = (p: number) => `${Math.round(p * 100)}%`;
 
+/** The stage of a customer without orders: potential, with the facts all empty. */
+export function noOrdersLifecycle(): LifecycleResult {
+  const facts: LifecycleFacts = {
+    orderCount: 0,
+    purchaseDays: 0,
+    daysSinceFirstOrder: null,
+    daysSinceLastOrder: null,
+    usualGapDays: null,
+    gapSource: null,
+    overdueRatio: null,
+    probabilityAlive: null,
+  };
+  return { stage: "potential", rule: "no_orders", facts, ...describeLifecycle("no_orders", facts, { churned: 0, declining: 0 }) };
+}
+
 export function lifecycleStage(input: LifecycleInput, settings: LifecycleSettings = defaultLifecycleSettings): LifecycleResult {
   const { orderCount, purchaseDays, firstOrderAt, lastOrderAt, probabilityAlive: pAlive } = input;
   if (orderCount <= 0 || !firstOrderAt || !lastOrderAt || purchaseDays <= 0) {
-    const facts: LifecycleFacts = {
-      orderCount: 0,
-      purchaseDays: 0,
-      daysSinceFirstOrder: null,
-      daysSinceLastOrder: null,
-      usualGapDays: null,
-      gapSource: null,
-      overdueRatio: null,
-      probabilityAlive: null,
-    };
-    return { stage: "potential", rule: "no_orders", facts, ...describeLifecycle("no_orders", facts, { churned: 0, declining: 0 }) };
+    return noOrdersLifecycle();
   }
 
   const today = dayNumber(input.now);

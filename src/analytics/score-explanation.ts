@@ -1,4 +1,4 @@
-import { type LifecycleFacts, type LifecycleResult, type LifecycleRule, describeLifecycle } from "./lifecycle.ts";
+import { type LifecycleFacts, type LifecycleResult, type LifecycleRule, describeLifecycle, noOrdersLifecycle } from "./lifecycle.ts";
 import { type EngagementFacts, type RelationshipLevelName, type RelationshipResult, describeRelationship, noEngagement } from "./relationship.ts";
 import { type RfmExplanation, type RfmSegment, explainRfm, fmScore, type Quintile } from "./rfm.ts";
 
@@ -183,17 +183,7 @@ function lifecyclePart(row: StoredScore, stored: Partial<StoredExplanationFacts>
   const rule = stored.l === undefined ? undefined : RULES[stored.l];
   const { firstOrderAt, lastOrderAt } = row;
   if (!rule || rule === "no_orders" || !firstOrderAt || !lastOrderAt) {
-    const facts: LifecycleFacts = {
-      orderCount: 0,
-      purchaseDays: 0,
-      daysSinceFirstOrder: null,
-      daysSinceLastOrder: null,
-      usualGapDays: null,
-      gapSource: null,
-      overdueRatio: null,
-      probabilityAlive: null,
-    };
-    return { stage: "potential", rule: "no_orders", facts, ...describeLifecycle("no_orders", facts, { churned: 0, declining: 0 }) };
+    return noOrdersLifecycle();
   }
   const purchaseDays = stored.p ?? 1;
   const today = dayNumber(row.computedAt);
