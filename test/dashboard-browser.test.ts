@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, noSideways, signInWithLink, watchProblems } from "./support/dashboard-browser.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
-import { cliActor } from "../src/staff/actor.ts";
 
 /**
  * The staff dashboard in a real browser (headless Chromium through playwright-core): sign in with a
@@ -14,8 +14,7 @@ import { cliActor } from "../src/staff/actor.ts";
  * (the customer page's actions in a browser: dashboard-customer-browser.test.ts). PGlite only: the
  * session and route rules are tested on both databases in dashboard-sessions.test.ts.
  */
-const chromiumPath = "/usr/bin/chromium";
-const skip = fs.existsSync(chromiumPath) ? "" : "chromium is not installed (apt-get install -y chromium)";
+const skip = chromiumMissing;
 const desktop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
 // The README's screenshots are refreshed on request (TEND_UPDATE_SCREENSHOTS=1); a plain run leaves the tree untouched.
@@ -56,10 +55,7 @@ describe.skipIf(Boolean(skip))(`staff dashboard in a browser${skip ? ` (skipped:
     expect(await tend.db.prisma.feedbackCase.count({ where: { customerId, status: "open" } })).toBe(1);
     await tend.db.prisma.customer.createMany({ data: Array.from({ length: 12 }, (_, i) => ({ displayName: `Customer ${i + 1}`, externalId: `gen-${i + 1}` })) });
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
-    });
+    browser = await launchChromium();
     fs.mkdirSync(screenshots, { recursive: true });
   }, 180_000);
   afterAll(async () => {
@@ -70,25 +66,14 @@ describe.skipIf(Boolean(skip))(`staff dashboard in a browser${skip ? ` (skipped:
   /** A signed-in page in a fresh browser context; script errors and console errors (a CSP violation, say) are collected. */
   async function signedIn(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
+    const problems = watchProblems(page);
     // Anonymous: sent to the sign-in page.
     await page.goto(`${tend.url}/dashboard/customers`);
     expect(new URL(page.url()).pathname).toBe("/dashboard/signin");
-    const link = await auth.createLoginLink("mei", cliActor("test"));
-    await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-    await page.locator("#sign-in").click();
-    await page.waitForURL(`${tend.url}/dashboard`);
+    await signInWithLink(page, tend.url, auth);
     return { page, problems };
   }
 
-  const noSideways = (page: Page) => page.evaluate(() => {
-    const d = (globalThis as unknown as Domish).document.documentElement;
-    return d.scrollWidth <= d.clientWidth;
-  });
 
   /** Opens the overview, the customers table and the customer page; each has its title, its language and no sideways scroll. */
   async function visitAll(page: Page, lang: "en" | "zh-CN", titles: { overview: string; customers: string }): Promise<void> {

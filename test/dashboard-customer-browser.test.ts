@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, noSideways, signInWithLink, watchProblems } from "./support/dashboard-browser.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
-import { cliActor } from "../src/staff/actor.ts";
 
 /**
  * The dashboard's customer page in headless Chromium (playwright-core): resolve a case and see the
@@ -16,15 +16,11 @@ import { cliActor } from "../src/staff/actor.ts";
  * Chinese at desktop and phone width (no sideways scroll). PGlite only; the routes' rules are
  * tested on both databases in dashboard-customer.test.ts.
  */
-const chromiumPath = "/usr/bin/chromium";
-const skip = fs.existsSync(chromiumPath) ? "" : "chromium is not installed (apt-get install -y chromium)";
+const skip = chromiumMissing;
 const desktop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
 const screenshots = process.env.TEND_UPDATE_SCREENSHOTS === "1" ? path.resolve("docs/screenshots") : fs.mkdtempSync(path.join(os.tmpdir(), "tend-customer-screens-"));
 
-interface Domish {
-  document: { documentElement: { scrollWidth: number; clientWidth: number } };
-}
 
 describe.skipIf(Boolean(skip))(`dashboard customer page in a browser${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let tend: RunningTend;
@@ -66,10 +62,7 @@ describe.skipIf(Boolean(skip))(`dashboard customer page in a browser${skip ? ` (
       data: { displayName: "Chen Jing 陈静", timeZone: "UTC", quietHoursStart: (minutes + 1380) % 1440, quietHoursEnd: (minutes + 60) % 1440 },
     });
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -78,23 +71,11 @@ describe.skipIf(Boolean(skip))(`dashboard customer page in a browser${skip ? ` (
 
   async function signedIn(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
-    const link = await auth.createLoginLink("mei", cliActor("test"));
-    await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-    await page.locator("#sign-in").click();
-    await page.waitForURL(`${tend.url}/dashboard`);
+    const problems = watchProblems(page);
+    await signInWithLink(page, tend.url, auth);
     return { page, problems };
   }
 
-  const noSideways = (page: Page) =>
-    page.evaluate(() => {
-      const d = (globalThis as unknown as Domish).document.documentElement;
-      return d.scrollWidth <= d.clientWidth;
-    });
 
   /** Reloads until the timeline shows `text` (the dispatcher delivers through the outbox in the background). */
   const timelineShows = (page: Page, text: string) =>

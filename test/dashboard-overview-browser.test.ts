@@ -2,14 +2,14 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, type Page, chromium } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, noSideways, signInWithLink, watchProblems } from "./support/dashboard-browser.ts";
 import { refreshAnalytics } from "../src/analytics/refresh.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
-import { cliActor } from "../src/staff/actor.ts";
 
 /**
  * The overview's charts in a real browser (headless Chromium through playwright-core): every chart
@@ -18,8 +18,7 @@ import { cliActor } from "../src/staff/actor.ts";
  * away. Screenshots go to a temporary folder unless TEND_UPDATE_SCREENSHOTS=1. PGlite only: the
  * figures themselves are tested on both databases in dashboard-overview.test.ts.
  */
-const chromiumPath = "/usr/bin/chromium";
-const skip = fs.existsSync(chromiumPath) ? "" : "chromium is not installed (apt-get install -y chromium)";
+const skip = chromiumMissing;
 const updating = process.env.TEND_UPDATE_SCREENSHOTS === "1";
 const screenshots = updating ? path.resolve("docs/screenshots") : fs.mkdtempSync(path.join(os.tmpdir(), "tend-overview-screens-"));
 const DAY = 86_400_000;
@@ -53,10 +52,7 @@ describe.skipIf(Boolean(skip))(`dashboard overview charts in a browser${skip ? `
     await tend.services.staff.createApiKey("mei", "staff");
     auth = new DashboardAuth({ prisma: tend.db.prisma, staff: tend.services.staff });
     await seed(tend);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
-    });
+    browser = await launchChromium();
     fs.mkdirSync(screenshots, { recursive: true });
   }, 180_000);
   afterAll(async () => {
@@ -82,11 +78,6 @@ describe.skipIf(Boolean(skip))(`dashboard overview charts in a browser${skip ? `
       return out;
     });
 
-  const noSideways = (page: Page) =>
-    page.evaluate(() => {
-      const d = (globalThis as unknown as Domish).document.documentElement;
-      return d.scrollWidth <= d.clientWidth;
-    });
 
   for (const [name, viewport] of [
     ["desktop", { width: 1280, height: 900 }],
@@ -96,15 +87,8 @@ describe.skipIf(Boolean(skip))(`dashboard overview charts in a browser${skip ? `
       const context = await browser.newContext({ viewport, locale: "en-US", reducedMotion: "reduce" });
       try {
         const page = await context.newPage();
-        const problems: string[] = [];
-        page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-        page.on("console", (message) => {
-          if (message.type() === "error") problems.push(`console: ${message.text()}`);
-        });
-        const link = await auth.createLoginLink("mei", cliActor("test"));
-        await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-        await page.locator("#sign-in").click();
-        await page.waitForURL(`${tend.url}/dashboard`);
+        const problems = watchProblems(page);
+        await signInWithLink(page, tend.url, auth);
 
         for (const [lang, heading, asTable] of [
           ["en", "Overview", "As a table"],
@@ -136,10 +120,7 @@ describe.skipIf(Boolean(skip))(`dashboard overview charts in a browser${skip ? `
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
     try {
       const page = await context.newPage();
-      const link = await auth.createLoginLink("mei", cliActor("test"));
-      await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-      await page.locator("#sign-in").click();
-      await page.waitForURL(`${tend.url}/dashboard`);
+      await signInWithLink(page, tend.url, auth);
       expect(await page.locator("[data-chart]:visible").count()).toBe(0);
       expect(await page.locator("details.as-table[open]").count()).toBeGreaterThanOrEqual(CHARTS.length - 1);
       expect(await page.locator("#response-rate").isVisible()).toBe(true);

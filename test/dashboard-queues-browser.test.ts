@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium, noSideways, signInWithLink, watchProblems } from "./support/dashboard-browser.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
-import { cliActor } from "../src/staff/actor.ts";
 
 /**
  * The dashboard's work queues in a real browser (headless Chromium through playwright-core): each
@@ -15,8 +15,7 @@ import { cliActor } from "../src/staff/actor.ts";
  * from the board with the keyboard. PGlite only: the rules are tested on both databases in
  * dashboard-queues.test.ts.
  */
-const chromiumPath = "/usr/bin/chromium";
-const skip = fs.existsSync(chromiumPath) ? "" : "chromium is not installed (apt-get install -y chromium)";
+const skip = chromiumMissing;
 const desktop = { width: 1280, height: 900 };
 const phone = { width: 390, height: 844 };
 // The README's two screenshots are refreshed on request (TEND_UPDATE_SCREENSHOTS=1); a plain run leaves the tree
@@ -79,10 +78,7 @@ describe.skipIf(Boolean(skip))(`dashboard work queues in a browser${skip ? ` (sk
     });
     await prisma.customer.update({ where: { id: people[2]!.id }, data: { careConsent: false } });
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
-    });
+    browser = await launchChromium();
     fs.mkdirSync(screenshots, { recursive: true });
   }, 180_000);
   afterAll(async () => {
@@ -93,25 +89,13 @@ describe.skipIf(Boolean(skip))(`dashboard work queues in a browser${skip ? ` (sk
 
   async function signedIn(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
+    const problems = watchProblems(page);
     await page.goto(`${tend.url}/dashboard/cases`);
     expect(new URL(page.url()).pathname).toBe("/dashboard/signin");
-    const link = await auth.createLoginLink("mei", cliActor("test"));
-    await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-    await page.locator("#sign-in").click();
-    await page.waitForURL(`${tend.url}/dashboard`);
+    await signInWithLink(page, tend.url, auth);
     return { page, problems };
   }
 
-  const noSideways = (page: Page) =>
-    page.evaluate(() => {
-      const d = (globalThis as unknown as Domish).document.documentElement;
-      return d.scrollWidth <= d.clientWidth;
-    });
 
   /**
    * Text whose contrast with its background is under WCAG AA's 4.5:1 (computed colours, the first

@@ -1,11 +1,10 @@
-import fs from "node:fs";
 import pg from "pg";
-import { type Browser, type Page, chromium } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { chromiumMissing, launchChromium, noSideways, signInWithLink, watchProblems } from "./support/dashboard-browser.ts";
 import { type RunningTend, startTend } from "../src/app.ts";
 import { loadConfig } from "../src/config/env.ts";
 import { DashboardAuth } from "../src/dashboard/dashboard-auth.ts";
-import { cliActor } from "../src/staff/actor.ts";
 import { createTestPostgresDatabase } from "./support/databases.ts";
 import { GENERATE_DONE, GENERATE_FAST, generatedCustomerId, generatedCustomersSql, generatedName } from "./support/generated-customers.ts";
 import { databaseUrl } from "./support/postgres-server.ts";
@@ -15,15 +14,11 @@ import { databaseUrl } from "./support/postgres-server.ts";
  * 12): search one by a fragment of their name and open their page, sort by a column, page forward;
  * at desktop and phone width. Timings belong to bench/dashboard-customers.ts, not here.
  */
-const chromiumPath = "/usr/bin/chromium";
-const skip = !fs.existsSync(chromiumPath) ? "chromium is not installed (apt-get install -y chromium)" : inject("postgresSkipReason");
+const skip = chromiumMissing || inject("postgresSkipReason");
 const CUSTOMERS = 100_000;
 const target = 77_777;
 const never = "0 0 1 1 *";
 
-interface Domish {
-  document: { documentElement: { scrollWidth: number; clientWidth: number } };
-}
 
 describe.skipIf(Boolean(skip))(`customers table search in a browser, ${CUSTOMERS} customers on PostgreSQL${skip ? ` (skipped: ${skip})` : ""}`, () => {
   let tend: RunningTend;
@@ -57,10 +52,7 @@ describe.skipIf(Boolean(skip))(`customers table search in a browser, ${CUSTOMERS
     tend = await startTend({ config });
     await tend.services.staff.createApiKey("mei", "staff");
     auth = new DashboardAuth({ prisma: tend.db.prisma, staff: tend.services.staff });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-proxy-server"],
-    });
+    browser = await launchChromium();
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
@@ -70,18 +62,10 @@ describe.skipIf(Boolean(skip))(`customers table search in a browser, ${CUSTOMERS
   async function signedIn(viewport: { width: number; height: number }): Promise<Page> {
     const context = await browser.newContext({ viewport, locale: "en-US" });
     const page = await context.newPage();
-    const link = await auth.createLoginLink("mei", cliActor("test"));
-    await page.goto(`${tend.url}/dashboard/login?token=${link.token}`);
-    await page.locator("#sign-in").click();
-    await page.waitForURL(`${tend.url}/dashboard`);
+    await signInWithLink(page, tend.url, auth);
     return page;
   }
 
-  const noSideways = (page: Page) =>
-    page.evaluate(() => {
-      const d = (globalThis as unknown as Domish).document.documentElement;
-      return d.scrollWidth <= d.clientWidth;
-    });
 
   async function searchSortAndPage(page: Page, phone: boolean): Promise<void> {
     const name = generatedName(target)!;
