@@ -5,19 +5,23 @@
 // concurrent customers (autocannon connections; each connection writes as its own customers and
 // sends its next message when the last is answered). The limit is a bare node:http server doing
 // the raw ceiling's database work (bench/support/raw-ceiling.ts) with the same driver.
-// Tend and the raw server each run in a child process (peak RSS is theirs).
+// Tend runs as `npm start` runs it (`node bin/tend.js start`: the compiled dist/, the V8 flags
+// `tend start` sets), configured by environment only; the raw server in another child (peak RSS
+// is theirs). With --trace a preload reports Tend's GC pauses and event-loop delay per run.
 // Wall-clock figures move with whatever else the machine runs, so each row also gives the load
 // average when it started and Tend's CPU time per message (process.cpuUsage in its child), and
-// each database the engine's own median at one customer, measured in the same Tend process right
-// after (the same messages handed to the engine directly, no HTTP): the distance between that and
-// the web chat's median at one customer is what HTTP and the adapter add.
-// `npx tsx bench/inbound-http.ts [seconds-per-run] [postgres|pglite] [--levels=1,8,64] [--only=web|telegram] [--cpu-prof]`
+// each database the engine's own median at one customer, measured right after on the same database
+// in a second Tend (started in-process by the bench child, the same messages handed to the engine
+// directly, no HTTP): the distance between that and the web chat's median at one customer is what
+// HTTP and the adapter add.
+// `npx tsx bench/inbound-http.ts [seconds-per-run] [postgres|pglite] [--levels=1,8,64] [--only=web|telegram] [--cpu-prof] [--trace]`
 // (--cpu-prof writes a V8 CPU profile of the Tend child to a temporary folder and prints where.)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TelegramStandin } from "../test/support/telegram-standin.ts";
 import { type Run, SECRET, TOKEN, load, startChild, telegramRequest, warm, webchatRequest } from "./support/http-load.ts";
+import { type PerfSnapshot, startTendProcess } from "./support/tend-process.ts";
 import { loadAverage } from "./support/inbound-setup.ts";
 import { withScratchDatabase } from "./support/scratch.ts";
 
@@ -27,6 +31,9 @@ const levelsArg = process.argv.find((arg) => arg.startsWith("--levels="));
 const levels = levelsArg ? levelsArg.slice("--levels=".length).split(",").map(Number).filter((n) => n > 0) : [1, 8, 64];
 const paths = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const profileDir = process.argv.includes("--cpu-prof") ? fs.mkdtempSync(path.join(os.tmpdir(), "tend-inbound-http-prof-")) : undefined;
+const trace = process.argv.includes("--trace");
+/** BENCH_TEND_NODE_ARGS: node options for Tend's process on top of what `npm start` gives it (A/B of a V8 flag, --trace-gc). */
+const extraNodeArgs = (process.env.BENCH_TEND_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 const skipped: Run = { perSecond: Number.NaN, p50: Number.NaN, p99: Number.NaN, non2xx: 0, errors: 0 };
 /** Messages handed to the engine directly for its median at one customer. */
 const ENGINE_DIRECT_MESSAGES = 500;
@@ -34,12 +41,9 @@ const ENGINE_DIRECT_MESSAGES = 500;
 async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, string>, rawArgs: string[]) {
   const standin = await TelegramStandin.start([TOKEN]);
   const loadBefore = loadAverage();
-  const tend = await startChild([
-    "tend",
-    JSON.stringify({
+  const tend = await startTendProcess(
+    {
       ...tendEnv,
-      PORT: "0",
-      HOST: "127.0.0.1",
       LOG_LEVEL: "silent",
       OUTREACH_DEFAULT_QUIET_HOURS: "off",
       WEBCHAT_RATE_LIMIT_PER_MINUTE: "600",
@@ -49,21 +53,27 @@ async function measure(kind: "postgres" | "pglite", tendEnv: Record<string, stri
       TELEGRAM_API_ROOT: standin.url,
       TELEGRAM_WEBHOOK_URL: "https://bench.example/telegram/webhook",
       TELEGRAM_WEBHOOK_SECRET: SECRET,
-    }),
-  ], profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
-  const rows: { connections: number; load: string; webchat: Run; telegram: Run; raw?: Run }[] = [];
+    },
+    { trace, nodeArgs: [...extraNodeArgs, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])] },
+  );
+  const rows: { connections: number; load: string; webchat: Run; telegram: Run; raw?: Run; webTrace?: PerfSnapshot; telegramTrace?: PerfSnapshot }[] = [];
   for (const connections of levels) {
     await warm(tend.port, "web", connections, true);
     const load1 = loadAverage();
+    await tend.snapshot();
     const webchat = paths === "telegram" ? skipped : await load(tend.port, connections, webchatRequest("web", connections), seconds, tend);
+    const webTrace = await tend.snapshot();
     const telegram = paths === "web" ? skipped : await load(tend.port, connections, telegramRequest(connections * 1000, connections), seconds, tend);
-    rows.push({ connections, load: load1, webchat, telegram });
+    const telegramTrace = await tend.snapshot();
+    rows.push({ connections, load: load1, webchat, telegram, webTrace, telegramTrace });
   }
-  const engineLoad = loadAverage();
-  const direct = await tend.engineDirect(ENGINE_DIRECT_MESSAGES);
-  const engine = { load: engineLoad, p50Ms: direct.p50Ms, cpuMsPerMessage: direct.cpuUs / 1000 / ENGINE_DIRECT_MESSAGES };
   const tendRss = await tend.stop();
   await standin.close();
+  const engineLoad = loadAverage();
+  const direct = await startChild(["tend", JSON.stringify({ ...tendEnv, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", OUTREACH_DEFAULT_QUIET_HOURS: "off" })]);
+  const directRun = await direct.engineDirect(ENGINE_DIRECT_MESSAGES);
+  await direct.stop();
+  const engine = { load: engineLoad, p50Ms: directRun.p50Ms, cpuMsPerMessage: directRun.cpuUs / 1000 / ENGINE_DIRECT_MESSAGES };
   const raw = await startChild(rawArgs);
   for (const row of rows) {
     await warm(raw.port, "web", row.connections, false);
@@ -88,12 +98,15 @@ function print(run: Awaited<ReturnType<typeof measure>>) {
   }
   const share = (r: Run) => (r.benchCpuShare === undefined || Number.isNaN(r.perSecond) ? "-" : r.benchCpuShare.toFixed(2));
   console.log(`load generator's own CPU (autocannon + Telegram stand-in, share of a core): ${run.rows.map((r) => `${r.connections}: web ${share(r.webchat)}, Telegram ${share(r.telegram)}`).join("; ")}`);
+  const gcLine = (t?: PerfSnapshot) =>
+    t ? `${Object.entries(t.gc).map(([kind, g]) => `${kind} ${g.count}× total ${g.totalMs.toFixed(0)} ms max ${g.maxMs.toFixed(1)}`).join(", ")}; loop delay p50/p99/max ${t.loopDelay.p50}/${t.loopDelay.p99}/${t.loopDelay.max} ms` : "";
+  if (trace) for (const r of run.rows) console.log(`trace ${r.connections}: web chat: ${gcLine(r.webTrace)} | Telegram: ${gcLine(r.telegramTrace)}`);
   console.log(
-    `engine directly in the same Tend, one customer, ${ENGINE_DIRECT_MESSAGES} web chat messages: p50 ${run.engine.p50Ms.toFixed(1)} ms, Tend CPU ${run.engine.cpuMsPerMessage.toFixed(2)} ms/msg (load average ${run.engine.load})`,
+    `engine directly (a second Tend on the same database, in-process), one customer, ${ENGINE_DIRECT_MESSAGES} web chat messages: p50 ${run.engine.p50Ms.toFixed(1)} ms, Tend CPU ${run.engine.cpuMsPerMessage.toFixed(2)} ms/msg (load average ${run.engine.load})`,
   );
 }
 
-console.log(`inbound over HTTP (autocannon), ${os.cpus().length} cores, Node ${process.version}; load average ${loadAverage()}`);
+console.log(`inbound over HTTP (autocannon), ${os.cpus().length} cores, Node ${process.version}; load average ${loadAverage()}${extraNodeArgs.length ? `; Tend's extra node options: ${extraNodeArgs.join(" ")}` : ""}`);
 const only = positional[1];
 if (only !== "pglite") {
   await withScratchDatabase("inbound_http", async (url) => print(await measure("postgres", { DATABASE_URL: url, DATABASE_POOL_SIZE: "10" }, ["raw", "postgres", url])));
