@@ -129,7 +129,7 @@ export class InteractionRepository {
       ? Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" i WHERE i."platform" = ${platform}::"Platform" AND i."platformMessageId" = ${platformMessageId})`
       : Prisma.sql`false`;
     const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean; identityCurrent: boolean }>(Prisma.sql`
-      SELECT c.*, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions",
+      SELECT ${customerColumns}, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions",
              (ci."unreachableAt" IS NULL AND ci."address" = ${identity.address} AND (${displayName}::text IS NULL OR ci."displayName" = ${displayName}::text)
               AND ci."lastSeenAt" >= ${new Date(now.getTime() - IDENTITY_SEEN_PRECISION_MS)}::timestamp
               AND NOT EXISTS (SELECT 1 FROM "ChannelIdentity" o WHERE o."customerId" = ci."customerId" AND o."id" <> ci."id" AND o."lastSeenAt" >= ci."lastSeenAt")) AS "identityCurrent"
@@ -309,6 +309,12 @@ export class InteractionRepository {
     return this.prisma.interaction.count({ where: { customerId, ...(since ? { occurredAt: { gte: since } } : {}) } });
   }
 }
+
+/**
+ * The customer's columns by name, not `c.*`: the inbound read is a prepared statement (src/db/plain-sql.ts),
+ * and a prepared `SELECT c.*` stops working when another instance's migration adds a column.
+ */
+const customerColumns = Prisma.raw(Object.values(Prisma.CustomerScalarFieldEnum).map((column) => `c."${column}"`).join(", "));
 
 function toData(input: InteractionInput): Prisma.InteractionUncheckedCreateInput {
   return {
