@@ -291,13 +291,14 @@ export class InteractionRepository {
       .filter((o) => o.platformMessageId !== null || o.failed !== null);
     if (!rows.length) return;
     const values = Prisma.join(rows.map((o) => Prisma.sql`(${o.id}::uuid, ${o.platformMessageId}::text, ${o.failed}::text)`));
-    await this.prisma.$executeRaw`
+    // Through the driver like the inbound path's statements: every Telegram, Discord and Slack reply comes here.
+    await this.sql.query(Prisma.sql`
       UPDATE "Interaction" i
          SET "platformMessageId" = COALESCE(v.pmid, i."platformMessageId"),
              "metadata" = CASE WHEN v.failed IS NULL THEN i."metadata"
                           ELSE COALESCE(i."metadata", '{}'::jsonb) || jsonb_build_object('delivery', 'failed', 'deliveryError', v.failed) END
         FROM (VALUES ${values}) AS v(id, pmid, failed)
-       WHERE i."id" = v.id`;
+       WHERE i."id" = v.id`);
   }
 
   /** Outbound messages on one platform after a moment, oldest first: what a polling client has not seen. */
