@@ -35,8 +35,9 @@ describeEachDatabase("recording what became of a message's replies", (db) => {
     const third = message(`${user}-3`, "points");
     const [points] = await h.engine.handleInbound(third);
     await h.engine.recordReplyDelivery(third, [{ reply: points!, sent: false, error: "blocked by the user" }]);
-    const failed = only(await h.services.interactions.repliesTo(customer.id, `telegram:${user}-3`));
-    expect(failed.metadata).toMatchObject({ delivery: "failed", deliveryError: "blocked by the user" });
+    const failed = await h.services.interactions.repliesTo(customer.id, `telegram:${user}-3`);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.metadata).toMatchObject({ delivery: "failed", deliveryError: "blocked by the user" });
     expect(only(await h.engine.handleInbound(message(`${user}-4`, "points"))).text).toMatch(/^You have 0 points/);
   });
 });
