@@ -3,7 +3,8 @@
 // "rewards", an unknown text in turn). The raw ceiling is the same database work done with the
 // same driver and no engine: look up the identity, then write the inbound and the outbound
 // interaction in one transaction per message, measured two ways (bench/support/raw-ceiling.ts):
-// BEGIN + one INSERT per row + COMMIT, as the issue words it, and both rows in one INSERT.
+// BEGIN + one INSERT per row + COMMIT, as the issue words it, and both rows in one INSERT with
+// both statements prepared (named), as Tend's are.
 //
 // Wall-clock rates move with the machine's load (other work on it), so each level runs the three
 // contenders in interleaved rounds (raw, raw one-statement, engine, raw, …) so that a change in
@@ -129,7 +130,7 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 function print(kind: string, run: { peakRssMb: number; levels: LevelResult[] }) {
   console.log(`\n${kind}: peak RSS ${run.peakRssMb.toFixed(0)} MB (whole child: engine and raw)`);
-  console.log("raw = BEGIN + 2 INSERTs + COMMIT (as the issue words it); raw1 = both rows in one INSERT; cpu = ms of this process's CPU per message");
+  console.log("raw = BEGIN + 2 INSERTs + COMMIT (as the issue words it); raw1 = both rows in one INSERT, both statements prepared; cpu = ms of this process's CPU per message");
   console.log("| customers | load average (1/5/15 min) before → after | raw msg/s | raw1 msg/s | engine msg/s | engine p50 / p99 ms | engine / raw | engine / raw1 | cpu raw / raw1 / engine | raw cpu / engine cpu |");
   console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const { concurrency, raw, rawOne, engine, loadBefore, loadAfter } of run.levels) {

@@ -53,8 +53,40 @@ export function countPgStatements(): void {
   };
 }
 
+/** A C string in a protocol message from `at`: the string and where the next field starts. */
+function cString(bytes: Uint8Array, at: number): [string, number] {
+  const end = bytes.indexOf(0, at);
+  return [new TextDecoder().decode(bytes.subarray(at, end)), end + 1];
+}
+
+/**
+ * Prepared statements sent as protocol messages (src/db/plain-sql.ts): a Parse names the text,
+ * and each Bind that starts a batch runs it once, so that is what is counted. (PGlite's own `query`
+ * goes through here too, with the unnamed statement.)
+ */
+function countProtocol(pglite: PGlite): void {
+  const texts = new Map<string, string>();
+  const execProtocolStream = pglite.execProtocolStream.bind(pglite);
+  Object.assign(pglite, {
+    execProtocolStream: (message: Uint8Array, ...rest: unknown[]) => {
+      const kind = String.fromCharCode(message[0]!);
+      if (kind === "P") {
+        const [name, next] = cString(message, 5);
+        texts.set(name, cString(message, next)[0]);
+      } else if (kind === "B") {
+        const [, next] = cString(message, 5); // the portal
+        const name = cString(message, next)[0];
+        // The unnamed statement is `query`'s own, counted above.
+        if (name) note(texts.get(name) ?? "");
+      }
+      return (execProtocolStream as (...a: unknown[]) => unknown)(message, ...rest);
+    },
+  });
+}
+
 /** A PGlite whose queries and transactions are counted (the transaction's own queries too). */
 export function countingPglite(pglite: PGlite): PGlite {
+  countProtocol(pglite);
   const query = pglite.query.bind(pglite);
   const exec = pglite.exec.bind(pglite);
   const transaction = pglite.transaction.bind(pglite);

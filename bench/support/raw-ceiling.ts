@@ -4,13 +4,16 @@
 //
 // Two ways to do it: as the issue words it (BEGIN, one INSERT per row, COMMIT: five round trips
 // with the look-up), and the tightest the driver allows (both rows in one INSERT, itself one
-// transaction: two round trips). Either does less database work than the engine does for the same
+// transaction: two round trips, each a named statement prepared once per connection, as Tend's
+// plain-SQL statements are since they were prepared: on PGlite through the same protocol runner,
+// src/db/plain-sql.ts's pglitePrepared, one call into PGlite per statement). Either does less database work than the engine does for the same
 // message (the engine also reads the whole customer row and whether the message was seen before,
 // refreshes the identity, locks the customer row FOR SHARE, writes the reply's metadata, and reads
 // the ledger for points and rewards), so both are ceilings, the second the stricter one.
 import { randomUUID } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
+import { pglitePrepared } from "../../src/db/plain-sql.ts";
 
 export type RawSend = (platformUserId: string, text: string) => Promise<void>;
 
@@ -62,18 +65,21 @@ export function rawPglite(pglite: PGlite): RawSend {
   };
 }
 
-/** The stricter ceiling on pg: the look-up, then both rows in one INSERT (two round trips). */
+/** The stricter ceiling on pg: the look-up, then both rows in one INSERT (two round trips), both prepared. */
 export function rawPgOneStatement(pool: pg.Pool): RawSend {
+  const query: Query = (sql, params) => pool.query({ name: sql === identitySql ? "raw_identity" : "raw_new_customer", text: sql, values: params });
   return async (user, text) => {
-    const customerId = await customerOf((sql, params) => pool.query(sql, params), user);
-    await pool.query(insertBothSql, [randomUUID(), customerId, text, `raw-${randomUUID()}`, randomUUID(), `answer to ${text}`]);
+    const customerId = await customerOf(query, user);
+    await pool.query({ name: "raw_insert_both", text: insertBothSql, values: [randomUUID(), customerId, text, `raw-${randomUUID()}`, randomUUID(), `answer to ${text}`] });
   };
 }
 
-/** The stricter ceiling on PGlite: the look-up, then both rows in one INSERT. */
+/** The stricter ceiling on PGlite: the look-up, then both rows in one INSERT, both prepared. */
 export function rawPgliteOneStatement(pglite: PGlite): RawSend {
+  const statements = pglitePrepared(pglite);
+  const query: Query = async (sql, params) => ({ rows: await statements.run<{ customerId: string }>(sql, params) });
   return async (user, text) => {
-    const customerId = await customerOf((sql, params) => pglite.query<{ customerId: string }>(sql, params), user);
-    await pglite.query(insertBothSql, [randomUUID(), customerId, text, `raw-${randomUUID()}`, randomUUID(), `answer to ${text}`]);
+    const customerId = await customerOf(query, user);
+    await statements.run(insertBothSql, [randomUUID(), customerId, text, `raw-${randomUUID()}`, randomUUID(), `answer to ${text}`]);
   };
 }

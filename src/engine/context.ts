@@ -2,6 +2,7 @@ import { actionId } from "../core/action-ids.ts";
 import type { Choice, InboundMessage, OutboundMessage } from "../core/channel.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Customer } from "../db/repositories/customer-repository.ts";
+import type { LoyaltyLedgerEntry } from "../db/repositories/loyalty-repository.ts";
 import type { InteractionKind } from "../db/generated/client.ts";
 import { type CustomerLanguage, customerLanguage } from "../feedback/locale.ts";
 import type { EngineServices } from "./services.ts";
@@ -28,9 +29,26 @@ export class ConversationContext {
     claim: () => Promise<void> = async () => {},
     /** False when the customer is known to have no pending actions (no question of ours awaits an answer). */
     readonly mayHavePendingActions = true,
+    ledger?: readonly LoyaltyLedgerEntry[],
   ) {
     this.customer = customer;
-    this.claim = claim;
+    this.preloadedLedger = ledger;
+    this.claim = async () => {
+      // A handler that writes may change the ledger: from here on it is read afresh.
+      this.preloadedLedger = undefined;
+      await claim();
+    };
+  }
+
+  private preloadedLedger: readonly LoyaltyLedgerEntry[] | undefined;
+
+  /**
+   * The customer's loyalty ledger as the inbound read found it (a points or rewards question
+   * brings it along), for handlers that only read; undefined once the handler claimed the message
+   * (it may write), or when it was not read: then read it.
+   */
+  get ledger(): readonly LoyaltyLedgerEntry[] | undefined {
+    return this.preloadedLedger;
   }
 
   /**

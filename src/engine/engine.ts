@@ -6,6 +6,7 @@ import { type InteractionMetadata, readInteractionMetadata } from "../core/inter
 import type { ChannelIdentity, Customer } from "../db/repositories/customer-repository.ts";
 import type { InviteResult } from "../surveys/survey-service.ts";
 import type { Interaction } from "../db/repositories/interaction-repository.ts";
+import type { LoyaltyLedgerEntry } from "../db/repositories/loyalty-repository.ts";
 import type { Prisma } from "../db/generated/client.ts";
 import type { OutboxDraft } from "../db/repositories/outbox-repository.ts";
 import type { OutreachTopic } from "../outreach/topics.ts";
@@ -14,7 +15,7 @@ import type { Logger } from "../observability/logger.ts";
 import { ConversationContext, type Reply } from "./context.ts";
 import { DuplicateCopies } from "./duplicate-copies.ts";
 import { looksChinese } from "./intents.ts";
-import { route } from "./router.ts";
+import { readsLedger, route } from "./router.ts";
 import type { EngineServices } from "./services.ts";
 import { textsFor } from "./texts.ts";
 import { customerLanguage } from "../feedback/locale.ts";
@@ -118,7 +119,7 @@ export class Engine {
    */
   private async receive(message: InboundMessage): Promise<OutboundMessage[]> {
     const { services } = this;
-    const found = await services.interactions.lookupInbound(identityOf(message), message.platformMessageId, this.clock.now());
+    const found = await services.interactions.lookupInbound(identityOf(message), message.platformMessageId, this.clock.now(), { ledger: readsLedger(message) });
     if (found?.seen) return this.handleCopy(message);
     if (found) return this.handle(message, found.customer, null, found);
     // A new customer gets the language the platform or their first message suggests.
@@ -169,7 +170,7 @@ export class Engine {
     message: InboundMessage,
     customer: Customer,
     claimedId: string | null,
-    lookup: { pendingActions: boolean; identityCurrent: boolean } | null = null,
+    lookup: { pendingActions: boolean; identityCurrent: boolean; ledger?: readonly LoyaltyLedgerEntry[] | undefined } | null = null,
   ): Promise<OutboundMessage[]> {
     const { services } = this;
     let inboundId = claimedId;
@@ -179,7 +180,7 @@ export class Engine {
       inboundId ??= await this.takeOverAbandoned(message);
       if (!inboundId) throw new CopyOfMessage();
     };
-    const ctx = new ConversationContext(message, customer, services, this.clock, claim, lookup?.pendingActions ?? true);
+    const ctx = new ConversationContext(message, customer, services, this.clock, claim, lookup?.pendingActions ?? true, lookup?.ledger);
     let unrecognised = false;
     try {
       // Staff see a handed-over customer's messages in their thread, keyed by the inbound row.

@@ -1,5 +1,6 @@
 import { type Action, type MenuItem, parseAction } from "../core/action-ids.ts";
 import { assertNever } from "../core/assert-never.ts";
+import type { InboundMessage } from "../core/channel.ts";
 import type { ConversationContext } from "./context.ts";
 import { completeErase, exportData, startErase } from "./handlers/privacy.ts";
 import { findConfirmation } from "./handlers/confirmations.ts";
@@ -19,6 +20,21 @@ export type RouteOutcome = "handled" | "unrecognised" | "silent";
  */
 const readOnlyIntents = new Set<Intent["kind"]>(["help", "points", "rewards", "profile"]);
 const typedScore = /^\s*(\d{1,2})\s*[.!。！]?\s*$/;
+
+/**
+ * Whether a message is a points or rewards question (typed, or the menu's button): its answer
+ * reads the customer's ledger, so the inbound read brings the ledger along (one round trip less).
+ * Only a hint: a handler that claims the message reads afresh (ConversationContext.ledger).
+ */
+export function readsLedger(message: Pick<InboundMessage, "text" | "action">): boolean {
+  if (message.action) {
+    const pressed = parseAction(message.action);
+    return pressed?.kind === "menu" && (pressed.item === "points" || pressed.item === "rewards");
+  }
+  const text = normalise(message.text ?? "");
+  const kind = text ? recogniseIntent(text)?.kind : undefined;
+  return kind === "points" || kind === "rewards";
+}
 
 /** What a customer can do even while staff have the conversation. */
 const alwaysAnswered = new Set<Intent["kind"]>(["stop", "start", "export", "erase"]);

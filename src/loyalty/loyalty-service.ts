@@ -318,16 +318,22 @@ export class LoyaltyService {
 
   // --- Reading ---
 
-  /** Points the customer can spend now (see LoyaltySummary.balance). */
-  async balance(customerId: string): Promise<number> {
-    return balanceAt(await this.ledger.entries(customerId), this.clock.now());
+  /**
+   * Points the customer can spend now (see LoyaltySummary.balance). `entries`: the customer's ledger
+   * as read a moment ago (the chat's inbound read brings it along), instead of reading it here.
+   */
+  async balance(customerId: string, entries?: readonly LoyaltyLedgerEntry[]): Promise<number> {
+    return balanceAt(entries ?? (await this.ledger.entries(customerId)), this.clock.now());
   }
 
-  /** `known`: the caller has the customer's row (the chat), so their existence is not read again. */
-  async summary(customerId: string, options: { known?: boolean } = {}): Promise<LoyaltySummary> {
+  /**
+   * `known`: the caller has the customer's row (the chat), so their existence is not read again;
+   * `entries`: their ledger as read a moment ago (as for `balance`).
+   */
+  async summary(customerId: string, options: { known?: boolean; entries?: readonly LoyaltyLedgerEntry[] | undefined } = {}): Promise<LoyaltySummary> {
     if (!options.known && !(await this.ledger.customerExists(customerId))) throw unknownCustomer(customerId);
     const now = this.clock.now();
-    const entries = await this.ledger.entries(customerId);
+    const entries = options.entries ?? (await this.ledger.entries(customerId));
     const lots = openLots(entries);
     const withinDays = this.settings.expiringSoonDays;
     const expiring = pointsExpiringBetween(lots, now, new Date(now.getTime() + withinDays * DAY_MS));

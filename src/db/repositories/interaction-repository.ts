@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { type Customer, type Direction, type Interaction, type InteractionKind, type Platform, Prisma, type PrismaClient } from "../generated/client.ts";
 import { type PlainSql, plainSql } from "../plain-sql.ts";
 import { isUniqueViolation } from "../prisma-errors.ts";
+import { LoyaltyLedger, type LoyaltyLedgerEntry } from "./loyalty-repository.ts";
 
 export type { Interaction, InteractionMetadata };
 
@@ -55,6 +56,8 @@ export interface InboundLookup {
    * than IDENTITY_SEEN_PRECISION_MS ago. The outcome write then leaves the identity alone.
    */
   identityCurrent: boolean;
+  /** The customer's loyalty ledger (LoyaltyLedger.entries), when asked for: a points or rewards question. */
+  ledger?: LoyaltyLedgerEntry[];
 }
 
 /**
@@ -122,14 +125,20 @@ export class InteractionRepository {
    * two writes below, because they run for every message and Prisma's per-query cost would be
    * most of it.
    */
-  async lookupInbound(identity: InboundIdentity, platformMessageId: string | undefined, now: Date): Promise<InboundLookup | null> {
+  async lookupInbound(
+    identity: InboundIdentity,
+    platformMessageId: string | undefined,
+    now: Date,
+    options: { ledger?: boolean } = {},
+  ): Promise<InboundLookup | null> {
     const { platform, platformUserId } = identity;
     const displayName = identity.displayName ? identity.displayName : null;
     const seen = platformMessageId
       ? Prisma.sql`EXISTS (SELECT 1 FROM "Interaction" i WHERE i."platform" = ${platform}::"Platform" AND i."platformMessageId" = ${platformMessageId})`
       : Prisma.sql`false`;
-    const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean; identityCurrent: boolean }>(Prisma.sql`
-      SELECT c.*, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions",
+    const ledger = options.ledger ? Prisma.sql`, ${LoyaltyLedger.entriesJson(Prisma.sql`c."id"`)} AS "ledger"` : Prisma.empty;
+    const rows = await this.sql.query<Customer & { seen: boolean; pendingActions: boolean; identityCurrent: boolean; ledger?: unknown }>(Prisma.sql`
+      SELECT ${customerColumns}${ledger}, ${seen} AS "seen", EXISTS (SELECT 1 FROM "PendingAction" p WHERE p."customerId" = c."id") AS "pendingActions",
              (ci."unreachableAt" IS NULL AND ci."address" = ${identity.address} AND (${displayName}::text IS NULL OR ci."displayName" = ${displayName}::text)
               AND ci."lastSeenAt" >= ${new Date(now.getTime() - IDENTITY_SEEN_PRECISION_MS)}::timestamp
               AND NOT EXISTS (SELECT 1 FROM "ChannelIdentity" o WHERE o."customerId" = ci."customerId" AND o."id" <> ci."id" AND o."lastSeenAt" >= ci."lastSeenAt")) AS "identityCurrent"
@@ -137,8 +146,8 @@ export class InteractionRepository {
        WHERE ci."platform" = ${platform}::"Platform" AND ci."platformUserId" = ${platformUserId}`);
     const row = rows[0];
     if (!row) return null;
-    const { seen: wasSeen, pendingActions, identityCurrent, ...customer } = row;
-    return { customer, seen: wasSeen, pendingActions, identityCurrent };
+    const { seen: wasSeen, pendingActions, identityCurrent, ledger: ledgerJson, ...customer } = row;
+    return { customer, seen: wasSeen, pendingActions, identityCurrent, ...(options.ledger ? { ledger: LoyaltyLedger.entriesFromJson(ledgerJson) } : {}) };
   }
 
   /**
@@ -282,13 +291,14 @@ export class InteractionRepository {
       .filter((o) => o.platformMessageId !== null || o.failed !== null);
     if (!rows.length) return;
     const values = Prisma.join(rows.map((o) => Prisma.sql`(${o.id}::uuid, ${o.platformMessageId}::text, ${o.failed}::text)`));
-    await this.prisma.$executeRaw`
+    // Through the driver like the inbound path's statements: every Telegram, Discord and Slack reply comes here.
+    await this.sql.query(Prisma.sql`
       UPDATE "Interaction" i
          SET "platformMessageId" = COALESCE(v.pmid, i."platformMessageId"),
              "metadata" = CASE WHEN v.failed IS NULL THEN i."metadata"
                           ELSE COALESCE(i."metadata", '{}'::jsonb) || jsonb_build_object('delivery', 'failed', 'deliveryError', v.failed) END
         FROM (VALUES ${values}) AS v(id, pmid, failed)
-       WHERE i."id" = v.id`;
+       WHERE i."id" = v.id`);
   }
 
   /** Outbound messages on one platform after a moment, oldest first: what a polling client has not seen. */
@@ -309,6 +319,12 @@ export class InteractionRepository {
     return this.prisma.interaction.count({ where: { customerId, ...(since ? { occurredAt: { gte: since } } : {}) } });
   }
 }
+
+/**
+ * The customer's columns by name, not `c.*`: the inbound read is a prepared statement (src/db/plain-sql.ts),
+ * and a prepared `SELECT c.*` stops working when another instance's migration adds a column.
+ */
+const customerColumns = Prisma.raw(Object.values(Prisma.CustomerScalarFieldEnum).map((column) => `c."${column}"`).join(", "));
 
 function toData(input: InteractionInput): Prisma.InteractionUncheckedCreateInput {
   return {

@@ -105,6 +105,26 @@ export class LoyaltyLedger {
       ORDER BY "createdAt", "id"`);
   }
 
+  /**
+   * The same entries as `entries`, as one JSON array for a larger statement to carry (the inbound
+   * read brings them along for a points or rewards question: one round trip instead of two);
+   * `entriesFromJson` reads it back. `customerId` is an SQL expression.
+   */
+  static entriesJson(customerId: Prisma.Sql): Prisma.Sql {
+    return Prisma.sql`(SELECT COALESCE(json_agg(json_build_object('id', l."id", 'customerId', l."customerId", 'kind', l."kind", 'points', l."points", 'reason', l."reason",
+        'orderId', l."orderId", 'rewardId', l."rewardId", 'idempotencyKey', l."idempotencyKey", 'expiresAt', l."expiresAt", 'createdAt', l."createdAt") ORDER BY l."createdAt", l."id"), '[]'::json)
+      FROM "LoyaltyLedgerEntry" l WHERE l."customerId" = ${customerId})`;
+  }
+
+  /** `entriesJson`'s array as `entries` returns it: its timestamps (UTC, as stored) as Dates. */
+  static entriesFromJson(json: unknown): LoyaltyLedgerEntry[] {
+    return (json as (Omit<LoyaltyLedgerEntry, "expiresAt" | "createdAt"> & { expiresAt: string | null; createdAt: string })[]).map((entry) => ({
+      ...entry,
+      expiresAt: entry.expiresAt === null ? null : new Date(`${entry.expiresAt}Z`),
+      createdAt: new Date(`${entry.createdAt}Z`),
+    }));
+  }
+
   /** Several customers' entries, oldest first, with what replaying them needs. Plain SQL: imports ask this for every batch. */
   entriesOf(customerIds: readonly string[]): Promise<LedgerReplayRow[]> {
     if (!customerIds.length) return Promise.resolve([]);

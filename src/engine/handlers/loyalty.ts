@@ -13,7 +13,7 @@ function formatDate(ctx: ConversationContext, date: Date): string {
 }
 
 export async function showPoints(ctx: ConversationContext): Promise<void> {
-  const summary = await ctx.services.loyalty.summary(ctx.customer.id, { known: true });
+  const summary = await ctx.services.loyalty.summary(ctx.customer.id, { known: true, entries: ctx.ledger });
   const { tiers, tierWindowMonths } = ctx.services.loyalty.settings;
   const tierName = (name: string) => tierNameIn(tiers, name, ctx.language);
   const lines = [ctx.t.points(summary.balance, tierName(summary.tier))];
@@ -32,7 +32,7 @@ export async function showPoints(ctx: ConversationContext): Promise<void> {
 }
 
 export async function showRewards(ctx: ConversationContext, intro?: string): Promise<void> {
-  const [rewards, balance] = await Promise.all([ctx.services.loyalty.listRewards(), ctx.services.loyalty.balance(ctx.customer.id)]);
+  const [rewards, balance] = await Promise.all([ctx.services.loyalty.listRewards(), ctx.services.loyalty.balance(ctx.customer.id, ctx.ledger)]);
   if (rewards.length === 0) {
     ctx.reply(ctx.t.noRewards, { kind: "loyalty" });
     return;
