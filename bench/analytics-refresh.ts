@@ -142,7 +142,7 @@ async function raw(url: string): Promise<Measured> {
   const windowStart = new Date(NOW);
   windowStart.setUTCMonth(windowStart.getUTCMonth() - 24);
   let customers = 0;
-  await withOrderFacts(lane, { now: NOW, windowStart }, async () => {
+  await withOrderFacts(lane, { now: NOW, windowStart }, null, async () => {
     for (let after = 0; ; ) {
       const page = await orderFactsPage(lane, after, PAGE);
       if (page.length === 0) break;

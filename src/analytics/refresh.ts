@@ -198,10 +198,16 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
     const progress = (done: number, phase: RefreshPhase) => options.onProgress?.(done, Math.max(total, done), phase);
     const nowDay = dayNumber(now);
     const lanes = { ...options, timeoutMs: settings.staleRunHours * 3_600_000 };
+    const engagementWindow = {
+      since: windowStart,
+      until: now,
+      careReplyDays: settings.relationship.careReplyDays,
+      conversationGapHours: settings.relationship.conversationGapHours,
+    };
     progress(0, "reading");
     const report = await withRefreshSql(lanes, ({ read, write, overlap }) =>
-      // Every customer's orders summed up once, set-based, into a table both passes read.
-      withOrderFacts(read, window, async () => {
+      // Every customer's orders (and engagement) summed up once, set-based, into tables the passes read.
+      withOrderFacts(read, window, engagementWindow, async () => {
         // Pass 1: what the models and the quintiles need about everybody, summed up by the database.
         const population = new Population(await buyerGroups(read, nowDay), await rfmCutRows(read, nowDay));
         progress(total, "reading");
@@ -228,12 +234,7 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
           if (page.length === 0) break;
           after = page[page.length - 1]!.row;
           const ids = page.map((f) => f.customerId);
-          const engagement = await engagementPage(read, ids, {
-            since: windowStart,
-            until: now,
-            careReplyDays: settings.relationship.careReplyDays,
-            conversationGapHours: settings.relationship.conversationGapHours,
-          });
+          const engagement = await engagementPage(read, ids);
 
           const rows: ScoreRow[] = page.map((facts) => {
             const { customerId } = facts;
