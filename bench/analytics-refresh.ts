@@ -1,8 +1,10 @@
 // `tend analytics refresh` on PostgreSQL for N customers with about 10 orders each, against its limit
-// measured in the same run: the same per-customer aggregate read and the same score rows written with
-// `pg` directly, one pass, no models, no scoring (every row carries one of Tend's own explanations, so
-// the bytes written match). Each measurement runs in a child process of its own, so its peak RSS is
-// its own. `npx tsx bench/analytics-refresh.ts [sizes]`, e.g. `100000,300000,1000000`.
+// measured in the same run: the same set-based order facts table filled, read back once in the same
+// pages, and the same score rows written with `pg` directly, no models, no scoring (every row carries
+// one of Tend's own explanations, so the bytes written match). Each measurement runs in a child
+// process of its own, so its peak RSS is its own; CPU seconds of the process and of its server
+// backends are reported too (less inflated by a shared machine's load than wall time).
+// `npx tsx bench/analytics-refresh.ts [sizes]`, e.g. `100000,300000,1000000`.
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
