@@ -1,8 +1,11 @@
 // `tend analytics refresh` on PostgreSQL for N customers with about 10 orders each, against its limit
-// measured in the same run: the same per-customer aggregate read and the same score rows written with
-// `pg` directly, one pass, no models, no scoring (every row carries one of Tend's own explanations, so
-// the bytes written match). Each measurement runs in a child process of its own, so its peak RSS is
-// its own. `npx tsx bench/analytics-refresh.ts [sizes]`, e.g. `100000,300000,1000000`.
+// measured in the same run: the same set-based order facts table filled, read back once in the same
+// pages, and the same score rows written with `pg` directly, no models, no scoring (every row carries
+// one of Tend's own explanations, so the bytes written match). Each measurement runs in a child
+// process of its own, so its peak RSS is its own; CPU seconds of the process and of its server
+// backends are reported too (less inflated by a shared machine's load than wall time).
+// `npx tsx bench/analytics-refresh.ts [sizes]`, e.g. `100000,300000,1000000`.
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -10,10 +13,10 @@ import { refreshAnalytics } from "../src/analytics/refresh.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
-import { type RefreshSql, customerPage, writeScores } from "../src/db/repositories/analytics-pages.ts";
+import { type RefreshSql, orderFactsPage, withOrderFacts, writeScores } from "../src/db/repositories/analytics-pages.ts";
 import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
 import { writeShop } from "./support/analytics-data.ts";
-import { benchAdminUrl, runChildForJson, withScratchDatabase } from "./support/scratch.ts";
+import { benchAdminUrl, runChildForJson } from "./support/scratch.ts";
 
 const here = fileURLToPath(import.meta.url);
 const NOW = new Date("2026-12-01T12:00:00Z");
@@ -25,15 +28,60 @@ interface Measured {
   readingSeconds?: number;
   customers: number;
   maxRssMb: number;
+  /** CPU seconds of the measured process itself, and of the server processes working for it (null if unreadable). */
+  cpuSeconds: number;
+  serverCpuSeconds: number | null;
   loadavg: string;
   note: string;
 }
 
 const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+const ownCpuSeconds = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
+
+/**
+ * The CPU time the server spends for one measurement: on a machine shared with other work the
+ * wall-clock times are inflated by the load, CPU seconds much less so. Samples every backend of
+ * the scratch database (parallel workers included) once a second and adds up each one's last
+ * reading of /proc/<pid>/stat (utime + stime); only possible when the server runs on this machine,
+ * null otherwise. A worker that lives less than a second is missed.
+ */
+function sampleServerCpu(url: string): { stop(): Promise<number | null> } {
+  const ticks = 100; // USER_HZ on Linux
+  const seen = new Map<number, number>();
+  const client = new pg.Client({ connectionString: url });
+  let readable = true;
+  const sample = async () => {
+    const rows = (await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows as { pid: number }[];
+    for (const { pid } of rows) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        seen.set(pid, (Number(fields[11]) + Number(fields[12])) / ticks);
+      } catch {
+        if (!existsSync("/proc/self/stat")) readable = false;
+      }
+    }
+  };
+  const ready = client.connect();
+  const timer = setInterval(() => void ready.then(sample).catch(() => {}), 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await ready;
+      await sample().catch(() => {});
+      await client.end();
+      return readable && seen.size > 0 ? [...seen.values()].reduce((a, b) => a + b, 0) : null;
+    },
+  };
+}
 
 /** Tend: the refresh as `tend analytics refresh` runs it (plain SQL lanes, default page size). */
 async function tend(url: string): Promise<Measured> {
   const db = await openDatabase({ kind: "postgres", url, poolSize: 4 });
+  const server = sampleServerCpu(url);
+  const cpuBefore = ownCpuSeconds();
   const started = performance.now();
   let readingSeconds = 0;
   const report = await refreshAnalytics({
@@ -45,6 +93,8 @@ async function tend(url: string): Promise<Measured> {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = ownCpuSeconds() - cpuBefore;
+  const serverCpuSeconds = await server.stop();
   await db.close();
   if (report.status !== "done") throw new Error(report.reason);
   const bg = report.models.bgnbd;
@@ -53,57 +103,84 @@ async function tend(url: string): Promise<Measured> {
     readingSeconds,
     customers: report.customers,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds,
+    serverCpuSeconds,
     loadavg: loadavg(),
     note: bg ? `BG/NBD r ${bg.r.toFixed(3)} α ${bg.alpha.toFixed(2)} a ${bg.a.toFixed(3)} b ${bg.b.toFixed(3)}; ${report.repeatBuyers} repeat buyers` : `no models: ${report.models.reason}`,
   };
 }
 
-/** The limit: one pass of the same page read and the same row writes through `pg`, nothing computed. */
+/**
+ * The limit: the same reads and writes the plain way, nothing computed: every customer's orders
+ * summed into the same temporary table by the same statement, read back once in the same pages,
+ * and the same CustomerScore rows written through `pg` on one connection, one page after another.
+ * Tend's own reads beyond that (the grouped histories and RFM cut points, the engagement pages)
+ * and its overlapping second connection are not in it.
+ */
 async function raw(url: string): Promise<Measured> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const lane: RefreshSql = { query: async <Row>(text: string, params: unknown[]) => (await client.query(text, params)).rows as Row[] };
+  const lane: RefreshSql = {
+    query: async <Row>(text: string, params: unknown[]) => (await client.query(text, params)).rows as Row[],
+    async transaction(work) {
+      await client.query("BEGIN");
+      try {
+        const result = await work();
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+    },
+  };
   // One of the explanations Tend wrote, for every row: the same bytes to store. Then an empty table, as Tend had.
   const [{ explanation }] = (await client.query(`SELECT "explanation" FROM "CustomerScore" ORDER BY "customerId" LIMIT 1`)).rows as [{ explanation: object }];
   await client.query(`TRUNCATE "CustomerScore"`);
   const [{ id: runId }] = (await client.query(`INSERT INTO "AnalyticsRun" ("id", "startedAt") VALUES (gen_random_uuid(), now()) RETURNING "id"`)).rows as [{ id: string }];
+  const server = sampleServerCpu(url);
+  const cpuBefore = ownCpuSeconds();
   const started = performance.now();
   const windowStart = new Date(NOW);
   windowStart.setUTCMonth(windowStart.getUTCMonth() - 24);
   let customers = 0;
-  for (let after: string | null = null; ; ) {
-    const page = await customerPage(lane, after, PAGE, { now: NOW, windowStart });
-    if (page.length === 0) break;
-    const rows: ScoreRow[] = page.map((f) => ({
-      customerId: f.customerId,
-      windowStart,
-      windowMonths: 24,
-      orderCount: f.orderCount,
-      firstOrderAt: f.firstOrderMs === null ? null : new Date(f.firstOrderMs),
-      lastOrderAt: f.lastOrderMs === null ? null : new Date(f.lastOrderMs),
-      recencyDays: f.lastDay === null ? null : Math.floor(NOW.getTime() / 86_400_000) - f.lastDay,
-      frequency: f.windowCount,
-      monetaryCents: f.windowCents,
-      rfmRecency: 3,
-      rfmFrequency: 3,
-      rfmMonetary: 3,
-      rfmSegment: "needs_attention",
-      lifecycleStage: "growing",
-      relationshipLevel: "basic",
-      probabilityAlive: 0.5,
-      predictedPurchases: 1.5,
-      historicCents: f.historicCents,
-      predictedClv: 12.34,
-      explanation,
-    }));
-    await writeScores(lane, runId, NOW, rows);
-    customers += page.length;
-    after = page[page.length - 1]!.customerId;
-    if (page.length < PAGE) break;
-  }
+  await withOrderFacts(lane, { now: NOW, windowStart }, null, async () => {
+    for (let after = 0; ; ) {
+      const page = await orderFactsPage(lane, after, PAGE);
+      if (page.length === 0) break;
+      const rows: ScoreRow[] = page.map((f) => ({
+        customerId: f.customerId,
+        windowStart,
+        windowMonths: 24,
+        orderCount: f.orderCount,
+        firstOrderAt: f.firstOrderMs === null ? null : new Date(f.firstOrderMs),
+        lastOrderAt: f.lastOrderMs === null ? null : new Date(f.lastOrderMs),
+        recencyDays: f.lastDay === null ? null : Math.floor(NOW.getTime() / 86_400_000) - f.lastDay,
+        frequency: f.windowCount,
+        monetaryCents: f.windowCents,
+        rfmRecency: 3,
+        rfmFrequency: 3,
+        rfmMonetary: 3,
+        rfmSegment: "needs_attention",
+        lifecycleStage: "growing",
+        relationshipLevel: "basic",
+        probabilityAlive: 0.5,
+        predictedPurchases: 1.5,
+        historicCents: f.historicCents,
+        predictedClv: 12.34,
+        explanation,
+      }));
+      await writeScores(lane, runId, NOW, rows);
+      customers += page.length;
+      after = page[page.length - 1]!.row;
+      if (page.length < PAGE) break;
+    }
+  });
   const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = ownCpuSeconds() - cpuBefore;
+  const serverCpuSeconds = await server.stop();
   await client.end();
-  return { seconds, customers, maxRssMb: process.resourceUsage().maxRSS / 1024, loadavg: loadavg(), note: "" };
+  return { seconds, customers, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds, serverCpuSeconds, loadavg: loadavg(), note: "" };
 }
 
 async function seed(url: string, customers: number): Promise<{ orders: number; seconds: number }> {
@@ -128,6 +205,21 @@ async function seed(url: string, customers: number): Promise<{ orders: number; s
  */
 const TEMPLATE_VERSION = `analytics-data v1, ${ORDERS_PER_CUSTOMER} orders, now ${NOW.toISOString()}`;
 const templatePrefix = process.env.BENCH_TEMPLATE_PREFIX ?? "tend_bench_analytics_tpl";
+
+/** A copy of a template to run on, named after the templates (<prefix>_run_<pid>, so a shared server shows whose it is), dropped afterwards. */
+async function withRunDatabase(work: (url: string) => Promise<void>): Promise<void> {
+  const name = `${templatePrefix}_run_${process.pid}`;
+  const url = new URL(benchAdminUrl);
+  url.pathname = `/${name}`;
+  const admin = new pg.Client({ connectionString: benchAdminUrl });
+  await admin.connect();
+  try {
+    await work(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
 
 async function template(customers: number): Promise<{ name: string; orders: number; seconds: number; reused: boolean }> {
   const name = `${templatePrefix}_${customers}`;
@@ -158,7 +250,7 @@ async function fromTemplate(templateName: string, url: string): Promise<void> {
   const admin = new pg.Client({ connectionString: benchAdminUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE "${target}"`);
+    await admin.query(`DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${target}" TEMPLATE "${templateName}"`);
   } finally {
     await admin.end();
@@ -170,13 +262,20 @@ async function fromTemplate(templateName: string, url: string): Promise<void> {
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? "100000,300000,1000000").split(",").map(Number);
-  console.log(`analytics refresh on PostgreSQL: N customers, at least ${ORDERS_PER_CUSTOMER} orders each (bench/support/analytics-data.ts); raw = the same page read and row writes through pg, one pass, no models`);
+  console.log(
+    `analytics refresh on PostgreSQL: N customers, at least ${ORDERS_PER_CUSTOMER} orders each (bench/support/analytics-data.ts); ` +
+      "raw = the same order facts table filled, read once in the same pages, and the same rows written, through pg, no models",
+  );
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, Node ${process.version}, ${new Date().toISOString()}`);
-  console.log("| Customers | Orders | Seed s | Tend s (reading pass) | Raw s | Raw / Tend | Tend s per 100k | Peak RSS Tend | Peak RSS raw | Load avg (start → end of Tend) |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  console.log(
+    "| Customers | Orders | Seed s | Tend s (reading pass) | Raw s | Raw / Tend | Tend s per 100k | Peak RSS Tend | Peak RSS raw | " +
+      "CPU s Tend (process + server) | CPU s raw (process + server) | Load avg (start → end of Tend) |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  const cpu = (m: Measured) => `${m.cpuSeconds.toFixed(1)} + ${m.serverCpuSeconds === null ? "?" : m.serverCpuSeconds.toFixed(1)}`;
   for (const customers of sizes) {
     const shop = await template(customers);
-    await withScratchDatabase("analytics", async (url) => {
+    await withRunDatabase(async (url) => {
       await fromTemplate(shop.name, url);
       const seeded = shop;
       const before = loadavg();
@@ -187,7 +286,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${customers.toLocaleString("en")} | ${seeded.orders.toLocaleString("en")} | ${seeded.seconds.toFixed(0)} | ${t.seconds.toFixed(1)} (${t.readingSeconds!.toFixed(1)}) | ` +
           `${r ? r.seconds.toFixed(1) : "not run"} | ${r ? (r.seconds / t.seconds).toFixed(2) : "–"} | ${((t.seconds / customers) * 100_000).toFixed(1)} | ${t.maxRssMb.toFixed(0)} MB | ` +
-          `${r ? `${r.maxRssMb.toFixed(0)} MB` : "–"} | ${before} → ${t.loadavg} |`,
+          `${r ? `${r.maxRssMb.toFixed(0)} MB` : "–"} | ${cpu(t)} | ${r ? cpu(r) : "–"} | ${before} → ${t.loadavg} |`,
       );
       console.log(`  ${t.note}`);
     });

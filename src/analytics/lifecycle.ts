@@ -107,6 +107,14 @@ const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** The stage of a customer without orders: potential, with the facts all empty. */
 export function noOrdersLifecycle(): LifecycleResult {
+  const decision = noOrdersDecision();
+  return { ...decision, ...describeLifecycle(decision.rule, decision.facts, { churned: 0, declining: 0 }) };
+}
+
+/** A stage without its sentences: what the refresh needs (it stores facts; readers render the sentences). */
+export type LifecycleDecision = Omit<LifecycleResult, "en" | "zh">;
+
+function noOrdersDecision(): LifecycleDecision {
   const facts: LifecycleFacts = {
     orderCount: 0,
     purchaseDays: 0,
@@ -117,13 +125,20 @@ export function noOrdersLifecycle(): LifecycleResult {
     overdueRatio: null,
     probabilityAlive: null,
   };
-  return { stage: "potential", rule: "no_orders", facts, ...describeLifecycle("no_orders", facts, { churned: 0, declining: 0 }) };
+  return { stage: "potential", rule: "no_orders", facts };
 }
 
 export function lifecycleStage(input: LifecycleInput, settings: LifecycleSettings = defaultLifecycleSettings): LifecycleResult {
+  const decision = lifecycleDecision(input, settings);
+  const multiples = decision.rule === "no_orders" ? { churned: 0, declining: 0 } : { churned: settings.churnedGapMultiple, declining: settings.decliningGapMultiple };
+  return { ...decision, ...describeLifecycle(decision.rule, decision.facts, multiples) };
+}
+
+/** lifecycleStage's stage, rule and facts, without the sentences. */
+export function lifecycleDecision(input: LifecycleInput, settings: LifecycleSettings = defaultLifecycleSettings): LifecycleDecision {
   const { orderCount, purchaseDays, firstOrderAt, lastOrderAt, probabilityAlive: pAlive } = input;
   if (orderCount <= 0 || !firstOrderAt || !lastOrderAt || purchaseDays <= 0) {
-    return noOrdersLifecycle();
+    return noOrdersDecision();
   }
 
   const today = dayNumber(input.now);
@@ -142,8 +157,7 @@ export function lifecycleStage(input: LifecycleInput, settings: LifecycleSetting
     probabilityAlive: pAlive,
   };
 
-  const multiples = { churned: settings.churnedGapMultiple, declining: settings.decliningGapMultiple };
-  const decide = (stage: LifecycleStageName, rule: LifecycleRule): LifecycleResult => ({ stage, rule, facts, ...describeLifecycle(rule, facts, multiples) });
+  const decide = (stage: LifecycleStageName, rule: LifecycleRule): LifecycleDecision => ({ stage, rule, facts });
   if (ratio > settings.churnedGapMultiple) return decide("churned", "churned_overdue");
   if (pAlive !== null && pAlive < settings.churnedProbability) return decide("churned", "churned_probability");
   if (ratio > settings.decliningGapMultiple) return decide("declining", "declining_overdue");

@@ -1,7 +1,16 @@
 import type { Config } from "../config/env.ts";
 import type { Clock } from "../core/clock.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
-import { type CustomerOrderFacts, customerPage, engagementPage, withRefreshSql, writeScores } from "../db/repositories/analytics-pages.ts";
+import {
+  type CustomerOrderFacts,
+  buyerGroups,
+  engagementPage,
+  orderFactsPage,
+  rfmCutRows,
+  withOrderFacts,
+  withRefreshSql,
+  writeScores,
+} from "../db/repositories/analytics-pages.ts";
 import { AnalyticsRepository, type ScoreRow } from "../db/repositories/analytics-repository.ts";
 import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
@@ -10,9 +19,9 @@ import { predictClv } from "./clv/clv.ts";
 import { type SpendGroups, fitGammaGammaGroups, groupSpend } from "./clv/gamma-gamma.ts";
 import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
 import { DAYS_PER_UNIT, unitsPerMonth } from "./clv/summaries.ts";
-import { type LifecycleSettings, defaultLifecycleSettings, lifecycleStage, usualGap } from "./lifecycle.ts";
+import { type LifecycleSettings, defaultLifecycleSettings, lifecycleDecision, usualGap } from "./lifecycle.ts";
 import { Population } from "./population.ts";
-import { type RelationshipResult, type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevel } from "./relationship.ts";
+import { type RelationshipResult, type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevelName } from "./relationship.ts";
 import type { RfmValues } from "./rfm.ts";
 import { storedExplanationFacts } from "./score-explanation.ts";
 
@@ -70,7 +79,7 @@ export interface RefreshOptions {
   /**
    * Plain SQL on the same database (Database.sql): the pages are read on one of its connections and
    * the scores written on another, side by side. Without it the same statements go through Prisma's
-   * raw queries, one at a time, which is slower on a large shop.
+   * raw queries, one at a time in one transaction, which is slower on a large shop.
    */
   sql?: SqlConnection;
   clock: Clock;
@@ -160,10 +169,12 @@ export function windowStartFor(now: Date, months: number): Date {
 /**
  * Recomputes every customer's CustomerScore row: RFM segment, lifecycle stage, relationship
  * level, probability alive, predicted purchases and lifetime value, each with the facts behind
- * it. Two passes over the customers in pages (keyset on the id, one statement per page that sums
- * the orders up in the database): the first keeps a few numbers per buyer (see Population), so
- * that the models are fitted once and the RFM quintiles rank everybody; the second scores each
- * page and writes it in one statement, while the next page is read and scored.
+ * it. The database sums every customer's orders up once, set-based, into a temporary table
+ * (analytics-pages.ts); the first pass asks it for what the models and the quintiles need about
+ * everybody (the buyers' histories grouped, the RFM cut points: see Population), so that the
+ * models are fitted once and the quintiles rank everybody without holding anything per customer;
+ * the second reads the table back in pages, scores each page and writes it in one statement while
+ * the next page is read and scored.
  * One refresh runs at a time across all instances; a second one is skipped, not queued.
  */
 export async function refreshAnalytics(options: RefreshOptions): Promise<RefreshReport> {
@@ -185,138 +196,124 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
   try {
     const total = await repo.countCustomers();
     const progress = (done: number, phase: RefreshPhase) => options.onProgress?.(done, Math.max(total, done), phase);
-    const report = await withRefreshSql(options, async (read, write) => {
-      const pages = async function* () {
-        for (let after: string | null = null; ; ) {
-          const page = await customerPage(read, after, settings.batchSize, window);
-          if (page.length === 0) return;
-          yield page;
-          after = page[page.length - 1]!.customerId;
-          if (page.length < settings.batchSize) return;
-        }
-      };
+    const nowDay = dayNumber(now);
+    const lanes = { ...options, timeoutMs: settings.staleRunHours * 3_600_000 };
+    const engagementWindow = {
+      since: windowStart,
+      until: now,
+      careReplyDays: settings.relationship.careReplyDays,
+      conversationGapHours: settings.relationship.conversationGapHours,
+    };
+    progress(0, "reading");
+    const report = await withRefreshSql(lanes, ({ read, write, overlap }) =>
+      // Every customer's orders (and engagement) summed up once, set-based, into tables the passes read.
+      withOrderFacts(read, window, engagementWindow, async () => {
+        // Pass 1: what the models and the quintiles need about everybody, summed up by the database.
+        const population = new Population(await buyerGroups(read, nowDay), await rfmCutRows(read, nowDay));
+        progress(total, "reading");
+        models = fitGroupedModels(
+          { purchases: population.purchaseGroups(DAYS_PER_UNIT[UNIT]), spend: population.spendGroups(), customers: population.buyers },
+          settings,
+        );
+        const scorer = population.rfmScorer();
+        const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
+        const repeatBuyers = population.repeatBuyers;
+        const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
 
-      // Pass 1: what the models and the quintiles need about everybody.
-      const population = new Population(total);
-      let done = 0;
-      progress(0, "reading");
-      for await (const page of pages()) {
-        for (const facts of page) {
-          if (facts.purchaseDays > 0 && facts.firstDay !== null && facts.lastDay !== null) {
-            population.addBuyer({
-              frequency: facts.purchaseDays - 1,
-              recencyDays: facts.lastDay - facts.firstDay,
-              tDays: dayNumber(now) - facts.firstDay,
-              repeatCents: facts.historicCents - facts.firstDayCents,
-            });
-          }
-          const stats = orderStats(facts, now);
-          if (stats && stats.window.frequency > 0) population.addWindowBuyer(stats.window);
-        }
-        done += page.length;
-        progress(done, "reading");
-      }
-      models = fitGroupedModels(
-        { purchases: population.purchaseGroups(DAYS_PER_UNIT[UNIT]), spend: population.spendGroups(), customers: population.buyers },
-        settings,
-      );
-      const scorer = population.rfmScorer();
-      const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
-      const repeatBuyers = population.repeatBuyers;
-      const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
+        // Pass 2: score and write, page by page; a page's write overlaps the next page's read and scoring.
+        const segments: Record<string, number> = {};
+        const stages: Record<string, number> = {};
+        const levels: Record<string, number> = {};
+        const count = (tally: Record<string, number>, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
+        let withOrders = 0;
+        let rfmScored = 0;
+        let writing: Promise<void> = Promise.resolve();
+        progress(0, "scoring");
+        for (let after = 0; ; ) {
+          const page = await orderFactsPage(read, after, settings.batchSize);
+          if (page.length === 0) break;
+          after = page[page.length - 1]!.row;
+          const ids = page.map((f) => f.customerId);
+          const engagement = await engagementPage(read, ids);
 
-      // Pass 2: score and write, page by page; a page's write overlaps the next page's read and scoring.
-      const segments: Record<string, number> = {};
-      const stages: Record<string, number> = {};
-      const levels: Record<string, number> = {};
-      const count = (tally: Record<string, number>, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
-      let withOrders = 0;
-      let rfmScored = 0;
-      let writing: Promise<void> = Promise.resolve();
-      progress(0, "scoring");
-      for await (const page of pages()) {
-        const ids = page.map((f) => f.customerId);
-        const engagement = await engagementPage(read, ids, {
-          since: windowStart,
-          until: now,
-          careReplyDays: settings.relationship.careReplyDays,
-          conversationGapHours: settings.relationship.conversationGapHours,
-        });
+          const rows: ScoreRow[] = page.map((facts) => {
+            const { customerId } = facts;
+            const stats = orderStats(facts, now);
+            const summary = summaryOf(facts, now);
+            const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
+            const predicted = predict(models, summary, horizon, settings);
+            const lifecycle = lifecycleDecision(
+              {
+                now,
+                orderCount: stats?.orderCount ?? 0,
+                purchaseDays: stats?.purchaseDays ?? 0,
+                firstOrderAt: stats?.firstOrderAt ?? null,
+                lastOrderAt: stats?.lastOrderAt ?? null,
+                probabilityAlive: predicted.probabilityAlive,
+                populationGapDays: populationGap,
+              },
+              settings.lifecycle,
+            );
+            const relationship = relationshipLevelName(engagement.get(customerId) ?? noEngagement, settings.relationship);
+            if (stats) withOrders += 1;
+            if (rfm) rfmScored += 1;
+            count(segments, rfm?.segment ?? "none");
+            count(stages, lifecycle.stage);
+            count(levels, relationship);
 
-        const rows: ScoreRow[] = page.map((facts) => {
-          const { customerId } = facts;
-          const stats = orderStats(facts, now);
-          const summary = summaryOf(facts, now);
-          const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
-          const predicted = predict(models, summary, horizon, settings);
-          const lifecycle = lifecycleStage(
-            {
-              now,
-              orderCount: stats?.orderCount ?? 0,
+            // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
+            const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
+            const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
+            const explanation = storedExplanationFacts({
+              horizonMonths: settings.clvHorizonMonths,
+              monthlyDiscountRate: settings.monthlyDiscountRate,
               purchaseDays: stats?.purchaseDays ?? 0,
+              lifecycle,
+              gapDays: gap?.gap ?? null,
+              ownGapDays: gap?.own ?? null,
+              multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
+              engagement: engagement.get(customerId) ?? noEngagement,
+              predictionReason: predicted.reason,
+            });
+            return {
+              customerId,
+              windowStart,
+              windowMonths: settings.windowMonths,
+              orderCount: stats?.orderCount ?? 0,
               firstOrderAt: stats?.firstOrderAt ?? null,
               lastOrderAt: stats?.lastOrderAt ?? null,
+              recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
+              frequency: stats?.window.frequency ?? 0,
+              monetaryCents: stats?.window.monetaryCents ?? 0,
+              rfmRecency: rfm?.r ?? null,
+              rfmFrequency: rfm?.f ?? null,
+              rfmMonetary: rfm?.m ?? null,
+              rfmSegment: rfm?.segment ?? null,
+              lifecycleStage: lifecycle.stage,
+              relationshipLevel: relationship,
               probabilityAlive: predicted.probabilityAlive,
-              populationGapDays: populationGap,
-            },
-            settings.lifecycle,
-          );
-          const relationship = relationshipLevel(engagement.get(customerId) ?? noEngagement, settings.relationship);
-          if (stats) withOrders += 1;
-          if (rfm) rfmScored += 1;
-          count(segments, rfm?.segment ?? "none");
-          count(stages, lifecycle.stage);
-          count(levels, relationship.level);
-
-          // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
-          const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
-          const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
-          const explanation = storedExplanationFacts({
-            horizonMonths: settings.clvHorizonMonths,
-            monthlyDiscountRate: settings.monthlyDiscountRate,
-            purchaseDays: stats?.purchaseDays ?? 0,
-            lifecycle,
-            gapDays: gap?.gap ?? null,
-            ownGapDays: gap?.own ?? null,
-            multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
-            engagement: engagement.get(customerId) ?? noEngagement,
-            predictionReason: predicted.reason,
+              predictedPurchases: predicted.predictedPurchases,
+              historicCents: stats?.historicCents ?? 0,
+              predictedClv: predicted.predictedClv,
+              explanation,
+            };
           });
-          return {
-            customerId,
-            windowStart,
-            windowMonths: settings.windowMonths,
-            orderCount: stats?.orderCount ?? 0,
-            firstOrderAt: stats?.firstOrderAt ?? null,
-            lastOrderAt: stats?.lastOrderAt ?? null,
-            recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
-            frequency: stats?.window.frequency ?? 0,
-            monetaryCents: stats?.window.monetaryCents ?? 0,
-            rfmRecency: rfm?.r ?? null,
-            rfmFrequency: rfm?.f ?? null,
-            rfmMonetary: rfm?.m ?? null,
-            rfmSegment: rfm?.segment ?? null,
-            lifecycleStage: lifecycle.stage,
-            relationshipLevel: relationship.level,
-            probabilityAlive: predicted.probabilityAlive,
-            predictedPurchases: predicted.predictedPurchases,
-            historicCents: stats?.historicCents ?? 0,
-            predictedClv: predicted.predictedClv,
-            explanation,
-          };
-        });
-        // At most one write in flight: it must succeed before the next one starts.
+          // At most one write in flight: it must succeed before the next one starts.
+          await writing;
+          writing = writeScores(write, runId, now, rows).then(() => {
+            customers += rows.length;
+            progress(customers, "scoring");
+          });
+          // Not left unhandled while the next page is read; awaited above or below.
+          writing.catch(() => {});
+          // On one connection (Prisma's transaction) a write and the next read would only queue.
+          if (!overlap) await writing;
+          if (page.length < settings.batchSize) break;
+        }
         await writing;
-        writing = writeScores(write, runId, now, rows).then(() => {
-          customers += rows.length;
-          progress(customers, "scoring");
-        });
-        // Not left unhandled while the next page is read; awaited above or below.
-        writing.catch(() => {});
-      }
-      await writing;
-      return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
-    });
+        return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
+      }),
+    );
 
     await repo.finishRun(runId, {
       finishedAt: options.clock.now(),

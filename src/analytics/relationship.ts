@@ -109,15 +109,21 @@ export function engagementSignals(facts: EngagementFacts, settings: Relationship
 
 export function relationshipLevel(facts: EngagementFacts, settings: RelationshipSettings = defaultRelationshipSettings): RelationshipResult {
   const signals = engagementSignals(facts, settings);
-  const extras = [signals.answersSurveys, signals.givesFeedback, signals.linkedChannels].filter(Boolean).length;
-  let level: RelationshipLevelName;
-  if (signals.repliesToCare && signals.initiatesContact && extras >= 2) level = "partnership";
-  else if (signals.repliesToCare) level = "proactive";
-  else if (signals.answersSurveys || signals.givesFeedback) level = "accountable";
-  else if (signals.initiatesContact) level = "reactive";
-  else level = "basic";
+  return describeRelationship(levelOf(signals), facts, signals);
+}
 
-  return describeRelationship(level, facts, signals);
+/** relationshipLevel's level alone, without the facts and sentences (the refresh stores the counts; readers describe them). */
+export function relationshipLevelName(facts: EngagementFacts, settings: RelationshipSettings = defaultRelationshipSettings): RelationshipLevelName {
+  return levelOf(engagementSignals(facts, settings));
+}
+
+function levelOf(signals: EngagementSignals): RelationshipLevelName {
+  const extras = [signals.answersSurveys, signals.givesFeedback, signals.linkedChannels].filter(Boolean).length;
+  if (signals.repliesToCare && signals.initiatesContact && extras >= 2) return "partnership";
+  if (signals.repliesToCare) return "proactive";
+  if (signals.answersSurveys || signals.givesFeedback) return "accountable";
+  if (signals.initiatesContact) return "reactive";
+  return "basic";
 }
 
 /**

@@ -117,6 +117,43 @@ export class QuintileScale {
   }
 }
 
+/** What an RFM scorer needs of a scale: a value's score. */
+export interface QuintileScorer {
+  readonly size: number;
+  score(value: number): Quintile;
+}
+
+/**
+ * A quintile scale given by where each score starts: `cuts[k - 2]` is the smallest value of the
+ * population that scores k (k = 2..5; null when none does). Scores rise with the value, so within
+ * the population this scores exactly as QuintileScale on the whole sorted list, holding four
+ * numbers instead of every value (the refresh has the database find them: analytics-pages.ts).
+ */
+export class QuintileCuts implements QuintileScorer {
+  constructor(
+    private readonly cuts: readonly (number | null)[],
+    readonly size: number,
+  ) {
+    if (cuts.length !== 4) throw new RangeError(`a quintile scale has four cut points (got ${cuts.length})`);
+  }
+
+  /** The cut points from the smallest value of each score present (a score no value has is skipped over). */
+  static fromStarts(starts: ReadonlyMap<number, number>, size: number): QuintileCuts {
+    // Score 1 starts at the smallest value: it needs no cut.
+    return new QuintileCuts([2, 3, 4, 5].map((k) => starts.get(k) ?? null), size);
+  }
+
+  /** The highest score whose cut the value reaches (a score no value has, e.g. skipped over by ties, has no cut). */
+  score(value: number): Quintile {
+    if (this.size === 0) throw new RangeError("cannot score against an empty population");
+    let score = 1;
+    this.cuts.forEach((cut, i) => {
+      if (cut !== null && value >= cut) score = i + 2;
+    });
+    return score as Quintile;
+  }
+}
+
 /** One customer's window figures. */
 export interface RfmValues {
   /** Whole days from the last order in the window to the end of the window. */
@@ -138,9 +175,9 @@ export interface RfmResult {
 /** Scores customers against a population; build it from every customer with orders in the window. */
 export class RfmScorer {
   // Recency is scored on its negative: fewer days since the last order is better.
-  private readonly recency: QuintileScale;
-  private readonly frequency: QuintileScale;
-  private readonly monetary: QuintileScale;
+  private readonly recency: QuintileScorer;
+  private readonly frequency: QuintileScorer;
+  private readonly monetary: QuintileScorer;
 
   constructor(population: Iterable<RfmValues>) {
     const r: number[] = [];
@@ -164,6 +201,13 @@ export class RfmScorer {
       frequency: new QuintileScale(frequency),
       monetary: new QuintileScale(monetary),
     });
+    return scorer;
+  }
+
+  /** The same scorer from each scale's cut points (recency's on the negated days), as the database computes them. */
+  static fromCuts(negatedRecencyDays: QuintileCuts, frequency: QuintileCuts, monetary: QuintileCuts): RfmScorer {
+    const scorer = new RfmScorer([]);
+    Object.assign(scorer, { recency: negatedRecencyDays, frequency, monetary });
     return scorer;
   }
 

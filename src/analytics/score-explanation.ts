@@ -1,4 +1,4 @@
-import { type LifecycleFacts, type LifecycleResult, type LifecycleRule, describeLifecycle, noOrdersLifecycle } from "./lifecycle.ts";
+import { type LifecycleDecision, type LifecycleFacts, type LifecycleResult, type LifecycleRule, describeLifecycle, noOrdersLifecycle } from "./lifecycle.ts";
 import { type EngagementFacts, type RelationshipLevelName, type RelationshipResult, describeRelationship, noEngagement } from "./relationship.ts";
 import { type RfmExplanation, type RfmSegment, explainRfm, fmScore, type Quintile } from "./rfm.ts";
 
@@ -92,7 +92,7 @@ export interface ExplanationInputs {
   horizonMonths: number;
   monthlyDiscountRate: number;
   purchaseDays: number;
-  lifecycle: LifecycleResult;
+  lifecycle: LifecycleDecision;
   /** The unrounded gap the lifecycle rules used (null for a customer without orders). */
   gapDays: number | null;
   /** The customer's own mean gap between purchase days, when they have one. */

@@ -4,10 +4,12 @@ import type { SqlConnection, SqlSession } from "../sql.ts";
 import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
 
 /**
- * The analytics refresh's bulk reads and writes, in plain SQL so that a page of thousands of
- * customers costs one statement each way: the orders are summed up per customer and per day in
- * the database (only small numbers come back), engagement is counted in one statement, and the
- * scores go back as one array per column unpacked by `unnest`.
+ * The analytics refresh's bulk reads and writes, in plain SQL. Every customer's orders are summed
+ * up once, set-based (one aggregate over the whole Order table, into a temporary table of one row
+ * per customer): the first pass asks that table for what the models and the RFM quintiles need
+ * about everybody (grouped histories, quintile cut points: small results, computed by the
+ * database), and the second pass reads it back in pages. Engagement is counted in one statement per
+ * page, and the scores go back as one array per column unpacked by `unnest`.
  *
  * Every value crosses as a number, text or JSON: timestamps as epoch milliseconds, sums of money
  * as cents in float8 (exact below 2^53), so the rows read the same through node-postgres, PGlite
@@ -16,6 +18,8 @@ import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
 
 /** One customer of a page, with what their purchases add up to (order fields null without orders). */
 export interface CustomerOrderFacts {
+  /** The customer's place in the facts table (1, 2, ...): what the pages are keyed on. */
+  row: number;
   customerId: string;
   /** Purchases (amount >= 0) placed up to `now`. */
   orderCount: number;
@@ -42,107 +46,292 @@ export interface PageWindow {
 /** The queries a refresh needs; `query` both reads and writes. */
 export interface RefreshSql {
   query<Row>(text: string, params: unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction on this lane (already inside one: just runs it). */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** Runs `work` with two lanes: reads on one connection, score writes on another, so the two overlap. */
+export interface RefreshLanes {
+  read: RefreshSql;
+  write: RefreshSql;
+  /** Whether a write may run while the next page is read (two connections). */
+  overlap: boolean;
+}
+
+/**
+ * Runs `work` with its lanes. With plain SQL: reads on one connection (the facts table is a
+ * temporary table, so it lives on that connection), score writes on another, so the two overlap.
+ * Through Prisma alone, everything runs in one interactive transaction, which keeps every statement
+ * on one connection (a pool would hand each statement any connection, and the temporary table
+ * would not be there); the rows are then committed together at the end.
+ */
 export async function withRefreshSql<T>(
-  source: { sql?: SqlConnection | undefined; prisma: PrismaClient },
-  work: (read: RefreshSql, write: RefreshSql) => Promise<T>,
+  source: { sql?: SqlConnection | undefined; prisma: PrismaClient; timeoutMs: number },
+  work: (lanes: RefreshLanes) => Promise<T>,
 ): Promise<T> {
   const { sql, prisma } = source;
   if (!sql) {
-    const viaPrisma: RefreshSql = { query: <Row>(text: string, params: unknown[]) => prisma.$queryRawUnsafe<Row[]>(text, ...params) };
-    return work(viaPrisma, viaPrisma);
+    return prisma.$transaction(
+      async (tx) => {
+        const lane: RefreshSql = {
+          query: <Row>(text: string, params: unknown[]) => tx.$queryRawUnsafe<Row[]>(text, ...params),
+          transaction: (inner) => inner(),
+        };
+        return work({ read: lane, write: lane, overlap: false });
+      },
+      { timeout: source.timeoutMs, maxWait: 60_000 },
+    );
   }
-  const lane = (session: SqlSession): RefreshSql => ({ query: <Row>(text: string, params: unknown[]) => session.query<Row>(text, params) });
-  return sql.withSession((reads) => sql.withSession((writes) => work(lane(reads), lane(writes))));
+  const lane = (session: SqlSession): RefreshSql => ({
+    query: <Row>(text: string, params: unknown[]) => session.query<Row>(text, params),
+    async transaction(inner) {
+      await session.exec("BEGIN");
+      try {
+        const result = await inner();
+        await session.exec("COMMIT");
+        return result;
+      } catch (error) {
+        await session.exec("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    },
+  });
+  return sql.withSession((reads) => sql.withSession((writes) => work({ read: lane(reads), write: lane(writes), overlap: true })));
 }
 
 const iso = (date: Date) => date.toISOString();
 
+/** The temporary table of a refresh: one row per customer, numbered in customer id order. */
+const FACTS = `pg_temp."refresh_order_facts"`;
+
+const CREATE_FACTS = `
+  CREATE TEMPORARY TABLE "refresh_order_facts" (
+    "row" int NOT NULL, "customerId" uuid NOT NULL,
+    "orderCount" int NOT NULL, "firstOrderMs" float8, "lastOrderMs" float8, "historicCents" float8 NOT NULL,
+    "purchaseDays" int NOT NULL, "firstDay" int, "lastDay" int, "firstDayCents" float8 NOT NULL,
+    "windowCount" int NOT NULL, "windowCents" float8 NOT NULL, "lastInWindowMs" float8
+  )`;
+
 /**
  * Purchases are orders with amount >= 0 (a free order is a purchase, a refund is not) placed up
- * to now; a purchase day is the order's UTC date.
+ * to now; a purchase day is the order's UTC date. The orders are summed per customer and day (d),
+ * then per customer (s): two hash aggregates over one scan of Order, no index walked, no sort of
+ * the orders. The first purchase day's total is the cents of the smallest [day, cents] pair
+ * (arrays compare element by element, and a customer has one row per day), which keeps the
+ * aggregate a plain one (an ordered aggregate would force the orders through a sort).
  */
-const CUSTOMER_PAGE = `
-  WITH c AS (
-    SELECT "id" FROM "Customer" WHERE $1::uuid IS NULL OR "id" > $1::uuid ORDER BY "id" LIMIT $2::int
+const FILL_FACTS = `
+  INSERT INTO ${FACTS}
+  WITH o AS (
+    SELECT "customerId", "placedAt", ("amount" * 100)::float8 AS "cents" FROM "Order"
+     WHERE "amount" >= 0 AND "placedAt" <= $1::timestamp
   ), d AS (
-    SELECT o."customerId" AS "id", (o."placedAt"::date - DATE '1970-01-01') AS "day",
-           count(*) AS "n", sum(o."amount") AS "amount", min(o."placedAt") AS "firstAt", max(o."placedAt") AS "lastAt",
-           count(*) FILTER (WHERE o."placedAt" >= $4::timestamp) AS "wn",
-           coalesce(sum(o."amount") FILTER (WHERE o."placedAt" >= $4::timestamp), 0) AS "wamount",
-           max(o."placedAt") FILTER (WHERE o."placedAt" >= $4::timestamp) AS "wlast"
-      FROM c JOIN "Order" o ON o."customerId" = c."id"
-     WHERE o."amount" >= 0 AND o."placedAt" <= $3::timestamp
-     GROUP BY 1, 2
+    SELECT "customerId" AS "id", ("placedAt"::date - DATE '1970-01-01') AS "day",
+           count(*) AS "n", sum("cents") AS "cents", min("placedAt") AS "firstAt", max("placedAt") AS "lastAt",
+           count(*) FILTER (WHERE "placedAt" >= $2::timestamp) AS "wn",
+           coalesce(sum("cents") FILTER (WHERE "placedAt" >= $2::timestamp), 0) AS "wcents"
+      FROM o GROUP BY 1, 2
   ), s AS (
     SELECT "id", sum("n")::int AS "orderCount",
            (extract(epoch FROM min("firstAt")) * 1000)::float8 AS "firstOrderMs",
            (extract(epoch FROM max("lastAt")) * 1000)::float8 AS "lastOrderMs",
-           (sum("amount") * 100)::float8 AS "historicCents",
+           sum("cents") AS "historicCents",
            count(*)::int AS "purchaseDays", min("day")::int AS "firstDay", max("day")::int AS "lastDay",
-           ((array_agg("amount" ORDER BY "day"))[1] * 100)::float8 AS "firstDayCents",
-           sum("wn")::int AS "windowCount", (sum("wamount") * 100)::float8 AS "windowCents",
-           (extract(epoch FROM max("wlast")) * 1000)::float8 AS "lastInWindowMs"
+           (min(ARRAY["day", "cents"]))[2] AS "firstDayCents",
+           sum("wn")::int AS "windowCount", sum("wcents") AS "windowCents",
+           -- The window runs up to now: with any purchase in it, the last purchase is the last in it.
+           CASE WHEN sum("wn") > 0 THEN (extract(epoch FROM max("lastAt")) * 1000)::float8 END AS "lastInWindowMs"
       FROM d GROUP BY "id"
   )
-  SELECT c."id"::text AS "customerId", coalesce(s."orderCount", 0) AS "orderCount", s."firstOrderMs", s."lastOrderMs",
-         coalesce(s."historicCents", 0) AS "historicCents", coalesce(s."purchaseDays", 0) AS "purchaseDays",
-         s."firstDay", s."lastDay", coalesce(s."firstDayCents", 0) AS "firstDayCents",
-         coalesce(s."windowCount", 0) AS "windowCount", coalesce(s."windowCents", 0) AS "windowCents", s."lastInWindowMs"
-    FROM c LEFT JOIN s ON s."id" = c."id"
-   ORDER BY c."id"`;
+  SELECT (row_number() OVER (ORDER BY c."id"))::int, c."id", coalesce(s."orderCount", 0), s."firstOrderMs", s."lastOrderMs",
+         coalesce(s."historicCents", 0), coalesce(s."purchaseDays", 0), s."firstDay", s."lastDay", coalesce(s."firstDayCents", 0),
+         coalesce(s."windowCount", 0), coalesce(s."windowCents", 0), s."lastInWindowMs"
+    FROM "Customer" c LEFT JOIN s ON s."id" = c."id"`;
 
-/** The next page of customers in id order after `after` (exclusive), each with their purchase facts. */
-export async function customerPage(db: RefreshSql, after: string | null, limit: number, window: PageWindow): Promise<CustomerOrderFacts[]> {
-  return db.query<CustomerOrderFacts>(CUSTOMER_PAGE, [after, limit, iso(window.now), iso(window.windowStart)]);
+/** Runs `work` with the refresh's facts table filled (prepareOrderFacts), and its engagement table when asked, and drops them afterwards whatever happens. */
+export async function withOrderFacts<T>(
+  db: RefreshSql,
+  window: PageWindow,
+  engagement: EngagementWindow | null,
+  work: (customers: number) => Promise<T>,
+): Promise<T> {
+  const customers = await prepareOrderFacts(db, window);
+  if (engagement) await prepareEngagement(db, engagement);
+  try {
+    return await work(customers);
+  } finally {
+    await dropOrderFacts(db);
+  }
 }
 
 /**
- * How each customer engaged in the window: conversations each side started (staff notes and system
- * events are not conversation; a message after the gap of silence opens one), care messages and the
- * replies to them, surveys, complaints, linked channels. Customers without any of it are absent.
+ * Sums up every customer's orders into the refresh's temporary table (made again if a refresh on
+ * this connection left one behind). The aggregate runs with more sort and hash memory than the
+ * server's default (SET LOCAL: this transaction only) and without JIT compilation, which costs
+ * seconds on a plan this size and saves nothing on two aggregates.
+ * Returns the customers in the table.
  */
-const ENGAGEMENT_PAGE = `
-  WITH ids AS (SELECT unnest($1::uuid[]) AS "id"),
-  t AS (
+export async function prepareOrderFacts(db: RefreshSql, window: PageWindow): Promise<number> {
+  await db.query(`DROP TABLE IF EXISTS ${FACTS}`, []);
+  await db.query(CREATE_FACTS, []);
+  await db.transaction(async () => {
+    await db.query(`SET LOCAL work_mem = '256MB'`, []);
+    await db.query(`SET LOCAL jit = off`, []);
+    await db.query(FILL_FACTS, [iso(window.now), iso(window.windowStart)]);
+  });
+  await db.query(`CREATE UNIQUE INDEX ON ${FACTS} ("row")`, []);
+  const [count] = await db.query<{ n: number }>(`SELECT count(*)::int AS "n" FROM ${FACTS}`, []);
+  return count?.n ?? 0;
+}
+
+/** Drops the refresh's temporary table (it would otherwise stay on the connection until it closes). */
+export async function dropOrderFacts(db: RefreshSql): Promise<void> {
+  await db.query(`DROP TABLE IF EXISTS ${FACTS}`, []);
+  await db.query(`DROP TABLE IF EXISTS ${ENGAGEMENT}`, []);
+}
+
+/** The next page of customers after row `after` (0 for the first page), each with their purchase facts. */
+export async function orderFactsPage(db: RefreshSql, after: number, limit: number): Promise<CustomerOrderFacts[]> {
+  return db.query<CustomerOrderFacts>(
+    `SELECT "row", "customerId"::text AS "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "historicCents",
+            "purchaseDays", "firstDay", "lastDay", "firstDayCents", "windowCount", "windowCents", "lastInWindowMs"
+       FROM ${FACTS} WHERE "row" > $1::int ORDER BY "row" LIMIT $2::int`,
+    [after, limit],
+  );
+}
+
+/**
+ * Every buyer's history as the CLV models take it, grouped: one row per distinct (repeat purchase
+ * days, days from the first to the last purchase day (0 without repeat purchases, where it does not
+ * enter the likelihood), days from the first purchase day to `nowDay`), and per distinct (repeat
+ * purchase days, repeat spend in cents) of the repeat buyers, each with its weight; as columns, in
+ * key order. Whole days and cents: the grouping is exact.
+ */
+export interface BuyerGroups {
+  histories: { frequency: number[]; recencyDays: number[]; tDays: number[]; weight: number[] };
+  spends: { frequency: number[]; repeatCents: number[]; weight: number[] };
+}
+
+export async function buyerGroups(db: RefreshSql, nowDay: number): Promise<BuyerGroups> {
+  const [row] = await db.query<{ hx: number[]; hr: number[]; ht: number[]; hw: number[]; sx: number[]; sc: number[]; sw: number[] }>(
+    `WITH b AS (
+       SELECT "purchaseDays" - 1 AS "x", CASE WHEN "purchaseDays" > 1 THEN "lastDay" - "firstDay" ELSE 0 END AS "r",
+              $1::int - "firstDay" AS "t", "historicCents" - "firstDayCents" AS "c"
+         FROM ${FACTS} WHERE "purchaseDays" > 0
+     ), h AS (
+       SELECT "x", "r", "t", count(*)::int AS "w" FROM b GROUP BY 1, 2, 3
+     ), s AS (
+       SELECT "x", "c", count(*)::int AS "w" FROM b WHERE "x" > 0 GROUP BY 1, 2
+     )
+     SELECT h.*, s.* FROM
+       (SELECT coalesce(array_agg("x" ORDER BY "x", "r", "t"), '{}') AS "hx", coalesce(array_agg("r" ORDER BY "x", "r", "t"), '{}') AS "hr",
+               coalesce(array_agg("t" ORDER BY "x", "r", "t"), '{}') AS "ht", coalesce(array_agg("w" ORDER BY "x", "r", "t"), '{}') AS "hw" FROM h) h,
+       (SELECT coalesce(array_agg("x" ORDER BY "x", "c"), '{}') AS "sx", coalesce(array_agg("c" ORDER BY "x", "c"), '{}') AS "sc",
+               coalesce(array_agg("w" ORDER BY "x", "c"), '{}') AS "sw" FROM s) s`,
+    [nowDay],
+  );
+  return {
+    histories: { frequency: row!.hx, recencyDays: row!.hr, tDays: row!.ht, weight: row!.hw },
+    spends: { frequency: row!.sx, repeatCents: row!.sc, weight: row!.sw },
+  };
+}
+
+/** Where each RFM quintile score starts: for R, F and M, the smallest value (of the window's buyers) scoring 1..5. */
+export interface RfmCutRows {
+  dimension: "r" | "f" | "m";
+  score: number;
+  cut: number;
+  /** The window buyers in all. */
+  total: number;
+}
+
+/**
+ * The RFM quintile scales of every customer with purchases in the window, computed by the database
+ * the way QuintileScale scores (src/analytics/rfm.ts): a value's score is from its mid-rank
+ * percentile, (values below it + values at or below it) x 5 / (2 x all), in whole numbers. Per
+ * dimension and score, the smallest value with it; the scores rise with the value, so these cut
+ * points score any customer of the population exactly as the full sorted list would. The values
+ * are the ones the refresh scores: R on the negated days since the last purchase in the window
+ * (`nowDay` minus its UTC day), F the purchases in the window, M their total in currency units.
+ */
+export async function rfmCutRows(db: RefreshSql, nowDay: number): Promise<RfmCutRows[]> {
+  return db.query<RfmCutRows>(
+    `WITH w AS (
+       SELECT -($1::int - floor("lastInWindowMs" / 86400000)) AS "r", "windowCount"::float8 AS "f", "windowCents" / 100 AS "m"
+         FROM ${FACTS} WHERE "windowCount" > 0
+     ), v AS (
+       SELECT 'r' AS "dimension", "r" AS "v" FROM w UNION ALL SELECT 'f', "f" FROM w UNION ALL SELECT 'm', "m" FROM w
+     ), c AS (
+       SELECT "dimension", "v", count(*) AS "n" FROM v GROUP BY 1, 2
+     ), s AS (
+       SELECT "dimension", "v", "n", (sum("n") OVER (PARTITION BY "dimension" ORDER BY "v"))::bigint AS "le",
+              (sum("n") OVER (PARTITION BY "dimension"))::bigint AS "total"
+         FROM c
+     )
+     SELECT "dimension", least(5, greatest(1, ((2 * "le" - "n") * 5) / (2 * "total") + 1))::int AS "score",
+            min("v") AS "cut", max("total")::int AS "total"
+       FROM s GROUP BY 1, 2 ORDER BY 1, 2`,
+    [nowDay],
+  );
+}
+
+/** The refresh's second temporary table: the engagement counts of every customer with any (the others have none). */
+const ENGAGEMENT = `pg_temp."refresh_engagement"`;
+
+const CREATE_ENGAGEMENT = `
+  CREATE TEMPORARY TABLE "refresh_engagement" (
+    "customerId" uuid PRIMARY KEY,
+    "inbound" int NOT NULL, "outbound" int NOT NULL, "customerInitiated" int NOT NULL, "businessInitiated" int NOT NULL,
+    "careSent" int NOT NULL, "careReplied" int NOT NULL, "surveysInvited" int NOT NULL, "surveysAnswered" int NOT NULL,
+    "surveyReasons" int NOT NULL, "complaints" int NOT NULL, "channels" int NOT NULL
+  )`;
+
+/**
+ * How each customer engaged in the window, for everybody at once (one aggregate per table instead
+ * of one statement per page): conversations each side started (staff notes and system events are
+ * not conversation; a message after the gap of silence opens one), care messages and the replies
+ * to them, surveys, complaints, linked channels. Customers without any of it get no row.
+ */
+const FILL_ENGAGEMENT = `
+  INSERT INTO ${ENGAGEMENT}
+
+  WITH t AS (
     SELECT i."customerId", i."direction", i."kind", i."occurredAt",
            lag(i."occurredAt") OVER (PARTITION BY i."customerId" ORDER BY i."occurredAt", i."id") AS "previousAt",
            CASE WHEN i."direction" = 'out' AND i."kind" = 'care' THEN EXISTS (
              SELECT 1 FROM "Interaction" r
               WHERE r."customerId" = i."customerId" AND r."direction" = 'in' AND r."kind" NOT IN ('system', 'staff-note')
                 AND r."occurredAt" > i."occurredAt"
-                AND r."occurredAt" <= i."occurredAt" + $4::int * interval '1 day'
+                AND r."occurredAt" <= i."occurredAt" + $3::int * interval '1 day'
            ) ELSE false END AS "replied"
       FROM "Interaction" i
-     WHERE i."customerId" = ANY($1::uuid[])
-       AND i."occurredAt" >= $2::timestamp AND i."occurredAt" <= $3::timestamp
+     WHERE i."occurredAt" >= $1::timestamp AND i."occurredAt" <= $2::timestamp
        AND i."kind" NOT IN ('system', 'staff-note')
   ), talk AS (
     SELECT "customerId" AS "id",
            (count(*) FILTER (WHERE "direction" = 'in'))::int AS "inbound",
            (count(*) FILTER (WHERE "direction" = 'out'))::int AS "outbound",
            (count(*) FILTER (WHERE "direction" = 'in' AND ("previousAt" IS NULL
-              OR "occurredAt" - "previousAt" > $5::int * interval '1 hour')))::int AS "customerInitiated",
+              OR "occurredAt" - "previousAt" > $4::int * interval '1 hour')))::int AS "customerInitiated",
            (count(*) FILTER (WHERE "direction" = 'out' AND ("previousAt" IS NULL
-              OR "occurredAt" - "previousAt" > $5::int * interval '1 hour')))::int AS "businessInitiated",
+              OR "occurredAt" - "previousAt" > $4::int * interval '1 hour')))::int AS "businessInitiated",
            (count(*) FILTER (WHERE "direction" = 'out' AND "kind" = 'care'))::int AS "careSent",
            (count(*) FILTER (WHERE "replied"))::int AS "careReplied"
       FROM t GROUP BY "customerId"
   ), invited AS (
     SELECT "customerId" AS "id", count(*)::int AS "n" FROM "SurveyInvitation"
-     WHERE "customerId" = ANY($1::uuid[]) AND "sentAt" >= $2::timestamp AND "sentAt" <= $3::timestamp GROUP BY 1
+     WHERE "sentAt" >= $1::timestamp AND "sentAt" <= $2::timestamp GROUP BY 1
   ), answered AS (
     SELECT "customerId" AS "id", count(*)::int AS "n", (count(*) FILTER (WHERE "reason" IS NOT NULL))::int AS "reasons" FROM "SurveyResponse"
-     WHERE "customerId" = ANY($1::uuid[]) AND "respondedAt" >= $2::timestamp AND "respondedAt" <= $3::timestamp GROUP BY 1
+     WHERE "respondedAt" >= $1::timestamp AND "respondedAt" <= $2::timestamp GROUP BY 1
   ), complained AS (
     SELECT "customerId" AS "id", count(*)::int AS "n" FROM "FeedbackCase"
-     WHERE "customerId" = ANY($1::uuid[]) AND "openedAt" >= $2::timestamp AND "openedAt" <= $3::timestamp AND "source" = 'complaint' GROUP BY 1
+     WHERE "openedAt" >= $1::timestamp AND "openedAt" <= $2::timestamp AND "source" = 'complaint' GROUP BY 1
   ), channels AS (
-    SELECT "customerId" AS "id", count(*)::int AS "n" FROM "ChannelIdentity" WHERE "customerId" = ANY($1::uuid[]) GROUP BY 1
+    SELECT "customerId" AS "id", count(*)::int AS "n" FROM "ChannelIdentity" GROUP BY 1
+  ), ids AS (
+    SELECT "id" FROM talk UNION SELECT "id" FROM invited UNION SELECT "id" FROM answered UNION SELECT "id" FROM complained UNION SELECT "id" FROM channels
   )
-  SELECT ids."id"::text AS "customerId",
+  SELECT ids."id",
          coalesce(talk."inbound", 0) AS "inbound", coalesce(talk."outbound", 0) AS "outbound",
          coalesce(talk."customerInitiated", 0) AS "customerInitiated", coalesce(talk."businessInitiated", 0) AS "businessInitiated",
          coalesce(talk."careSent", 0) AS "careSent", coalesce(talk."careReplied", 0) AS "careReplied",
@@ -151,19 +340,25 @@ const ENGAGEMENT_PAGE = `
          coalesce(channels."n", 0) AS "channels"
     FROM ids
     LEFT JOIN talk ON talk."id" = ids."id" LEFT JOIN invited ON invited."id" = ids."id" LEFT JOIN answered ON answered."id" = ids."id"
-    LEFT JOIN complained ON complained."id" = ids."id" LEFT JOIN channels ON channels."id" = ids."id"
-   WHERE talk."id" IS NOT NULL OR invited."id" IS NOT NULL OR answered."id" IS NOT NULL OR complained."id" IS NOT NULL OR channels."id" IS NOT NULL`;
+    LEFT JOIN complained ON complained."id" = ids."id" LEFT JOIN channels ON channels."id" = ids."id"`;
 
-export async function engagementPage(db: RefreshSql, customerIds: readonly string[], window: EngagementWindow): Promise<Map<string, EngagementFacts>> {
+/** Counts everybody's engagement in the window into the refresh's engagement table (made again if one was left behind). */
+async function prepareEngagement(db: RefreshSql, window: EngagementWindow): Promise<void> {
+  await db.query(`DROP TABLE IF EXISTS ${ENGAGEMENT}`, []);
+  await db.query(CREATE_ENGAGEMENT, []);
+  await db.query(FILL_ENGAGEMENT, [iso(window.since), iso(window.until), window.careReplyDays, window.conversationGapHours]);
+}
+
+/** The engagement counts of a page's customers; customers without any are absent. */
+export async function engagementPage(db: RefreshSql, customerIds: readonly string[]): Promise<Map<string, EngagementFacts>> {
   const result = new Map<string, EngagementFacts>();
   if (customerIds.length === 0) return result;
-  const rows = await db.query<EngagementFacts & { customerId: string }>(ENGAGEMENT_PAGE, [
-    customerIds,
-    iso(window.since),
-    iso(window.until),
-    window.careReplyDays,
-    window.conversationGapHours,
-  ]);
+  const rows = await db.query<EngagementFacts & { customerId: string }>(
+    `SELECT "customerId"::text AS "customerId", "inbound", "outbound", "customerInitiated", "businessInitiated", "careSent", "careReplied",
+            "surveysInvited", "surveysAnswered", "surveyReasons", "complaints", "channels"
+       FROM ${ENGAGEMENT} WHERE "customerId" = ANY($1::uuid[])`,
+    [customerIds],
+  );
   for (const { customerId, ...facts } of rows) result.set(customerId, facts);
   return result;
 }
