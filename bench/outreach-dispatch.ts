@@ -344,7 +344,8 @@ async function main(): Promise<void> {
   try {
     for (const { count, rate, tendRate } of runs) {
       const loadBefore = os.loadavg()[0]!;
-      const name = `tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
+      // BENCH_DB_PREFIX: whose database it is, on a PostgreSQL that several people share.
+      const name = `${process.env.BENCH_DB_PREFIX ?? ""}tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
       await admin.query(`CREATE DATABASE "${name}"`);
       const standin = await TelegramLimitsStandin.start(TOKEN, { overall: rate, perChat: 1, windowMs: 1000 });
       try {
