@@ -15,6 +15,7 @@
 // the rate, 429s and RSS so far, rather than being killed by an outer timeout and losing them.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -26,6 +27,7 @@ import { applyMigrations } from "../src/db/migrations.ts";
 import { limitHeapGrowth } from "../src/observability/heap-growth.ts";
 import { loadCarePlans } from "../src/outreach/care-plans-file.ts";
 import { runCarePlanner } from "../src/outreach/planner-job.ts";
+import { parseSendRates } from "../src/outreach/send-rates.ts";
 import { childRunsUnderTsx, compileBenchmark } from "./support/compiled.ts";
 import { birthdayPlanOnly } from "./support/scratch.ts";
 import { TelegramLimitsStandin } from "../test/support/telegram-limits-standin.ts";
@@ -67,6 +69,92 @@ interface ChildReport {
   heapGrowingPercent: number | null;
   /** Stopped at BENCH_DISPATCH_LIMIT_S with messages still to send. */
   stopped: boolean;
+  /** Tend's sendMessage requests as its process saw them (see traceSends). */
+  sends: SendTrace;
+}
+
+/** See traceSends. */
+interface SendTrace {
+  started: number;
+  /** How the requests ended other than with a whole answer, by reason. */
+  failures: Record<string, number>;
+  /** Most requests alive at once at a request's start (itself included), by the monotonic clock and by the wall clock. */
+  maxAliveMonotonic: number;
+  maxAliveWall: number;
+  /** Requests that started with more than the limit alive, by each clock; the first few of them. */
+  overMonotonic: number;
+  overWall: number;
+  firstOver: { atS: number; inFlight: number; answeredInLastPeriod: number; byWall: number; wallMinusMonotonicMs: number }[];
+}
+
+/**
+ * Watches Tend's sendMessage requests in its own process (node-fetch, under telegraf, calls http.request) and
+ * checks, at each request's start, the pacer's promise: counting every request still in flight and every one
+ * answered within the last period, there are never more than the limit. Counted once with the monotonic clock
+ * (what the stand-in stamps with) and once with the wall clock (what the pacer reads). A request answered is one
+ * whose response has ended; Tend hears of it a little later, so this count is never above what the pacer holds.
+ */
+function traceSends(limit: number, periodMs: number): SendTrace {
+  const trace: SendTrace = { started: 0, failures: {}, maxAliveMonotonic: 0, maxAliveWall: 0, overMonotonic: 0, overWall: 0, firstOver: [] };
+  let inFlight = 0;
+  const answeredMonotonic: number[] = [];
+  const answeredWall: number[] = [];
+  let head = 0;
+  let headWall = 0;
+  const begun = performance.now();
+  const original = http.request;
+  http.request = function (this: unknown, ...args: unknown[]) {
+    const request = (original as (...a: unknown[]) => http.ClientRequest).apply(this, args);
+    if (!request.path.endsWith("/sendMessage")) return request;
+    const monotonic = performance.now();
+    const wall = Date.now();
+    while (head < answeredMonotonic.length && answeredMonotonic[head]! <= monotonic - periodMs) head += 1;
+    while (headWall < answeredWall.length && answeredWall[headWall]! <= wall - periodMs) headWall += 1;
+    const aliveMonotonic = inFlight + answeredMonotonic.length - head + 1;
+    let byWall = inFlight + 1;
+    for (let i = headWall; i < answeredWall.length; i++) if (answeredWall[i]! > wall - periodMs) byWall += 1;
+    trace.started += 1;
+    trace.maxAliveMonotonic = Math.max(trace.maxAliveMonotonic, aliveMonotonic);
+    trace.maxAliveWall = Math.max(trace.maxAliveWall, byWall);
+    if (aliveMonotonic > limit) trace.overMonotonic += 1;
+    if (byWall > limit) trace.overWall += 1;
+    if ((aliveMonotonic > limit || byWall > limit) && trace.firstOver.length < 20) {
+      trace.firstOver.push({
+        atS: (monotonic - begun) / 1000,
+        inFlight,
+        answeredInLastPeriod: answeredMonotonic.length - head,
+        byWall,
+        wallMinusMonotonicMs: wall - (performance.timeOrigin + monotonic),
+      });
+    }
+    if (head > 4096) {
+      answeredMonotonic.splice(0, head);
+      head = 0;
+    }
+    if (headWall > 4096) {
+      answeredWall.splice(0, headWall);
+      headWall = 0;
+    }
+    inFlight += 1;
+    let ended = false;
+    const end = (how: string) => {
+      if (ended) return;
+      ended = true;
+      inFlight -= 1;
+      answeredMonotonic.push(performance.now());
+      answeredWall.push(Date.now());
+      if (how !== "answered") trace.failures[how] = (trace.failures[how] ?? 0) + 1;
+    };
+    request.on("response", (response) => {
+      response.on("end", () => end("answered"));
+      response.on("error", (error: NodeJS.ErrnoException) => end(`response ${error.code ?? error.message}`));
+      response.on("close", () => end("response closed before its end"));
+    });
+    request.on("error", (error: NodeJS.ErrnoException) => end(`request ${error.code ?? error.message}`));
+    request.on("close", () => end("request closed without a response"));
+    return request;
+  } as typeof http.request;
+  return trace;
 }
 
 async function child(url: string, customers: number): Promise<void> {
@@ -115,6 +203,9 @@ async function child(url: string, customers: number): Promise<void> {
   const heapProfile = process.env.BENCH_HEAP_PROFILE ? await startHeapSampling() : undefined;
   const dispatchStarted = performance.now();
   const cpuBefore = process.cpuUsage();
+  const tendRate = parseSendRates(process.env.OUTREACH_RATE_TELEGRAM ?? "30/1s");
+  const overall = tendRate.ok ? tendRate.rates.overall : null;
+  const sends = traceSends(overall?.count ?? Number.POSITIVE_INFINITY, overall?.periodMs ?? 1000);
   const tend = await startTend({ config: loadConfig(process.env) });
   const statuses = async () => {
     const rows = await tend.db.sql.withSession((session) =>
@@ -158,6 +249,7 @@ async function child(url: string, customers: number): Promise<void> {
     heapSamplesMb,
     heapGrowingPercent: heapGrowingPercent ?? null,
     stopped,
+    sends,
   };
   console.log(JSON.stringify(result));
   process.exit(0);
@@ -175,6 +267,39 @@ async function startHeapSampling(): Promise<() => Promise<unknown>> {
   session.connect();
   await session.post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true } as never);
   return async () => ((await session.post("HeapProfiler.stopSampling")) as { profile: unknown }).profile;
+}
+
+/**
+ * What the stand-in saw at each 429: which limit, whether the chat got its message later, the accepted sends in
+ * the refusing window (how many, how far back, the tightest gap), and the wall clock against the monotonic one
+ * (Tend's pacer reads the wall clock; the stand-in the monotonic one: a step between them shows here).
+ */
+function describeTooMany(standin: TelegramLimitsStandin): string {
+  const summary = standin.tooManySummary();
+  const [low, high] = summary.wallMinusMonotonicRangeMs;
+  const lines = [
+    `  429s: ${summary.overall} on the overall limit, ${summary.chat} on a chat's; ${summary.laterAccepted} of ${new Set(summary.records.map((r) => r.chatId)).size} refused chats accepted later; wall - monotonic clock over the accepted sends ${low.toFixed(1)}..${high.toFixed(1)} ms`,
+  ];
+  for (const r of summary.records.slice(0, 40)) {
+    const ago = r.windowAgoMs;
+    const gaps = ago.slice(1).map((t, i) => ago[i]! - t);
+    const sinceFirst = (r.at - (standin.firstAcceptedAt ?? r.at)) / 1000;
+    lines.push(
+      `    +${sinceFirst.toFixed(1)} s ${r.limit} chat ${r.chatId}: ${ago.length} accepted in the window, oldest ${ago[0]?.toFixed(1) ?? "-"} ms ago, newest ${ago.at(-1)?.toFixed(1) ?? "-"} ms ago, tightest gap ${gaps.length ? Math.min(...gaps).toFixed(1) : "-"} ms; handled ${(r.at - r.arrivedAt).toFixed(1)} ms after arriving; ${r.onSocketBefore ? `request ${r.onSocketBefore + 1} on its connection` : "a new connection"}; wall - monotonic ${r.wallMinusMonotonicMs.toFixed(1)} ms; window ms ago: ${ago.map((t) => t.toFixed(0)).join(" ")}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function describeSends(sends: SendTrace, standin: TelegramLimitsStandin): string {
+  const failures = Object.entries(sends.failures).map(([how, n]) => `${n} ${how}`).join(", ") || "none";
+  const lines = [
+    `  Tend's side: ${sends.started} sendMessage requests started (the stand-in saw ${standin.accepted + standin.tooMany}); ended without an answer: ${failures}; most alive at a start (in flight + answered within the period, itself included): ${sends.maxAliveMonotonic} by the monotonic clock, ${sends.maxAliveWall} by the wall clock; starts over the limit: ${sends.overMonotonic} monotonic, ${sends.overWall} wall`,
+  ];
+  for (const over of sends.firstOver) {
+    lines.push(`    +${over.atS.toFixed(1)} s: ${over.inFlight} in flight + ${over.answeredInLastPeriod} answered in the last period (monotonic); by wall clock ${over.byWall} alive; wall - monotonic ${over.wallMinusMonotonicMs.toFixed(1)} ms`);
+  }
+  return lines.join("\n");
 }
 
 function runChild(script: string, args: string[], env: Record<string, string>): Promise<string> {
@@ -219,7 +344,8 @@ async function main(): Promise<void> {
   try {
     for (const { count, rate, tendRate } of runs) {
       const loadBefore = os.loadavg()[0]!;
-      const name = `tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
+      // BENCH_DB_PREFIX: whose database it is, on a PostgreSQL that several people share.
+      const name = `${process.env.BENCH_DB_PREFIX ?? ""}tend_bench_dispatch_${process.pid}_${count}_${rate}_${tendRate}`;
       await admin.query(`CREATE DATABASE "${name}"`);
       const standin = await TelegramLimitsStandin.start(TOKEN, { overall: rate, perChat: 1, windowMs: 1000 });
       try {
@@ -281,6 +407,8 @@ async function main(): Promise<void> {
             `  ${m.stopped ? `(stopped at BENCH_DISPATCH_LIMIT_S with ${expected - standin.accepted} unsent) ` : ""}${m.rssSamplesMb.map((rss, i) => `${rss}(${m.heapSamplesMb[i]})`).join(" ")}`,
           ].join(" "),
         );
+        if (standin.tooMany > 0) console.log(describeTooMany(standin));
+        console.log(describeSends(m.sends, standin));
       } finally {
         await standin.close();
         await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

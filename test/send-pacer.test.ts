@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Platform } from "../src/core/channel.ts";
-import { ManualClock, systemClock } from "../src/core/clock.ts";
-import { SendPacer, realSleep } from "../src/outreach/send-pacer.ts";
+import { type Clock, ManualClock, systemClock } from "../src/core/clock.ts";
+import { SendPacer, type Sleep, realSleep } from "../src/outreach/send-pacer.ts";
 import { type SendRates, defaultSendRates, parseSendRates } from "../src/outreach/send-rates.ts";
 import { FakeSleep, settle } from "./support/fake-sleep.ts";
 
@@ -27,6 +27,30 @@ function rig(rates: SendRates = defaultSendRates(), guardMs = 0) {
       return elapsed();
     });
   return { clock, timers, pacer, elapsed, timed };
+}
+
+/**
+ * A pacer (2 a second on Telegram, no guard) on a clock whose wall time and never-stepped time move separately,
+ * as when the system's time is set: `wall` steps the first, `steady.advance` the second, waking the sleeps due.
+ */
+function steppedRig() {
+  let wallMs = start.getTime();
+  let steadyMs = 0;
+  const clock: Clock = { now: () => new Date(wallMs), elapsedMs: () => steadyMs };
+  let sleeps: { at: number; wake(): void }[] = [];
+  const sleep: Sleep = (ms) => new Promise<void>((resolve) => sleeps.push({ at: steadyMs + ms, wake: resolve }));
+  const pacer = new SendPacer({ rates: withRates({ telegram: "2/1s" }), clock, sleep, guardMs: 0 });
+  const wall = { advance: (ms: number) => void (wallMs += ms) };
+  const steady = {
+    async advance(ms: number) {
+      steadyMs += ms;
+      const due = sleeps.filter((s) => s.at <= steadyMs);
+      sleeps = sleeps.filter((s) => s.at > steadyMs);
+      for (const s of due) s.wake();
+      await settle();
+    },
+  };
+  return { pacer, wall, steady };
 }
 
 function withRates(text: Partial<Record<Platform, string>>): SendRates {
@@ -141,6 +165,35 @@ describe("send pacer: a send holds its place until the platform answered", () =>
     clock.advance(250);
     a!(); // A's after 300 ms: a slow request, which the platform may have counted as late as that
     expect(await timers.runUntil(Promise.all(later))).toEqual([1050, 1300]);
+  });
+
+  it("measures periods on the clock that is never stepped: the wall clock set forward hands no token back early", async () => {
+    const { pacer, steady, wall } = steppedRig();
+    const [a, b] = [await pacer.acquire("telegram", "A"), await pacer.acquire("telegram", "B")];
+    a();
+    b();
+    let third = false;
+    void pacer.acquire("telegram", "C").then(() => (third = true));
+    // The system's time is set 5 s forward 10 ms later; another send asks (the pacer looks at its clock again).
+    wall.advance(5000);
+    await steady.advance(10);
+    void pacer.acquire("telegram", "D");
+    await settle();
+    expect(third).toBe(false);
+    await steady.advance(990);
+    expect(third).toBe(true);
+  });
+
+  it("measures periods on the clock that is never stepped: the wall clock set back holds no token for the step's length", async () => {
+    const { pacer, steady, wall } = steppedRig();
+    const [a, b] = [await pacer.acquire("telegram", "A"), await pacer.acquire("telegram", "B")];
+    a();
+    b();
+    wall.advance(-3_600_000);
+    let third = false;
+    void pacer.acquire("telegram", "C").then(() => (third = true));
+    await steady.advance(1000);
+    expect(third).toBe(true);
   });
 
   it("while every send allowed is still in flight nobody goes, however long ago they were allowed", async () => {

@@ -202,8 +202,13 @@ export class SendPacer {
     }
   }
 
+  /**
+   * Token periods and pauses are spans: measured on the clock that is never stepped. On the wall clock,
+   * a step forward handed tokens back early (more than the limit in one of the platform's seconds: 429s)
+   * and a step back held them for as long as the step.
+   */
   private now(): number {
-    return this.clock.now().getTime();
+    return this.clock.elapsedMs?.() ?? this.clock.now().getTime();
   }
 
   private chat(lane: Lane, key: string): Chat {
