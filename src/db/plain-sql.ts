@@ -113,6 +113,25 @@ class StatementNames {
 }
 
 /**
+ * Runs a statement through a runner that prepares each text once; when its plan went stale (another
+ * instance's migration changed its result columns), prepares it anew and runs it once more.
+ */
+async function runPreparedOnce<Row>(
+  statement: Prisma.Sql,
+  run: (text: string, params: unknown[]) => Promise<Row[]>,
+  forget: (text: string) => void,
+): Promise<Row[]> {
+  const params = values(statement);
+  try {
+    return await run(statement.text, params);
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    forget(statement.text);
+    return run(statement.text, params);
+  }
+}
+
+/**
  * A statement the server refused (a constraint, a bad value, a stale plan) leaves its connection as
  * good as it was; a lost connection, a shut-down server or an internal error may not.
  */
@@ -142,16 +161,7 @@ function onPool(pool: pg.Pool): PlainSql {
     }
   };
   return {
-    async query<Row>(statement: Prisma.Sql) {
-      const params = values(statement);
-      try {
-        return await run<Row>(statement.text, params);
-      } catch (error) {
-        if (!isStalePlan(error)) throw error;
-        names.forget(statement.text);
-        return run<Row>(statement.text, params);
-      }
-    },
+    query: <Row>(statement: Prisma.Sql) => runPreparedOnce<Row>(statement, run, (text) => names.forget(text)),
   };
 }
 
@@ -260,15 +270,6 @@ export function pglitePrepared(pglite: PGlite, rowParsers: Record<number, (text:
 function onPglite(pglite: PGlite): PlainSql {
   const statements = pglitePrepared(pglite, parsers);
   return {
-    async query<Row>(statement: Prisma.Sql) {
-      const params = values(statement);
-      try {
-        return await statements.run<Row>(statement.text, params);
-      } catch (error) {
-        if (!isStalePlan(error)) throw error;
-        statements.forget(statement.text);
-        return statements.run<Row>(statement.text, params);
-      }
-    },
+    query: <Row>(statement: Prisma.Sql) => runPreparedOnce<Row>(statement, (text, params) => statements.run<Row>(text, params), (text) => statements.forget(text)),
   };
 }
