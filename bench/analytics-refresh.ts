@@ -15,6 +15,7 @@ import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
 import { type RefreshSql, orderFactsPage, withOrderFacts, writeScores } from "../src/db/repositories/analytics-pages.ts";
 import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
+import { prepareNextScores, publishNextScores } from "../src/db/repositories/score-table-swap.ts";
 import { writeShop } from "./support/analytics-data.ts";
 import { benchAdminUrl, runChildForJson } from "./support/scratch.ts";
 
@@ -145,6 +146,7 @@ async function raw(url: string): Promise<Measured> {
   windowStart.setUTCMonth(windowStart.getUTCMonth() - 24);
   let customers = 0;
   await withOrderFacts(lane, { now: NOW, windowStart }, null, async () => {
+    await prepareNextScores(lane);
     for (let after = 0; ; ) {
       const page = await orderFactsPage(lane, after, PAGE);
       if (page.length === 0) break;
@@ -163,6 +165,8 @@ async function raw(url: string): Promise<Measured> {
         rfmMonetary: 3,
         rfmSegment: "needs_attention",
         lifecycleStage: "growing",
+        previousLifecycleStage: f.previousStage as ScoreRow["previousLifecycleStage"],
+        scoreId: f.scoreId,
         relationshipLevel: "basic",
         probabilityAlive: 0.5,
         predictedPurchases: 1.5,
@@ -175,6 +179,7 @@ async function raw(url: string): Promise<Measured> {
       after = page[page.length - 1]!.row;
       if (page.length < PAGE) break;
     }
+    await publishNextScores(lane);
   });
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = ownCpuSeconds() - cpuBefore;

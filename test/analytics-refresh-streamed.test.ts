@@ -5,8 +5,7 @@ import { type AnalyticsSettings, refreshAnalytics } from "../src/analytics/refre
 import { scoreExplanation } from "../src/analytics/score-explanation.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import type { CustomerScore, Prisma } from "../src/db/generated/client.ts";
-import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
-import { referenceRefresh } from "./support/analytics-refresh-reference.ts";
+import { type ReferenceRow, referenceRefresh } from "./support/analytics-refresh-reference.ts";
 import { describeEachDatabase } from "./support/databases.ts";
 
 const NOW = new Date("2026-06-30T12:00:00Z");
@@ -52,7 +51,7 @@ const fromStored = (s: CustomerScore) => ({
   // As every reader gets it: rendered from the stored facts and columns.
   explanation: rounded(scoreExplanation(s)),
 });
-const fromReference = (r: ScoreRow) => ({
+const fromReference = (r: ReferenceRow) => ({
   customerId: r.customerId,
   windowStart: r.windowStart,
   windowMonths: r.windowMonths,

@@ -1,6 +1,6 @@
 import type { Config } from "../config/env.ts";
 import type { Clock } from "../core/clock.ts";
-import type { PrismaClient } from "../db/generated/client.ts";
+import type { LifecycleStage, PrismaClient } from "../db/generated/client.ts";
 import {
   type CustomerOrderFacts,
   buyerGroups,
@@ -12,6 +12,7 @@ import {
   writeScores,
 } from "../db/repositories/analytics-pages.ts";
 import { AnalyticsRepository, type ScoreRow } from "../db/repositories/analytics-repository.ts";
+import { discardNextScores, prepareNextScores, publishNextScores } from "../db/repositories/score-table-swap.ts";
 import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
 import { type PurchaseGroups, conditionalExpectedPurchases, fitBgNbdGroups, groupSummaries, probabilityAlive } from "./clv/bgnbd.ts";
@@ -220,7 +221,9 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
         const repeatBuyers = population.repeatBuyers;
         const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
 
-        // Pass 2: score and write, page by page; a page's write overlaps the next page's read and scoring.
+        // Pass 2: score and write, page by page, into a new table that replaces the live one at the end
+        // (score-table-swap.ts); a page's write overlaps the next page's read and scoring.
+        await prepareNextScores(write);
         const segments: Record<string, number> = {};
         const stages: Record<string, number> = {};
         const levels: Record<string, number> = {};
@@ -229,88 +232,98 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
         let rfmScored = 0;
         let writing: Promise<void> = Promise.resolve();
         progress(0, "scoring");
-        for (let after = 0; ; ) {
-          const page = await orderFactsPage(read, after, settings.batchSize);
-          if (page.length === 0) break;
-          after = page[page.length - 1]!.row;
-          const ids = page.map((f) => f.customerId);
-          const engagement = await engagementPage(read, ids);
+        try {
+          for (let after = 0; ; ) {
+            const page = await orderFactsPage(read, after, settings.batchSize);
+            if (page.length === 0) break;
+            after = page[page.length - 1]!.row;
+            const ids = page.map((f) => f.customerId);
+            const engagement = await engagementPage(read, ids);
 
-          const rows: ScoreRow[] = page.map((facts) => {
-            const { customerId } = facts;
-            const stats = orderStats(facts, now);
-            const summary = summaryOf(facts, now);
-            const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
-            const predicted = predict(models, summary, horizon, settings);
-            const lifecycle = lifecycleDecision(
-              {
-                now,
-                orderCount: stats?.orderCount ?? 0,
+            const rows: ScoreRow[] = page.map((facts) => {
+              const { customerId } = facts;
+              const stats = orderStats(facts, now);
+              const summary = summaryOf(facts, now);
+              const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
+              const predicted = predict(models, summary, horizon, settings);
+              const lifecycle = lifecycleDecision(
+                {
+                  now,
+                  orderCount: stats?.orderCount ?? 0,
+                  purchaseDays: stats?.purchaseDays ?? 0,
+                  firstOrderAt: stats?.firstOrderAt ?? null,
+                  lastOrderAt: stats?.lastOrderAt ?? null,
+                  probabilityAlive: predicted.probabilityAlive,
+                  populationGapDays: populationGap,
+                },
+                settings.lifecycle,
+              );
+              const relationship = relationshipLevelName(engagement.get(customerId) ?? noEngagement, settings.relationship);
+              if (stats) withOrders += 1;
+              if (rfm) rfmScored += 1;
+              count(segments, rfm?.segment ?? "none");
+              count(stages, lifecycle.stage);
+              count(levels, relationship);
+
+              // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
+              const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
+              const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
+              const explanation = storedExplanationFacts({
+                horizonMonths: settings.clvHorizonMonths,
+                monthlyDiscountRate: settings.monthlyDiscountRate,
                 purchaseDays: stats?.purchaseDays ?? 0,
+                lifecycle,
+                gapDays: gap?.gap ?? null,
+                ownGapDays: gap?.own ?? null,
+                multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
+                engagement: engagement.get(customerId) ?? noEngagement,
+                predictionReason: predicted.reason,
+              });
+              return {
+                customerId,
+                windowStart,
+                windowMonths: settings.windowMonths,
+                orderCount: stats?.orderCount ?? 0,
                 firstOrderAt: stats?.firstOrderAt ?? null,
                 lastOrderAt: stats?.lastOrderAt ?? null,
+                recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
+                frequency: stats?.window.frequency ?? 0,
+                monetaryCents: stats?.window.monetaryCents ?? 0,
+                rfmRecency: rfm?.r ?? null,
+                rfmFrequency: rfm?.f ?? null,
+                rfmMonetary: rfm?.m ?? null,
+                rfmSegment: rfm?.segment ?? null,
+                lifecycleStage: lifecycle.stage,
+                previousLifecycleStage: (facts.previousStage as LifecycleStage | null) ?? null,
+                scoreId: facts.scoreId,
+                relationshipLevel: relationship,
                 probabilityAlive: predicted.probabilityAlive,
-                populationGapDays: populationGap,
-              },
-              settings.lifecycle,
-            );
-            const relationship = relationshipLevelName(engagement.get(customerId) ?? noEngagement, settings.relationship);
-            if (stats) withOrders += 1;
-            if (rfm) rfmScored += 1;
-            count(segments, rfm?.segment ?? "none");
-            count(stages, lifecycle.stage);
-            count(levels, relationship);
-
-            // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
-            const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
-            const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
-            const explanation = storedExplanationFacts({
-              horizonMonths: settings.clvHorizonMonths,
-              monthlyDiscountRate: settings.monthlyDiscountRate,
-              purchaseDays: stats?.purchaseDays ?? 0,
-              lifecycle,
-              gapDays: gap?.gap ?? null,
-              ownGapDays: gap?.own ?? null,
-              multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
-              engagement: engagement.get(customerId) ?? noEngagement,
-              predictionReason: predicted.reason,
+                predictedPurchases: predicted.predictedPurchases,
+                historicCents: stats?.historicCents ?? 0,
+                predictedClv: predicted.predictedClv,
+                explanation,
+              };
             });
-            return {
-              customerId,
-              windowStart,
-              windowMonths: settings.windowMonths,
-              orderCount: stats?.orderCount ?? 0,
-              firstOrderAt: stats?.firstOrderAt ?? null,
-              lastOrderAt: stats?.lastOrderAt ?? null,
-              recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
-              frequency: stats?.window.frequency ?? 0,
-              monetaryCents: stats?.window.monetaryCents ?? 0,
-              rfmRecency: rfm?.r ?? null,
-              rfmFrequency: rfm?.f ?? null,
-              rfmMonetary: rfm?.m ?? null,
-              rfmSegment: rfm?.segment ?? null,
-              lifecycleStage: lifecycle.stage,
-              relationshipLevel: relationship,
-              probabilityAlive: predicted.probabilityAlive,
-              predictedPurchases: predicted.predictedPurchases,
-              historicCents: stats?.historicCents ?? 0,
-              predictedClv: predicted.predictedClv,
-              explanation,
-            };
-          });
-          // At most one write in flight: it must succeed before the next one starts.
+            // At most one write in flight: it must succeed before the next one starts.
+            await writing;
+            writing = writeScores(write, runId, now, rows).then(() => {
+              customers += rows.length;
+              progress(customers, "scoring");
+            });
+            // Not left unhandled while the next page is read; awaited above or below.
+            writing.catch(() => {});
+            // On one connection (Prisma's transaction) a write and the next read would only queue.
+            if (!overlap) await writing;
+            if (page.length < settings.batchSize) break;
+          }
           await writing;
-          writing = writeScores(write, runId, now, rows).then(() => {
-            customers += rows.length;
-            progress(customers, "scoring");
-          });
-          // Not left unhandled while the next page is read; awaited above or below.
-          writing.catch(() => {});
-          // On one connection (Prisma's transaction) a write and the next read would only queue.
-          if (!overlap) await writing;
-          if (page.length < settings.batchSize) break;
+        } catch (error) {
+          // The live table is untouched; the half-written new one goes (after the write in flight, if any).
+          await writing.catch(() => {});
+          await discardNextScores(write).catch(() => {});
+          throw error;
         }
-        await writing;
+        await publishNextScores(write);
         return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
       }),
     );

@@ -12,6 +12,9 @@ import { type EngagementFacts, noEngagement, relationshipLevel } from "../../src
 import { RfmScorer, type RfmValues, explainRfm } from "../../src/analytics/rfm.ts";
 import { Prisma, type PrismaClient } from "../../src/db/generated/client.ts";
 import type { EngagementWindow, ScoreRow } from "../../src/db/repositories/analytics-repository.ts";
+
+/** The reference does not read the live table, so it has no previous stage or row id to carry. */
+export type ReferenceRow = Omit<ScoreRow, "previousLifecycleStage" | "scoreId">;
 import { TendError } from "../../src/errors.ts";
 
 interface OrderRow {
@@ -194,7 +197,7 @@ const summariesOf = (orders: readonly OrderRow[], now: Date) =>
   );
 
 export interface ReferenceResult {
-  rows: ScoreRow[];
+  rows: ReferenceRow[];
   models: ModelStatus;
 }
 
@@ -203,7 +206,7 @@ export async function referenceRefresh(prisma: PrismaClient, now: Date, over: Pa
   const settings: AnalyticsSettings = { ...defaultAnalyticsSettings, ...over };
   const old = new OldReads(prisma);
   const windowStart = windowStartFor(now, settings.windowMonths);
-  const all: ScoreRow[] = [];
+  const all: ReferenceRow[] = [];
   const batches = async function* () {
     for (let after: string | null = null; ; ) {
       const ids = await old.customerIdsAfter(after, settings.batchSize);
@@ -252,7 +255,7 @@ export async function referenceRefresh(prisma: PrismaClient, now: Date, over: Pa
       conversationGapHours: settings.relationship.conversationGapHours,
     });
 
-    const rows: ScoreRow[] = ids.map((customerId) => {
+    const rows: ReferenceRow[] = ids.map((customerId) => {
       const list = byCustomer.get(customerId);
       const stats = list ? orderStats(list, windowStart, now) : null;
       const summary = summaryOf.get(customerId) ?? null;

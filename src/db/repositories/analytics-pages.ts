@@ -2,6 +2,7 @@ import type { EngagementFacts } from "../../analytics/relationship.ts";
 import type { PrismaClient } from "../generated/client.ts";
 import type { SqlConnection, SqlSession } from "../sql.ts";
 import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
+import { NEXT_SCORES_TABLE } from "./score-table-swap.ts";
 
 /**
  * The analytics refresh's bulk reads and writes, in plain SQL. Every customer's orders are summed
@@ -36,6 +37,10 @@ export interface CustomerOrderFacts {
   windowCount: number;
   windowCents: number;
   lastInWindowMs: number | null;
+  /** The customer's lifecycle stage in the live score table (the last refresh's), null without a row there. */
+  previousStage: string | null;
+  /** The id of the customer's row in the live score table: the new row keeps it. */
+  scoreId: string | null;
 }
 
 export interface PageWindow {
@@ -103,31 +108,31 @@ const iso = (date: Date) => date.toISOString();
 /** The temporary table of a refresh: one row per customer, numbered in customer id order. */
 const FACTS = `pg_temp."refresh_order_facts"`;
 
-const CREATE_FACTS = `
-  CREATE TEMPORARY TABLE "refresh_order_facts" (
-    "row" int NOT NULL, "customerId" uuid NOT NULL,
-    "orderCount" int NOT NULL, "firstOrderMs" float8, "lastOrderMs" float8, "historicCents" float8 NOT NULL,
-    "purchaseDays" int NOT NULL, "firstDay" int, "lastDay" int, "firstDayCents" float8 NOT NULL,
-    "windowCount" int NOT NULL, "windowCents" float8 NOT NULL, "lastInWindowMs" float8
-  )`;
+/** 2^46: a purchase day's key in min(day x DAY_KEY + cents) (FILL_FACTS); days to the year 2328 fit an int8. */
+const DAY_KEY = "70368744177664";
 
 /**
  * Purchases are orders with amount >= 0 (a free order is a purchase, a refund is not) placed up
  * to now; a purchase day is the order's UTC date. The orders are summed per customer and day (d),
  * then per customer (s): two hash aggregates over one scan of Order, no index walked, no sort of
- * the orders. The first purchase day's total is the cents of the smallest [day, cents] pair
- * (arrays compare element by element, and a customer has one row per day), which keeps the
- * aggregate a plain one (an ordered aggregate would force the orders through a sort).
+ * the orders. Every aggregate keeps a fixed-size state (int and float8 sums, no numeric or array
+ * state to allocate per group), so a million customers' groups fit the aggregate's memory.
+ * The first purchase day's total rides in the low bits of min(day x 2^46 + cents): the smallest
+ * such number is the first day's, and its cents come back exactly (a day's total is capped below
+ * 2^46 cents in the key; a customer whose first day reaches the cap, $703 billion, gets the exact
+ * sum from their orders instead). Made with CREATE TABLE ... AS, which lets PostgreSQL spread the
+ * scan and the first aggregate over parallel workers (an INSERT ... SELECT never does).
+ * Each customer's stage and row id in the live score table come along ("previousStage", "scoreId").
  */
 const FILL_FACTS = `
-  INSERT INTO ${FACTS}
+  CREATE TEMPORARY TABLE "refresh_order_facts" AS
   WITH o AS (
     SELECT "customerId", "placedAt", ("amount" * 100)::float8 AS "cents" FROM "Order"
      WHERE "amount" >= 0 AND "placedAt" <= $1::timestamp
   ), d AS (
     SELECT "customerId" AS "id", ("placedAt"::date - DATE '1970-01-01') AS "day",
-           count(*) AS "n", sum("cents") AS "cents", min("placedAt") AS "firstAt", max("placedAt") AS "lastAt",
-           count(*) FILTER (WHERE "placedAt" >= $2::timestamp) AS "wn",
+           count(*)::int AS "n", sum("cents") AS "cents", min("placedAt") AS "firstAt", max("placedAt") AS "lastAt",
+           (count(*) FILTER (WHERE "placedAt" >= $2::timestamp))::int AS "wn",
            coalesce(sum("cents") FILTER (WHERE "placedAt" >= $2::timestamp), 0) AS "wcents"
       FROM o GROUP BY 1, 2
   ), s AS (
@@ -136,16 +141,27 @@ const FILL_FACTS = `
            (extract(epoch FROM max("lastAt")) * 1000)::float8 AS "lastOrderMs",
            sum("cents") AS "historicCents",
            count(*)::int AS "purchaseDays", min("day")::int AS "firstDay", max("day")::int AS "lastDay",
-           (min(ARRAY["day", "cents"]))[2] AS "firstDayCents",
+           (min("day"::int8 * ${DAY_KEY} + least("cents", ${DAY_KEY} - 1)::int8) - min("day")::int8 * ${DAY_KEY})::float8 AS "firstDayKeyCents",
            sum("wn")::int AS "windowCount", sum("wcents") AS "windowCents",
            -- The window runs up to now: with any purchase in it, the last purchase is the last in it.
            CASE WHEN sum("wn") > 0 THEN (extract(epoch FROM max("lastAt")) * 1000)::float8 END AS "lastInWindowMs"
       FROM d GROUP BY "id"
   )
-  SELECT (row_number() OVER (ORDER BY c."id"))::int, c."id", coalesce(s."orderCount", 0), s."firstOrderMs", s."lastOrderMs",
-         coalesce(s."historicCents", 0), coalesce(s."purchaseDays", 0), s."firstDay", s."lastDay", coalesce(s."firstDayCents", 0),
-         coalesce(s."windowCount", 0), coalesce(s."windowCents", 0), s."lastInWindowMs"
-    FROM "Customer" c LEFT JOIN s ON s."id" = c."id"`;
+  SELECT (row_number() OVER (ORDER BY c."id"))::int AS "row", c."id" AS "customerId",
+         coalesce(s."orderCount", 0) AS "orderCount", s."firstOrderMs", s."lastOrderMs",
+         coalesce(s."historicCents", 0)::float8 AS "historicCents", coalesce(s."purchaseDays", 0) AS "purchaseDays",
+         s."firstDay", s."lastDay",
+         CASE WHEN s."firstDayKeyCents" < ${DAY_KEY} - 1 THEN s."firstDayKeyCents"
+              WHEN s."id" IS NULL THEN 0::float8
+              ELSE (SELECT sum("amount" * 100)::float8 FROM "Order" x
+                     WHERE x."customerId" = c."id" AND x."amount" >= 0 AND x."placedAt" <= $1::timestamp
+                       AND (x."placedAt"::date - DATE '1970-01-01') = s."firstDay")
+         END AS "firstDayCents",
+         coalesce(s."windowCount", 0) AS "windowCount", coalesce(s."windowCents", 0)::float8 AS "windowCents", s."lastInWindowMs",
+         live."lifecycleStage"::text AS "previousStage", live."id"::text AS "scoreId"
+    FROM "Customer" c
+    LEFT JOIN s ON s."id" = c."id"
+    LEFT JOIN "CustomerScore" live ON live."customerId" = c."id"`;
 
 /** Runs `work` with the refresh's facts table filled (prepareOrderFacts), and its engagement table when asked, and drops them afterwards whatever happens. */
 export async function withOrderFacts<T>(
@@ -172,10 +188,12 @@ export async function withOrderFacts<T>(
  */
 export async function prepareOrderFacts(db: RefreshSql, window: PageWindow): Promise<number> {
   await db.query(`DROP TABLE IF EXISTS ${FACTS}`, []);
-  await db.query(CREATE_FACTS, []);
   await db.transaction(async () => {
     await db.query(`SET LOCAL work_mem = '256MB'`, []);
     await db.query(`SET LOCAL jit = off`, []);
+    // The planner prices parallel workers too high for this one big scan (it estimates the per-customer groups at 200).
+    await db.query(`SET LOCAL parallel_setup_cost = 0`, []);
+    await db.query(`SET LOCAL parallel_tuple_cost = 0`, []);
     await db.query(FILL_FACTS, [iso(window.now), iso(window.windowStart)]);
   });
   await db.query(`CREATE UNIQUE INDEX ON ${FACTS} ("row")`, []);
@@ -193,7 +211,7 @@ export async function dropOrderFacts(db: RefreshSql): Promise<void> {
 export async function orderFactsPage(db: RefreshSql, after: number, limit: number): Promise<CustomerOrderFacts[]> {
   return db.query<CustomerOrderFacts>(
     `SELECT "row", "customerId"::text AS "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "historicCents",
-            "purchaseDays", "firstDay", "lastDay", "firstDayCents", "windowCount", "windowCents", "lastInWindowMs"
+            "purchaseDays", "firstDay", "lastDay", "firstDayCents", "windowCount", "windowCents", "lastInWindowMs", "previousStage", "scoreId"
        FROM ${FACTS} WHERE "row" > $1::int ORDER BY "row" LIMIT $2::int`,
     [after, limit],
   );
@@ -367,51 +385,42 @@ const decimal = (cents: number) => (cents / 100).toFixed(2);
 const msIso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
- * Inserts or replaces the customers' CustomerScore rows in one statement: the rows travel as one
- * array per column, unpacked side by side by `unnest` (each array is parsed once by the server, no
- * JSON document to take apart row by row), amounts as decimal strings, times as ISO strings read
- * as UTC `timestamp`s. Concurrent writers cannot collide on the unique customerId.
- * A replaced row keeps its old stage in previousLifecycleStage; a new row has none.
+ * Writes the customers' scores into the refresh's new score table (score-table-swap.ts) in one
+ * statement: the rows travel as one array per column, unpacked side by side by `unnest` (each array
+ * is parsed once by the server, no JSON document to take apart row by row), amounts as decimal
+ * strings, times as ISO strings read as UTC `timestamp`s. The row carries the customer's stage in
+ * the live table as previousLifecycleStage (null for a customer the last refresh did not score),
+ * and keeps that row's id.
  */
 export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
   if (rows.length === 0) return;
   const column = <T>(value: (r: ScoreRow) => T) => rows.map(value);
   await db.query(
-    `INSERT INTO "CustomerScore" (
+    `INSERT INTO ${NEXT_SCORES_TABLE} (
        "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
        "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
        "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
-       "rfmSegment", "lifecycleStage", "relationshipLevel",
+       "rfmSegment", "lifecycleStage", "previousLifecycleStage", "relationshipLevel",
        "probabilityAlive", "predictedPurchases", "historicClv",
        "predictedClv", "explanation"
      )
-     SELECT gen_random_uuid(), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
+     SELECT coalesce(t."id", gen_random_uuid()), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
             t."orderCount", t."firstOrderAt", t."lastOrderAt", t."recencyDays", t."frequency",
             t."monetary", t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
-            t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."relationshipLevel"::"RelationshipLevel",
+            t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."previousLifecycleStage"::"LifecycleStage",
+            t."relationshipLevel"::"RelationshipLevel",
             t."probabilityAlive", t."predictedPurchases", t."historicClv",
             t."predictedClv", t."explanation"
        FROM unnest($5::uuid[], $6::int[], $7::timestamp(3)[], $8::timestamp(3)[], $9::int[], $10::int[],
                    $11::numeric[], $12::smallint[], $13::smallint[], $14::smallint[],
                    $15::text[], $16::text[], $17::text[],
                    $18::float8[], $19::float8[], $20::numeric[],
-                   $21::numeric[], $22::jsonb[]) AS t(
+                   $21::numeric[], $22::jsonb[], $23::text[], $24::uuid[]) AS t(
             "customerId", "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
             "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
             "rfmSegment", "lifecycleStage", "relationshipLevel",
             "probabilityAlive", "predictedPurchases", "historicClv",
-            "predictedClv", "explanation")
-     ON CONFLICT ("customerId") DO UPDATE SET
-       "runId" = EXCLUDED."runId", "computedAt" = EXCLUDED."computedAt", "windowStart" = EXCLUDED."windowStart",
-       "windowMonths" = EXCLUDED."windowMonths", "orderCount" = EXCLUDED."orderCount", "firstOrderAt" = EXCLUDED."firstOrderAt",
-       "lastOrderAt" = EXCLUDED."lastOrderAt", "recencyDays" = EXCLUDED."recencyDays", "frequency" = EXCLUDED."frequency",
-       "monetary" = EXCLUDED."monetary", "rfmRecency" = EXCLUDED."rfmRecency", "rfmFrequency" = EXCLUDED."rfmFrequency",
-       "rfmMonetary" = EXCLUDED."rfmMonetary", "rfmSegment" = EXCLUDED."rfmSegment",
-       -- The stage before this refresh (SET reads the old row), so a stage change can be seen; a new row keeps null.
-       "previousLifecycleStage" = "CustomerScore"."lifecycleStage", "lifecycleStage" = EXCLUDED."lifecycleStage",
-       "relationshipLevel" = EXCLUDED."relationshipLevel", "probabilityAlive" = EXCLUDED."probabilityAlive",
-       "predictedPurchases" = EXCLUDED."predictedPurchases", "historicClv" = EXCLUDED."historicClv",
-       "predictedClv" = EXCLUDED."predictedClv", "explanation" = EXCLUDED."explanation"`,
+            "predictedClv", "explanation", "previousLifecycleStage", "id")`,
     [
       runId,
       computedAt.toISOString(),
@@ -436,6 +445,8 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
       column((r) => decimal(r.historicCents)),
       column((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
       column((r) => JSON.stringify(r.explanation)),
+      column((r) => r.previousLifecycleStage),
+      column((r) => r.scoreId),
     ],
   );
 }

@@ -23,6 +23,10 @@ export interface ScoreRow {
   rfmMonetary: number | null;
   rfmSegment: string | null;
   lifecycleStage: LifecycleStage;
+  /** The stage the last refresh gave the customer; null if it did not score them. */
+  previousLifecycleStage: LifecycleStage | null;
+  /** The id of the customer's live row, kept by the new one; null for a new row. */
+  scoreId: string | null;
   relationshipLevel: RelationshipLevel;
   probabilityAlive: number | null;
   predictedPurchases: number | null;
