@@ -4,8 +4,7 @@ import type { LifecycleStage, PrismaClient } from "../db/generated/client.ts";
 import {
   type CustomerOrderFacts,
   buyerGroups,
-  engagementPage,
-  orderFactsPage,
+  scoringPage,
   rfmCutRows,
   withOrderFacts,
   withRefreshSql,
@@ -16,8 +15,8 @@ import { discardNextScores, prepareNextScores, publishNextScores } from "../db/r
 import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
 import { type PurchaseGroups, conditionalExpectedPurchases, fitBgNbdGroups, groupSummaries, probabilityAlive } from "./clv/bgnbd.ts";
-import { predictClv } from "./clv/clv.ts";
-import { type SpendGroups, fitGammaGammaGroups, groupSpend } from "./clv/gamma-gamma.ts";
+import { discountedPurchases } from "./clv/clv.ts";
+import { type SpendGroups, conditionalExpectedSpend, fitGammaGammaGroups, groupSpend } from "./clv/gamma-gamma.ts";
 import type { BgNbdParameters, CustomerSummary, GammaGammaParameters, TimeUnit } from "./clv/model.ts";
 import { DAYS_PER_UNIT, unitsPerMonth } from "./clv/summaries.ts";
 import { type LifecycleSettings, defaultLifecycleSettings, lifecycleDecision, usualGap } from "./lifecycle.ts";
@@ -220,6 +219,7 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
         const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
         const repeatBuyers = population.repeatBuyers;
         const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
+        const histories = models.bgnbd ? new HistoryPredictions(models.bgnbd, horizon, settings.monthlyDiscountRate) : null;
 
         // Pass 2: score and write, page by page, into a new table that replaces the live one at the end
         // (score-table-swap.ts); a page's write overlaps the next page's read and scoring.
@@ -232,20 +232,26 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
         let rfmScored = 0;
         let writing: Promise<void> = Promise.resolve();
         progress(0, "scoring");
+        // With two connections the next page is read while this one is scored.
+        const nextPage = (after: number) => {
+          const reading = scoringPage(read, after, settings.batchSize);
+          reading.catch(() => {}); // awaited in the loop; not unhandled meanwhile
+          return reading;
+        };
+        let reading = nextPage(0);
         try {
-          for (let after = 0; ; ) {
-            const page = await orderFactsPage(read, after, settings.batchSize);
+          for (;;) {
+            const page = await reading;
             if (page.length === 0) break;
-            after = page[page.length - 1]!.row;
-            const ids = page.map((f) => f.customerId);
-            const engagement = await engagementPage(read, ids);
+            const more = page.length === settings.batchSize;
+            if (more && overlap) reading = nextPage(page[page.length - 1]!.row);
 
             const rows: ScoreRow[] = page.map((facts) => {
               const { customerId } = facts;
               const stats = orderStats(facts, now);
               const summary = summaryOf(facts, now);
               const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
-              const predicted = predict(models, summary, horizon, settings);
+              const predicted = predict(models, histories, facts, summary, nowDay);
               const lifecycle = lifecycleDecision(
                 {
                   now,
@@ -258,7 +264,8 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
                 },
                 settings.lifecycle,
               );
-              const relationship = relationshipLevelName(engagement.get(customerId) ?? noEngagement, settings.relationship);
+              const engagement = facts.engagement ?? noEngagement;
+              const relationship = relationshipLevelName(engagement, settings.relationship);
               if (stats) withOrders += 1;
               if (rfm) rfmScored += 1;
               count(segments, rfm?.segment ?? "none");
@@ -276,7 +283,7 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
                 gapDays: gap?.gap ?? null,
                 ownGapDays: gap?.own ?? null,
                 multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
-                engagement: engagement.get(customerId) ?? noEngagement,
+                engagement,
                 predictionReason: predicted.reason,
               });
               return {
@@ -314,7 +321,8 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
             writing.catch(() => {});
             // On one connection (Prisma's transaction) a write and the next read would only queue.
             if (!overlap) await writing;
-            if (page.length < settings.batchSize) break;
+            if (!more) break;
+            if (!overlap) reading = nextPage(page[page.length - 1]!.row);
           }
           await writing;
         } catch (error) {
@@ -323,7 +331,8 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
           await discardNextScores(write).catch(() => {});
           throw error;
         }
-        await publishNextScores(write);
+        // The read connection is free by now: it builds half of the new table's indexes.
+        await publishNextScores(write, overlap ? [read] : []);
         return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
       }),
     );
@@ -391,18 +400,83 @@ interface Prediction {
   reason: string | null;
 }
 
-function predict(models: ModelStatus, summary: CustomerSummary | null, horizon: number, settings: AnalyticsSettings): Prediction {
+/** What the purchase model says about one purchase history, whoever has it. */
+interface HistoryPrediction {
+  probabilityAlive: number;
+  purchases: number;
+  /** The horizon's discounted expected purchases (predictClv without the spend), or why there is none. */
+  discounted: number | TendError;
+}
+
+/**
+ * The purchase model's figures per distinct purchase history (repeat purchase days, days from the
+ * first to the last, days since the first), computed once per history: many customers share one
+ * (every one-time buyer of the same day, for a start), and these are most of a prediction's cost.
+ * At most `limit` histories are kept; when full the cache starts again, so memory stays bounded.
+ */
+class HistoryPredictions {
+  private readonly known = new Map<number, HistoryPrediction>();
+
+  constructor(
+    private readonly bgnbd: BgNbdParameters,
+    private readonly horizon: number,
+    private readonly monthlyDiscountRate: number,
+    private readonly limit = 100_000,
+  ) {}
+
+  of(facts: CustomerOrderFacts, summary: CustomerSummary, nowDay: number): HistoryPrediction {
+    const key = historyKey(facts, nowDay);
+    const known = key === null ? undefined : this.known.get(key);
+    if (known) return known;
+    const { frequency, recency, T } = summary;
+    let discounted: number | TendError;
+    try {
+      discounted = discountedPurchases(this.bgnbd, summary, { horizon: this.horizon, monthlyDiscountRate: this.monthlyDiscountRate, unit: UNIT });
+    } catch (error) {
+      if (!(error instanceof TendError)) throw error;
+      discounted = error;
+    }
+    const prediction = {
+      probabilityAlive: probabilityAlive(this.bgnbd, frequency, recency, T),
+      purchases: conditionalExpectedPurchases(this.bgnbd, this.horizon, frequency, recency, T),
+      discounted,
+    };
+    if (key !== null) {
+      if (this.known.size >= this.limit) this.known.clear();
+      this.known.set(key, prediction);
+    }
+    return prediction;
+  }
+}
+
+/** One number per purchase history (whole days), or null for one outside the packing's range. */
+function historyKey(facts: CustomerOrderFacts, nowDay: number): number | null {
+  if (facts.firstDay === null || facts.lastDay === null) return null;
+  const x = facts.purchaseDays - 1;
+  const recencyDays = facts.lastDay - facts.firstDay;
+  const tDays = nowDay - facts.firstDay;
+  if (x < 0 || x >= 2 ** 20 || recencyDays < 0 || recencyDays >= 2 ** 16 || tDays < 0 || tDays >= 2 ** 16) return null;
+  return (x * 2 ** 16 + recencyDays) * 2 ** 16 + tDays;
+}
+
+function predict(
+  models: ModelStatus,
+  histories: HistoryPredictions | null,
+  facts: CustomerOrderFacts,
+  summary: CustomerSummary | null,
+  nowDay: number,
+): Prediction {
   const none = (reason: string): Prediction => ({ probabilityAlive: null, predictedPurchases: null, predictedClv: null, reason });
   if (!summary) return none("no orders yet");
-  if (!models.bgnbd) return none(models.reason ?? "the purchase model was not fitted");
-  const { frequency, recency, T } = summary;
-  const pAlive = probabilityAlive(models.bgnbd, frequency, recency, T);
-  const purchases = conditionalExpectedPurchases(models.bgnbd, horizon, frequency, recency, T);
+  if (!models.bgnbd || !histories) return none(models.reason ?? "the purchase model was not fitted");
+  const history = histories.of(facts, summary, nowDay);
   let clv: number | null = null;
   let reason: string | null = models.gammaGamma ? null : (models.reason ?? "the spend model was not fitted");
   if (models.gammaGamma) {
     try {
-      clv = predictClv(models.bgnbd, models.gammaGamma, summary, { horizon, monthlyDiscountRate: settings.monthlyDiscountRate, unit: UNIT });
+      if (history.discounted instanceof TendError) throw history.discounted;
+      // predictClv's value, with the history's part computed once (HistoryPredictions).
+      clv = history.discounted * conditionalExpectedSpend(models.gammaGamma, summary.frequency, summary.monetaryValue);
       if (!Number.isFinite(clv)) {
         clv = null;
         reason = "the predicted value is not a finite number";
@@ -412,5 +486,5 @@ function predict(models: ModelStatus, summary: CustomerSummary | null, horizon: 
       reason = error.message;
     }
   }
-  return { probabilityAlive: pAlive, predictedPurchases: purchases, predictedClv: clv, reason };
+  return { probabilityAlive: history.probabilityAlive, predictedPurchases: history.purchases, predictedClv: clv, reason };
 }

@@ -18,9 +18,22 @@ export interface ClvOptions {
  * horizon is cut into monthly steps (the last one possibly shorter); each step's expected
  * purchases (BG/NBD, given the customer's history) times the expected spend per purchase
  * (Gamma-Gamma) is discounted from the step's end: value / (1 + rate)^(months elapsed).
- * This is the scheme of `lifetimes`' customer_lifetime_value.
+ * This is the scheme of `lifetimes`' customer_lifetime_value. The spend per purchase is the same
+ * in every step, so the value is discountedPurchases x the expected spend.
  */
 export function predictClv(bg: BgNbdShape, gg: GammaGammaShape, summary: CustomerSummary, options: ClvOptions): number {
+  const purchases = discountedPurchases(bg, summary, options);
+  if (options.horizon === 0) return 0;
+  return purchases * conditionalExpectedSpend(gg, summary.frequency, summary.monetaryValue);
+}
+
+/**
+ * The expected purchases of each monthly step of the horizon, discounted from the step's end and
+ * added up: predictClv without the spend. It depends on the purchase history (frequency, recency,
+ * T) only, so customers with the same history share it (the analytics refresh computes it once per
+ * history it meets).
+ */
+export function discountedPurchases(bg: BgNbdShape, history: Pick<CustomerSummary, "frequency" | "recency" | "T">, options: ClvOptions): number {
   const { horizon, monthlyDiscountRate } = options;
   if (!(Number.isFinite(horizon) && horizon >= 0)) throw new TendError("CLV_BAD_HORIZON", `the CLV horizon must be a number >= 0 (got ${horizon})`);
   if (!(Number.isFinite(monthlyDiscountRate) && monthlyDiscountRate > -1)) {
@@ -28,8 +41,7 @@ export function predictClv(bg: BgNbdShape, gg: GammaGammaShape, summary: Custome
   }
   if (horizon === 0) return 0;
   const month = unitsPerMonth(options.unit);
-  const { frequency, recency, T } = summary;
-  const spend = conditionalExpectedSpend(gg, frequency, summary.monetaryValue);
+  const { frequency, recency, T } = history;
 
   let value = 0;
   let previousEnd = 0;
@@ -40,7 +52,7 @@ export function predictClv(bg: BgNbdShape, gg: GammaGammaShape, summary: Custome
     const end = Math.min(k * month, horizon);
     if (end <= previousEnd) break;
     const expected = conditionalExpectedPurchases(bg, end, frequency, recency, T);
-    value += ((expected - previousExpected) * spend) / Math.pow(1 + monthlyDiscountRate, end / month);
+    value += (expected - previousExpected) / Math.pow(1 + monthlyDiscountRate, end / month);
     previousEnd = end;
     previousExpected = expected;
   }

@@ -2,6 +2,7 @@ import type { EngagementFacts } from "../../analytics/relationship.ts";
 import type { PrismaClient } from "../generated/client.ts";
 import type { SqlConnection, SqlSession } from "../sql.ts";
 import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
+import { numberArrayLiteral, textArrayLiteral } from "../sql-array-literal.ts";
 import { NEXT_SCORES_TABLE } from "./score-table-swap.ts";
 
 /**
@@ -9,8 +10,9 @@ import { NEXT_SCORES_TABLE } from "./score-table-swap.ts";
  * up once, set-based (one aggregate over the whole Order table, into a temporary table of one row
  * per customer): the first pass asks that table for what the models and the RFM quintiles need
  * about everybody (grouped histories, quintile cut points: small results, computed by the
- * database), and the second pass reads it back in pages. Engagement is counted in one statement per
- * page, and the scores go back as one array per column unpacked by `unnest`.
+ * database), and the second pass reads it back in pages, each customer with their engagement counts
+ * (summed up once too, into a second temporary table). The scores go into a new score table, one
+ * array per column unpacked by `unnest`, which then takes the live one's place (score-table-swap.ts).
  *
  * Every value crosses as a number, text or JSON: timestamps as epoch milliseconds, sums of money
  * as cents in float8 (exact below 2^53), so the rows read the same through node-postgres, PGlite
@@ -367,34 +369,78 @@ async function prepareEngagement(db: RefreshSql, window: EngagementWindow): Prom
   await db.query(FILL_ENGAGEMENT, [iso(window.since), iso(window.until), window.careReplyDays, window.conversationGapHours]);
 }
 
-/** The engagement counts of a page's customers; customers without any are absent. */
-export async function engagementPage(db: RefreshSql, customerIds: readonly string[]): Promise<Map<string, EngagementFacts>> {
-  const result = new Map<string, EngagementFacts>();
-  if (customerIds.length === 0) return result;
-  const rows = await db.query<EngagementFacts & { customerId: string }>(
-    `SELECT "customerId"::text AS "customerId", "inbound", "outbound", "customerInitiated", "businessInitiated", "careSent", "careReplied",
-            "surveysInvited", "surveysAnswered", "surveyReasons", "complaints", "channels"
-       FROM ${ENGAGEMENT} WHERE "customerId" = ANY($1::uuid[])`,
-    [customerIds],
-  );
-  for (const { customerId, ...facts } of rows) result.set(customerId, facts);
-  return result;
+/** A customer of a scoring page: the purchase facts, and the engagement counts (null without any). */
+export interface ScoringFacts extends CustomerOrderFacts {
+  engagement: EngagementFacts | null;
 }
 
-const decimal = (cents: number) => (cents / 100).toFixed(2);
-const msIso = (date: Date | null) => (date ? date.toISOString() : null);
+type EngagementColumns = { [K in keyof EngagementFacts as `e_${K}`]: number | null };
+
+/**
+ * The next page of customers after row `after`, as orderFactsPage, with each one's engagement
+ * counts from the refresh's engagement table (withOrderFacts with an engagement window): one
+ * statement per page, no list of ids sent back to the server.
+ */
+export async function scoringPage(db: RefreshSql, after: number, limit: number): Promise<ScoringFacts[]> {
+  const rows = await db.query<CustomerOrderFacts & EngagementColumns & { engaged: boolean }>(
+    `SELECT f."row", f."customerId"::text AS "customerId", f."orderCount", f."firstOrderMs", f."lastOrderMs", f."historicCents",
+            f."purchaseDays", f."firstDay", f."lastDay", f."firstDayCents", f."windowCount", f."windowCents", f."lastInWindowMs",
+            f."previousStage", f."scoreId", e."customerId" IS NOT NULL AS "engaged",
+            e."inbound" AS "e_inbound", e."outbound" AS "e_outbound", e."customerInitiated" AS "e_customerInitiated",
+            e."businessInitiated" AS "e_businessInitiated", e."careSent" AS "e_careSent", e."careReplied" AS "e_careReplied",
+            e."surveysInvited" AS "e_surveysInvited", e."surveysAnswered" AS "e_surveysAnswered", e."surveyReasons" AS "e_surveyReasons",
+            e."complaints" AS "e_complaints", e."channels" AS "e_channels"
+       FROM ${FACTS} f LEFT JOIN ${ENGAGEMENT} e ON e."customerId" = f."customerId"
+      WHERE f."row" > $1::int ORDER BY f."row" LIMIT $2::int`,
+    [after, limit],
+  );
+  return rows.map((r) => ({
+    row: r.row,
+    customerId: r.customerId,
+    orderCount: r.orderCount,
+    firstOrderMs: r.firstOrderMs,
+    lastOrderMs: r.lastOrderMs,
+    historicCents: r.historicCents,
+    purchaseDays: r.purchaseDays,
+    firstDay: r.firstDay,
+    lastDay: r.lastDay,
+    firstDayCents: r.firstDayCents,
+    windowCount: r.windowCount,
+    windowCents: r.windowCents,
+    lastInWindowMs: r.lastInWindowMs,
+    previousStage: r.previousStage,
+    scoreId: r.scoreId,
+    engagement: r.engaged
+      ? {
+          inbound: r.e_inbound!,
+          outbound: r.e_outbound!,
+          customerInitiated: r.e_customerInitiated!,
+          businessInitiated: r.e_businessInitiated!,
+          careSent: r.e_careSent!,
+          careReplied: r.e_careReplied!,
+          surveysInvited: r.e_surveysInvited!,
+          surveysAnswered: r.e_surveysAnswered!,
+          surveyReasons: r.e_surveyReasons!,
+          complaints: r.e_complaints!,
+          channels: r.e_channels!,
+        }
+      : null,
+  }));
+}
 
 /**
  * Writes the customers' scores into the refresh's new score table (score-table-swap.ts) in one
  * statement: the rows travel as one array per column, unpacked side by side by `unnest` (each array
- * is parsed once by the server, no JSON document to take apart row by row), amounts as decimal
- * strings, times as ISO strings read as UTC `timestamp`s. The row carries the customer's stage in
- * the live table as previousLifecycleStage (null for a customer the last refresh did not score),
- * and keeps that row's id.
+ * is parsed once by the server, no JSON document to take apart row by row), amounts as whole cents
+ * and times as epoch milliseconds, made decimals and UTC `timestamp`s by the server (it has a core
+ * to spare while the refresh scores; formatting them here cost the refresh's own). The row carries
+ * the customer's stage in the live table as previousLifecycleStage (null for a customer the last
+ * refresh did not score), and keeps that row's id.
  */
 export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(value: (r: ScoreRow) => T) => rows.map(value);
+  const numbers = (value: (r: ScoreRow) => number | null) => numberArrayLiteral(rows.map(value));
+  const text = (value: (r: ScoreRow) => string | null) => textArrayLiteral(rows.map(value));
   await db.query(
     `INSERT INTO ${NEXT_SCORES_TABLE} (
        "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
@@ -405,21 +451,21 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
        "predictedClv", "explanation"
      )
      SELECT coalesce(t."id", gen_random_uuid()), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
-            t."orderCount", t."firstOrderAt", t."lastOrderAt", t."recencyDays", t."frequency",
-            t."monetary", t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
+            t."orderCount", to_timestamp(t."firstOrderMs" / 1000) AT TIME ZONE 'UTC', to_timestamp(t."lastOrderMs" / 1000) AT TIME ZONE 'UTC',
+            t."recencyDays", t."frequency", t."monetaryCents" * 0.01, t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
             t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."previousLifecycleStage"::"LifecycleStage",
             t."relationshipLevel"::"RelationshipLevel",
-            t."probabilityAlive", t."predictedPurchases", t."historicClv",
+            t."probabilityAlive", t."predictedPurchases", t."historicCents" * 0.01,
             t."predictedClv", t."explanation"
-       FROM unnest($5::uuid[], $6::int[], $7::timestamp(3)[], $8::timestamp(3)[], $9::int[], $10::int[],
-                   $11::numeric[], $12::smallint[], $13::smallint[], $14::smallint[],
+       FROM unnest($5::uuid[], $6::int[], $7::float8[], $8::float8[], $9::int[], $10::int[],
+                   $11::int8[], $12::smallint[], $13::smallint[], $14::smallint[],
                    $15::text[], $16::text[], $17::text[],
-                   $18::float8[], $19::float8[], $20::numeric[],
+                   $18::float8[], $19::float8[], $20::int8[],
                    $21::numeric[], $22::jsonb[], $23::text[], $24::uuid[]) AS t(
-            "customerId", "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
-            "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
+            "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "recencyDays", "frequency",
+            "monetaryCents", "rfmRecency", "rfmFrequency", "rfmMonetary",
             "rfmSegment", "lifecycleStage", "relationshipLevel",
-            "probabilityAlive", "predictedPurchases", "historicClv",
+            "probabilityAlive", "predictedPurchases", "historicCents",
             "predictedClv", "explanation", "previousLifecycleStage", "id")`,
     [
       runId,
@@ -427,26 +473,26 @@ export async function writeScores(db: RefreshSql, runId: string, computedAt: Dat
       // One refresh has one window: the same start and months for every row.
       rows[0]!.windowStart.toISOString(),
       rows[0]!.windowMonths,
-      column((r) => r.customerId),
-      column((r) => r.orderCount),
-      column((r) => msIso(r.firstOrderAt)),
-      column((r) => msIso(r.lastOrderAt)),
-      column((r) => r.recencyDays),
-      column((r) => r.frequency),
-      column((r) => decimal(r.monetaryCents)),
-      column((r) => r.rfmRecency),
-      column((r) => r.rfmFrequency),
-      column((r) => r.rfmMonetary),
-      column((r) => r.rfmSegment),
-      column((r) => r.lifecycleStage),
-      column((r) => r.relationshipLevel),
-      column((r) => r.probabilityAlive),
-      column((r) => r.predictedPurchases),
-      column((r) => decimal(r.historicCents)),
-      column((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
-      column((r) => JSON.stringify(r.explanation)),
-      column((r) => r.previousLifecycleStage),
-      column((r) => r.scoreId),
+      text((r) => r.customerId),
+      numbers((r) => r.orderCount),
+      numbers((r) => r.firstOrderAt?.getTime() ?? null),
+      numbers((r) => r.lastOrderAt?.getTime() ?? null),
+      numbers((r) => r.recencyDays),
+      numbers((r) => r.frequency),
+      numbers((r) => r.monetaryCents),
+      numbers((r) => r.rfmRecency),
+      numbers((r) => r.rfmFrequency),
+      numbers((r) => r.rfmMonetary),
+      text((r) => r.rfmSegment),
+      text((r) => r.lifecycleStage),
+      text((r) => r.relationshipLevel),
+      numbers((r) => r.probabilityAlive),
+      numbers((r) => r.predictedPurchases),
+      numbers((r) => r.historicCents),
+      text((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
+      text((r) => JSON.stringify(r.explanation)),
+      text((r) => r.previousLifecycleStage),
+      text((r) => r.scoreId),
     ],
   );
 }

@@ -113,19 +113,24 @@ function indexOn(definition: string, table: string, name: string): string {
 
 /**
  * Puts the refresh's new table in place of CustomerScore: builds its indexes (each one sort
- * instead of a million insertions), then in one short transaction renames the live table away and
+ * instead of a million insertions; on `alongside` connections too, side by side, when given), then in one short transaction renames the live table away and
  * the new one in, with the indexes, primary key, unique and foreign keys under the names the
  * migrations gave them; then drops the old table, removes scores of customers deleted while the
  * refresh ran, checks the foreign keys against the rows and updates the planner's statistics.
  * The foreign keys are added NOT VALID inside the transaction (no scan while the tables are
  * locked) and validated after it; from the commit on they hold for every change either way.
  */
-export async function publishNextScores(db: RefreshSql): Promise<void> {
+export async function publishNextScores(db: RefreshSql, alongside: readonly RefreshSql[] = []): Promise<void> {
   await refuseWhatCannotMove(db);
   const indexes = await liveIndexes(db);
   const foreignKeys = await liveForeignKeys(db);
   const building = indexes.map((index, i) => ({ ...index, building: `${NEXT_NAME}_${i}` }));
-  for (const index of building) await db.query(indexOn(index.definition, NEXT, index.building), []);
+  // Each lane takes the next index to build until none is left: two connections build two at a time.
+  const queue = [...building];
+  const buildOn = async (lane: RefreshSql) => {
+    for (let index = queue.shift(); index; index = queue.shift()) await lane.query(indexOn(index.definition, NEXT, index.building), []);
+  };
+  await Promise.all([db, ...alongside].map(buildOn));
 
   for (let attempt = 1; ; attempt++) {
     try {
