@@ -23,6 +23,10 @@ async function scoreTableShape(prisma: PrismaClient): Promise<string[]> {
      SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' NOT VALIDATED' END
        FROM pg_constraint WHERE conrelid = '"CustomerScore"'::regclass
      UNION ALL
+     SELECT 'grant ' || a.privilege_type || ' to ' || coalesce(r.rolname, 'PUBLIC')
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+      WHERE c.oid = '"CustomerScore"'::regclass AND a.grantee <> c.relowner
+     UNION ALL
      SELECT 'table ' || relname FROM pg_class WHERE relname IN ('CustomerScore_next', 'CustomerScore_old')
      ORDER BY 1`,
   );
@@ -37,10 +41,16 @@ describeEachDatabase("analytics refresh: the new score table takes the live one'
       return report;
     };
 
-    it(`leaves CustomerScore exactly as the migrations made it, its keys working, and nothing behind (${lane})`, async () => {
+    it(`leaves CustomerScore exactly as the migrations made it, its keys and grants working, and nothing behind (${lane})`, async () => {
       const prisma = db().prisma;
+      // A reporting role the shop gave read access to the scores keeps it.
+      await prisma.$executeRawUnsafe(
+        `DO $$ BEGIN CREATE ROLE tend_test_score_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+      );
+      await prisma.$executeRawUnsafe(`GRANT SELECT ON "CustomerScore" TO tend_test_score_reader`);
       const before = await scoreTableShape(prisma);
       expect(before.filter((l) => l.startsWith("index "))).toHaveLength(8);
+      expect(before).toContain("grant SELECT to tend_test_score_reader");
       const kept = await prisma.customer.create({ data: { displayName: `kept ${lane}` } });
       const leaving = await prisma.customer.create({ data: { displayName: `leaving ${lane}` } });
       await prisma.order.create({ data: { customerId: kept.id, externalId: `swap-${lane}`, amount: "9.50", currency: "CNY", placedAt: NOW } });

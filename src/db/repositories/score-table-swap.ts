@@ -81,6 +81,19 @@ async function liveForeignKeys(db: RefreshSql): Promise<ForeignKeyInfo[]> {
 
 const sqlRegclass = (quoted: string) => `'${quoted}'::regclass`;
 
+/** Who besides the owner may do what with the live table (a reporting role's SELECT, say), as GRANT statements for the new one. */
+async function liveGrants(db: RefreshSql): Promise<string[]> {
+  const grants = await db.query<{ grantee: string; privilege: string; grantable: boolean }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS "grantee",
+            a.privilege_type AS "privilege", a.is_grantable AS "grantable"
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+      WHERE c.oid = ${sqlRegclass(LIVE)} AND a.grantee <> c.relowner
+      ORDER BY 1, 2`,
+    [],
+  );
+  return grants.map((g) => `GRANT ${g.privilege} ON ${LIVE} TO ${g.grantee}${g.grantable ? " WITH GRANT OPTION" : ""}`);
+}
+
 /**
  * What the swap cannot carry over: another table's foreign key to CustomerScore (it would have to
  * point at the new table), or a trigger on it. None exists; a migration that adds one must change
@@ -113,10 +126,11 @@ function indexOn(definition: string, table: string, name: string): string {
 
 /**
  * Puts the refresh's new table in place of CustomerScore: builds its indexes (each one sort
- * instead of a million insertions; on `alongside` connections too, side by side, when given), then in one short transaction renames the live table away and
- * the new one in, with the indexes, primary key, unique and foreign keys under the names the
- * migrations gave them; then drops the old table, removes scores of customers deleted while the
- * refresh ran, checks the foreign keys against the rows and updates the planner's statistics.
+ * instead of a million insertions; on the `alongside` connections too, side by side), then in one
+ * short transaction renames the live table away and the new one in, with the indexes, primary
+ * key, unique and foreign keys under the names the migrations gave them and the privileges granted
+ * on the old one; then drops the old table, removes scores of customers deleted while the refresh
+ * ran, checks the foreign keys against the rows and updates the planner's statistics.
  * The foreign keys are added NOT VALID inside the transaction (no scan while the tables are
  * locked) and validated after it; from the commit on they hold for every change either way.
  */
@@ -124,6 +138,7 @@ export async function publishNextScores(db: RefreshSql, alongside: readonly Refr
   await refuseWhatCannotMove(db);
   const indexes = await liveIndexes(db);
   const foreignKeys = await liveForeignKeys(db);
+  const grants = await liveGrants(db);
   const building = indexes.map((index, i) => ({ ...index, building: `${NEXT_NAME}_${i}` }));
   // Each lane takes the next index to build until none is left: two connections build two at a time.
   const queue = [...building];
@@ -154,6 +169,7 @@ export async function publishNextScores(db: RefreshSql, alongside: readonly Refr
           const definition = key.definition.replace(/ NOT VALID$/, "");
           await db.query(`ALTER TABLE ${LIVE} ADD CONSTRAINT ${ident(key.name)} ${definition} NOT VALID`, []);
         }
+        for (const grant of grants) await db.query(grant, []);
       });
       break;
     } catch (error) {
