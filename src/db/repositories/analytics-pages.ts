@@ -227,32 +227,44 @@ export async function orderFactsPage(db: RefreshSql, after: number, limit: numbe
  * key order. Whole days and cents: the grouping is exact.
  */
 export interface BuyerGroups {
-  histories: { frequency: number[]; recencyDays: number[]; tDays: number[]; weight: number[] };
-  spends: { frequency: number[]; repeatCents: number[]; weight: number[] };
+  histories: { frequency: Float64Array; recencyDays: Float64Array; tDays: Float64Array; weight: Float64Array };
+  spends: { frequency: Float64Array; repeatCents: Float64Array; weight: Float64Array };
 }
 
+/**
+ * The columns travel as the binary float8s PostgreSQL sends (float8send, big-endian, one bytea per
+ * column) instead of int arrays in text: hundreds of thousands of groups then arrive as seven
+ * buffers, not as a small string per number for the refresh to parse and collect.
+ */
 export async function buyerGroups(db: RefreshSql, nowDay: number): Promise<BuyerGroups> {
-  const [row] = await db.query<{ hx: number[]; hr: number[]; ht: number[]; hw: number[]; sx: number[]; sc: number[]; sw: number[] }>(
+  const packed = (column: string) => `coalesce(string_agg(float8send(${column}::float8), ''::bytea), ''::bytea)`;
+  const [row] = await db.query<Record<"hx" | "hr" | "ht" | "hw" | "sx" | "sc" | "sw", Uint8Array>>(
     `WITH b AS (
        SELECT "purchaseDays" - 1 AS "x", CASE WHEN "purchaseDays" > 1 THEN "lastDay" - "firstDay" ELSE 0 END AS "r",
               $1::int - "firstDay" AS "t", "historicCents" - "firstDayCents" AS "c"
          FROM ${FACTS} WHERE "purchaseDays" > 0
      ), h AS (
-       SELECT "x", "r", "t", count(*)::int AS "w" FROM b GROUP BY 1, 2, 3
+       SELECT "x", "r", "t", count(*)::int AS "w" FROM b GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
      ), s AS (
-       SELECT "x", "c", count(*)::int AS "w" FROM b WHERE "x" > 0 GROUP BY 1, 2
+       SELECT "x", "c", count(*)::int AS "w" FROM b WHERE "x" > 0 GROUP BY 1, 2 ORDER BY 1, 2
      )
      SELECT h.*, s.* FROM
-       (SELECT coalesce(array_agg("x" ORDER BY "x", "r", "t"), '{}') AS "hx", coalesce(array_agg("r" ORDER BY "x", "r", "t"), '{}') AS "hr",
-               coalesce(array_agg("t" ORDER BY "x", "r", "t"), '{}') AS "ht", coalesce(array_agg("w" ORDER BY "x", "r", "t"), '{}') AS "hw" FROM h) h,
-       (SELECT coalesce(array_agg("x" ORDER BY "x", "c"), '{}') AS "sx", coalesce(array_agg("c" ORDER BY "x", "c"), '{}') AS "sc",
-               coalesce(array_agg("w" ORDER BY "x", "c"), '{}') AS "sw" FROM s) s`,
+       (SELECT ${packed('"x"')} AS "hx", ${packed('"r"')} AS "hr", ${packed('"t"')} AS "ht", ${packed('"w"')} AS "hw" FROM h) h,
+       (SELECT ${packed('"x"')} AS "sx", ${packed('"c"')} AS "sc", ${packed('"w"')} AS "sw" FROM s) s`,
     [nowDay],
   );
   return {
-    histories: { frequency: row!.hx, recencyDays: row!.hr, tDays: row!.ht, weight: row!.hw },
-    spends: { frequency: row!.sx, repeatCents: row!.sc, weight: row!.sw },
+    histories: { frequency: float8s(row!.hx), recencyDays: float8s(row!.hr), tDays: float8s(row!.ht), weight: float8s(row!.hw) },
+    spends: { frequency: float8s(row!.sx), repeatCents: float8s(row!.sc), weight: float8s(row!.sw) },
   };
+}
+
+/** Big-endian float8s (float8send's bytes, one after another) as numbers. */
+function float8s(bytes: Uint8Array): Float64Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Float64Array(bytes.byteLength / 8);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(i * 8);
+  return values;
 }
 
 /** Where each RFM quintile score starts: for R, F and M, the smallest value (of the window's buyers) scoring 1..5. */
