@@ -85,6 +85,25 @@ describeEachDatabase("analytics refresh: the new score table takes the live one'
     });
   }
 
+  it("refuses, saying why, to replace a table with a trigger it cannot carry over, and leaves the scores as they were", async () => {
+    const prisma = db().prisma;
+    await prisma.customer.create({ data: { displayName: "watched" } });
+    await refresh0(prisma);
+    const before = await prisma.customerScore.findMany({ orderBy: { customerId: "asc" } });
+    await prisma.$executeRawUnsafe(`CREATE FUNCTION tend_test_score_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`);
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER tend_test_score_audit BEFORE UPDATE ON "CustomerScore" FOR EACH ROW EXECUTE FUNCTION tend_test_score_audit()`);
+    try {
+      await expect(refreshAnalytics({ prisma, sql: db().sql, clock: new ManualClock(new Date(NOW.getTime() + DAY)), settings })).rejects.toThrow(
+        /cannot carry over trigger tend_test_score_audit/,
+      );
+      expect(await prisma.customerScore.findMany({ orderBy: { customerId: "asc" } })).toEqual(before);
+      expect((await scoreTableShape(prisma)).filter((l) => l.startsWith("table "))).toEqual([]);
+    } finally {
+      await prisma.$executeRawUnsafe(`DROP TRIGGER tend_test_score_audit ON "CustomerScore"`);
+      await prisma.$executeRawUnsafe(`DROP FUNCTION tend_test_score_audit()`);
+    }
+  });
+
   it("drops the score of a customer deleted after the refresh read the customers", async () => {
     const { prisma, sql } = db();
     const staying = await prisma.customer.create({ data: { displayName: "staying" } });

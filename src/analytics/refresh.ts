@@ -325,14 +325,14 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
             if (!overlap) reading = nextPage(page[page.length - 1]!.row);
           }
           await writing;
+          // The read connection is free by now: it builds half of the new table's indexes.
+          await publishNextScores(write, overlap ? [read] : []);
         } catch (error) {
           // The live table is untouched; the half-written new one goes (after the write in flight, if any).
           await writing.catch(() => {});
           await discardNextScores(write).catch(() => {});
           throw error;
         }
-        // The read connection is free by now: it builds half of the new table's indexes.
-        await publishNextScores(write, overlap ? [read] : []);
         return { withOrders, rfmScored, repeatBuyers, segments, stages, levels };
       }),
     );

@@ -34,6 +34,8 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** Makes the empty table a refresh writes into (and removes what a refresh that died left behind). */
 export async function prepareNextScores(db: RefreshSql): Promise<void> {
+  // Said before the refresh spends its time, and again before the swap (a migration may run meanwhile).
+  await refuseWhatCannotMove(db);
   await db.query(`DROP TABLE IF EXISTS ${OLD}`, []);
   await db.query(`DROP TABLE IF EXISTS ${NEXT}`, []);
   // Columns, defaults, NOT NULL and CHECK constraints; no indexes or keys yet (publishNextScores builds them).
