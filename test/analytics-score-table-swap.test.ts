@@ -104,6 +104,41 @@ describeEachDatabase("analytics refresh: the new score table takes the live one'
     }
   });
 
+  it("lets readers on other connections see one whole refresh or the next, never a mixture, and never fail", async () => {
+    const { prisma, sql } = db();
+    for (let i = 0; i < 30; i++) await prisma.customer.create({ data: { displayName: `reader ${i}` } });
+    await refresh0(prisma);
+    const customers = await prisma.customer.count();
+    const seen: { n: number; runs: number }[] = [];
+    const failures: unknown[] = [];
+    let refreshing = true;
+    // What the dashboard (plain SQL, prepared once per text) and a customer card (Prisma) do meanwhile.
+    const reader = async () => {
+      while (refreshing) {
+        try {
+          const [row] = await sql.withSession((session) =>
+            session.query<{ n: number; runs: number }>(`SELECT count(*)::int AS "n", count(DISTINCT "runId")::int AS "runs" FROM "CustomerScore"`, []),
+          );
+          seen.push(row!);
+          await prisma.customerScore.findMany({ take: 3, orderBy: { predictedClv: "desc" } });
+        } catch (error) {
+          failures.push(error);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    const readers = [reader(), reader()];
+    try {
+      await refreshAnalytics({ prisma, sql, clock: new ManualClock(new Date(NOW.getTime() + DAY)), settings });
+    } finally {
+      refreshing = false;
+      await Promise.all(readers);
+    }
+    expect(failures).toEqual([]);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((s) => s.n !== customers || s.runs !== 1)).toEqual([]);
+  });
+
   it("drops the score of a customer deleted after the refresh read the customers", async () => {
     const { prisma, sql } = db();
     const staying = await prisma.customer.create({ data: { displayName: "staying" } });
