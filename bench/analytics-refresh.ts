@@ -10,12 +10,13 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { refreshAnalytics } from "../src/analytics/refresh.ts";
+import { defaultRelationshipSettings } from "../src/analytics/relationship.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrations.ts";
-import { type RefreshSql, orderFactsPage, withOrderFacts, writeScores } from "../src/db/repositories/analytics-pages.ts";
+import { scoringPage, sessionLane, withOrderFacts } from "../src/db/repositories/analytics-pages.ts";
 import type { ScoreRow } from "../src/db/repositories/analytics-repository.ts";
-import { prepareNextScores, publishNextScores } from "../src/db/repositories/score-table-swap.ts";
+import { prepareNextScores, publishNextScores, writeScores } from "../src/db/repositories/score-table-swap.ts";
 import { writeShop } from "./support/analytics-data.ts";
 import { benchAdminUrl, runChildForJson } from "./support/scratch.ts";
 
@@ -113,28 +114,18 @@ async function tend(url: string): Promise<Measured> {
 
 /**
  * The limit: the same reads and writes the plain way, nothing computed: every customer's orders
- * summed into the same temporary table by the same statement, read back once in the same pages,
- * and the same CustomerScore rows written through `pg` on one connection, one page after another.
- * Tend's own reads beyond that (the grouped histories and RFM cut points, the engagement pages)
- * and its overlapping second connection are not in it.
+ * (and engagement) summed into the same temporary tables by the same statements, read back once in
+ * the same pages, and the same score rows written through `pg` on one connection, one page after
+ * another, into a new table swapped in as Tend's is. Tend's own reads beyond that (the grouped
+ * histories and RFM cut points) and its overlapping second connection are not in it.
  */
 async function raw(url: string): Promise<Measured> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const lane: RefreshSql = {
-    query: async <Row>(text: string, params: unknown[]) => (await client.query(text, params)).rows as Row[],
-    async transaction(work) {
-      await client.query("BEGIN");
-      try {
-        const result = await work();
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      }
-    },
-  };
+  const lane = sessionLane({
+    query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
+    exec: async (text: string) => void (await client.query(text)),
+  });
   // One of the explanations Tend wrote, for every row: the same bytes to store. Then an empty table, as Tend had.
   const [{ explanation }] = (await client.query(`SELECT "explanation" FROM "CustomerScore" ORDER BY "customerId" LIMIT 1`)).rows as [{ explanation: object }];
   await client.query(`TRUNCATE "CustomerScore"`);
@@ -145,10 +136,11 @@ async function raw(url: string): Promise<Measured> {
   const windowStart = new Date(NOW);
   windowStart.setUTCMonth(windowStart.getUTCMonth() - 24);
   let customers = 0;
-  await withOrderFacts(lane, { now: NOW, windowStart }, null, async () => {
+  const engagement = { since: windowStart, until: NOW, careReplyDays: defaultRelationshipSettings.careReplyDays, conversationGapHours: defaultRelationshipSettings.conversationGapHours };
+  await withOrderFacts(lane, { now: NOW, windowStart }, engagement, async () => {
     await prepareNextScores(lane);
     for (let after = 0; ; ) {
-      const page = await orderFactsPage(lane, after, PAGE);
+      const page = await scoringPage(lane, after, PAGE);
       if (page.length === 0) break;
       const rows: ScoreRow[] = page.map((f) => ({
         customerId: f.customerId,

@@ -1,9 +1,10 @@
 import { expect, it } from "vitest";
-import { type CustomerOrderFacts, orderFactsPage, withOrderFacts, withRefreshSql } from "../src/db/repositories/analytics-pages.ts";
+import { type CustomerOrderFacts, scoringPage, withOrderFacts, withRefreshSql } from "../src/db/repositories/analytics-pages.ts";
 import { describeEachDatabase } from "./support/databases.ts";
 
 const NOW = new Date("2026-06-30T12:00:00Z");
 const WINDOW_START = new Date("2024-06-30T12:00:00Z");
+const ENGAGEMENT = { since: WINDOW_START, until: NOW, careReplyDays: 7, conversationGapHours: 24 };
 const day = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
 
 describeEachDatabase("analytics refresh: every customer's orders summed up once", (db) => {
@@ -26,7 +27,7 @@ describeEachDatabase("analytics refresh: every customer's orders summed up once"
     await order(whale.id, 3, "3.00", "2025-06-01T09:00:00Z");
 
     const facts = await withRefreshSql({ sql, prisma, timeoutMs: 60_000 }, ({ read }) =>
-      withOrderFacts(read, { now: NOW, windowStart: WINDOW_START }, null, () => orderFactsPage(read, 0, 10_000)),
+      withOrderFacts(read, { now: NOW, windowStart: WINDOW_START }, ENGAGEMENT, () => scoringPage(read, 0, 10_000)),
     );
     const of = (id: string) => facts.find((f) => f.customerId === id)!;
     expect(of(usual.id)).toMatchObject<Partial<CustomerOrderFacts>>({
@@ -50,6 +51,8 @@ describeEachDatabase("analytics refresh: every customer's orders summed up once"
       windowCents: 100000000000300,
     });
     expect(of(none.id)).toMatchObject<Partial<CustomerOrderFacts>>({ orderCount: 0, purchaseDays: 0, firstDay: null, historicCents: 0, firstDayCents: 0 });
+    // Nobody here has written, been surveyed or linked a channel: no engagement row.
+    expect(facts.map((f) => f.engagement)).toEqual(facts.map(() => null));
     // Numbered 1, 2, ... in customer id order: what the pages are keyed on.
     const sorted = [...facts].sort((a, b) => a.row - b.row);
     expect(sorted.map((f) => f.row)).toEqual(sorted.map((_, i) => i + 1));

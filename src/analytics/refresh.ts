@@ -3,15 +3,15 @@ import type { Clock } from "../core/clock.ts";
 import type { LifecycleStage, PrismaClient } from "../db/generated/client.ts";
 import {
   type CustomerOrderFacts,
+  type ScoringFacts,
   buyerGroups,
   scoringPage,
   rfmCutRows,
   withOrderFacts,
   withRefreshSql,
-  writeScores,
 } from "../db/repositories/analytics-pages.ts";
 import { AnalyticsRepository, type ScoreRow } from "../db/repositories/analytics-repository.ts";
-import { discardNextScores, prepareNextScores, publishNextScores } from "../db/repositories/score-table-swap.ts";
+import { discardNextScores, prepareNextScores, publishNextScores, writeScores } from "../db/repositories/score-table-swap.ts";
 import type { SqlConnection } from "../db/sql.ts";
 import { TendError, describeError } from "../errors.ts";
 import { type PurchaseGroups, fitBgNbdGroups, groupSummaries } from "./clv/bgnbd.ts";
@@ -22,7 +22,7 @@ import { HistoryPredictions, predict } from "./customer-prediction.ts";
 import { type LifecycleSettings, defaultLifecycleSettings, lifecycleDecision, usualGap } from "./lifecycle.ts";
 import { Population } from "./population.ts";
 import { type RelationshipSettings, defaultRelationshipSettings, noEngagement, relationshipLevelName } from "./relationship.ts";
-import type { RfmValues } from "./rfm.ts";
+import type { RfmScorer, RfmValues } from "./rfm.ts";
 import { storedExplanationFacts } from "./score-explanation.ts";
 
 export interface AnalyticsSettings {
@@ -160,6 +160,80 @@ function summaryOf(facts: CustomerOrderFacts, now: Date): CustomerSummary | null
   };
 }
 
+/** What scoring one customer needs to know about everybody: the fitted models, the RFM scales, the settings. */
+interface Scoring {
+  now: Date;
+  windowStart: Date;
+  settings: AnalyticsSettings;
+  models: ModelStatus;
+  scorer: RfmScorer;
+  populationGap: number | null;
+  histories: HistoryPredictions | null;
+}
+
+/** One customer's score row from their summed-up facts: RFM, prediction, lifecycle stage, relationship level, and the facts behind them. */
+function scoreCustomer(facts: ScoringFacts, scoring: Scoring): ScoreRow {
+  const { now, windowStart, settings, models, scorer, populationGap, histories } = scoring;
+  const { customerId } = facts;
+  const stats = orderStats(facts, now);
+  const summary = summaryOf(facts, now);
+  const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
+  const predicted = predict(models, histories, facts, summary, dayNumber(now));
+  const lifecycle = lifecycleDecision(
+    {
+      now,
+      orderCount: stats?.orderCount ?? 0,
+      purchaseDays: stats?.purchaseDays ?? 0,
+      firstOrderAt: stats?.firstOrderAt ?? null,
+      lastOrderAt: stats?.lastOrderAt ?? null,
+      probabilityAlive: predicted.probabilityAlive,
+      populationGapDays: populationGap,
+    },
+    settings.lifecycle,
+  );
+  const engagement = facts.engagement ?? noEngagement;
+  const relationship = relationshipLevelName(engagement, settings.relationship);
+
+  // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
+  const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
+  const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
+  const explanation = storedExplanationFacts({
+    horizonMonths: settings.clvHorizonMonths,
+    monthlyDiscountRate: settings.monthlyDiscountRate,
+    purchaseDays: stats?.purchaseDays ?? 0,
+    lifecycle,
+    gapDays: gap?.gap ?? null,
+    ownGapDays: gap?.own ?? null,
+    multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
+    engagement,
+    predictionReason: predicted.reason,
+  });
+  return {
+    customerId,
+    windowStart,
+    windowMonths: settings.windowMonths,
+    orderCount: stats?.orderCount ?? 0,
+    firstOrderAt: stats?.firstOrderAt ?? null,
+    lastOrderAt: stats?.lastOrderAt ?? null,
+    recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
+    frequency: stats?.window.frequency ?? 0,
+    monetaryCents: stats?.window.monetaryCents ?? 0,
+    rfmRecency: rfm?.r ?? null,
+    rfmFrequency: rfm?.f ?? null,
+    rfmMonetary: rfm?.m ?? null,
+    rfmSegment: rfm?.segment ?? null,
+    lifecycleStage: lifecycle.stage,
+    previousLifecycleStage: (facts.previousStage as LifecycleStage | null) ?? null,
+    scoreId: facts.scoreId,
+    relationshipLevel: relationship,
+    probabilityAlive: predicted.probabilityAlive,
+    predictedPurchases: predicted.predictedPurchases,
+    historicCents: stats?.historicCents ?? 0,
+    predictedClv: predicted.predictedClv,
+    explanation,
+  };
+}
+
 export function windowStartFor(now: Date, months: number): Date {
   const start = new Date(now);
   start.setUTCMonth(start.getUTCMonth() - months);
@@ -215,11 +289,17 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
           { purchases: population.purchaseGroups(DAYS_PER_UNIT[UNIT]), spend: population.spendGroups(), customers: population.buyers },
           settings,
         );
-        const scorer = population.rfmScorer();
-        const populationGap = population.typicalGapDays(DAYS_PER_UNIT[UNIT]);
         const repeatBuyers = population.repeatBuyers;
         const horizon = settings.clvHorizonMonths * unitsPerMonth(UNIT);
-        const histories = models.bgnbd ? new HistoryPredictions(models.bgnbd, horizon, settings.monthlyDiscountRate, UNIT) : null;
+        const scoring: Scoring = {
+          now,
+          windowStart,
+          settings,
+          models,
+          scorer: population.rfmScorer(),
+          populationGap: population.typicalGapDays(DAYS_PER_UNIT[UNIT]),
+          histories: models.bgnbd ? new HistoryPredictions(models.bgnbd, horizon, settings.monthlyDiscountRate, UNIT) : null,
+        };
 
         // Pass 2: score and write, page by page, into a new table that replaces the live one at the end
         // (score-table-swap.ts); a page's write overlaps the next page's read and scoring.
@@ -246,71 +326,14 @@ export async function refreshAnalytics(options: RefreshOptions): Promise<Refresh
             const more = page.length === settings.batchSize;
             if (more && overlap) reading = nextPage(page[page.length - 1]!.row);
 
-            const rows: ScoreRow[] = page.map((facts) => {
-              const { customerId } = facts;
-              const stats = orderStats(facts, now);
-              const summary = summaryOf(facts, now);
-              const rfm = stats && stats.window.frequency > 0 ? scorer.score(stats.window) : null;
-              const predicted = predict(models, histories, facts, summary, nowDay);
-              const lifecycle = lifecycleDecision(
-                {
-                  now,
-                  orderCount: stats?.orderCount ?? 0,
-                  purchaseDays: stats?.purchaseDays ?? 0,
-                  firstOrderAt: stats?.firstOrderAt ?? null,
-                  lastOrderAt: stats?.lastOrderAt ?? null,
-                  probabilityAlive: predicted.probabilityAlive,
-                  populationGapDays: populationGap,
-                },
-                settings.lifecycle,
-              );
-              const engagement = facts.engagement ?? noEngagement;
-              const relationship = relationshipLevelName(engagement, settings.relationship);
-              if (stats) withOrders += 1;
-              if (rfm) rfmScored += 1;
-              count(segments, rfm?.segment ?? "none");
-              count(stages, lifecycle.stage);
-              count(levels, relationship);
-
-              // Only the facts the columns do not hold: readers render the sentences (score-explanation.ts).
-              const lifecycleInput = { purchaseDays: stats?.purchaseDays ?? 0, firstOrderAt: stats?.firstOrderAt ?? null, lastOrderAt: stats?.lastOrderAt ?? null, populationGapDays: populationGap };
-              const gap = stats ? usualGap(lifecycleInput, settings.lifecycle) : null;
-              const explanation = storedExplanationFacts({
-                horizonMonths: settings.clvHorizonMonths,
-                monthlyDiscountRate: settings.monthlyDiscountRate,
-                purchaseDays: stats?.purchaseDays ?? 0,
-                lifecycle,
-                gapDays: gap?.gap ?? null,
-                ownGapDays: gap?.own ?? null,
-                multiples: { churned: settings.lifecycle.churnedGapMultiple, declining: settings.lifecycle.decliningGapMultiple },
-                engagement,
-                predictionReason: predicted.reason,
-              });
-              return {
-                customerId,
-                windowStart,
-                windowMonths: settings.windowMonths,
-                orderCount: stats?.orderCount ?? 0,
-                firstOrderAt: stats?.firstOrderAt ?? null,
-                lastOrderAt: stats?.lastOrderAt ?? null,
-                recencyDays: stats ? dayNumber(now) - dayNumber(stats.lastOrderAt) : null,
-                frequency: stats?.window.frequency ?? 0,
-                monetaryCents: stats?.window.monetaryCents ?? 0,
-                rfmRecency: rfm?.r ?? null,
-                rfmFrequency: rfm?.f ?? null,
-                rfmMonetary: rfm?.m ?? null,
-                rfmSegment: rfm?.segment ?? null,
-                lifecycleStage: lifecycle.stage,
-                previousLifecycleStage: (facts.previousStage as LifecycleStage | null) ?? null,
-                scoreId: facts.scoreId,
-                relationshipLevel: relationship,
-                probabilityAlive: predicted.probabilityAlive,
-                predictedPurchases: predicted.predictedPurchases,
-                historicCents: stats?.historicCents ?? 0,
-                predictedClv: predicted.predictedClv,
-                explanation,
-              };
-            });
+            const rows = page.map((facts) => scoreCustomer(facts, scoring));
+            for (const row of rows) {
+              if (row.firstOrderAt) withOrders += 1;
+              if (row.rfmSegment) rfmScored += 1;
+              count(segments, row.rfmSegment ?? "none");
+              count(stages, row.lifecycleStage);
+              count(levels, row.relationshipLevel);
+            }
             // At most one write in flight: it must succeed before the next one starts.
             await writing;
             writing = writeScores(write, runId, now, rows).then(() => {

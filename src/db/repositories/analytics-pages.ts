@@ -1,9 +1,7 @@
 import type { EngagementFacts } from "../../analytics/relationship.ts";
 import type { PrismaClient } from "../generated/client.ts";
 import type { SqlConnection, SqlSession } from "../sql.ts";
-import type { EngagementWindow, ScoreRow } from "./analytics-repository.ts";
-import { numberArrayLiteral, textArrayLiteral } from "../sql-array-literal.ts";
-import { NEXT_SCORES_TABLE } from "./score-table-swap.ts";
+import type { EngagementWindow } from "./analytics-repository.ts";
 
 /**
  * The analytics refresh's bulk reads and writes, in plain SQL. Every customer's orders are summed
@@ -88,7 +86,12 @@ export async function withRefreshSql<T>(
       { timeout: source.timeoutMs, maxWait: 60_000 },
     );
   }
-  const lane = (session: SqlSession): RefreshSql => ({
+  return sql.withSession((reads) => sql.withSession((writes) => work({ read: sessionLane(reads), write: sessionLane(writes), overlap: true })));
+}
+
+/** A refresh lane on one connection: its statements and its transactions (BEGIN ... COMMIT, ROLLBACK on failure). */
+export function sessionLane(session: SqlSession): RefreshSql {
+  return {
     query: <Row>(text: string, params: unknown[]) => session.query<Row>(text, params),
     async transaction(inner) {
       await session.exec("BEGIN");
@@ -101,8 +104,7 @@ export async function withRefreshSql<T>(
         throw error;
       }
     },
-  });
-  return sql.withSession((reads) => sql.withSession((writes) => work({ read: lane(reads), write: lane(writes), overlap: true })));
+  };
 }
 
 const iso = (date: Date) => date.toISOString();
@@ -207,16 +209,6 @@ export async function prepareOrderFacts(db: RefreshSql, window: PageWindow): Pro
 export async function dropOrderFacts(db: RefreshSql): Promise<void> {
   await db.query(`DROP TABLE IF EXISTS ${FACTS}`, []);
   await db.query(`DROP TABLE IF EXISTS ${ENGAGEMENT}`, []);
-}
-
-/** The next page of customers after row `after` (0 for the first page), each with their purchase facts. */
-export async function orderFactsPage(db: RefreshSql, after: number, limit: number): Promise<CustomerOrderFacts[]> {
-  return db.query<CustomerOrderFacts>(
-    `SELECT "row", "customerId"::text AS "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "historicCents",
-            "purchaseDays", "firstDay", "lastDay", "firstDayCents", "windowCount", "windowCents", "lastInWindowMs", "previousStage", "scoreId"
-       FROM ${FACTS} WHERE "row" > $1::int ORDER BY "row" LIMIT $2::int`,
-    [after, limit],
-  );
 }
 
 /**
@@ -389,9 +381,9 @@ export interface ScoringFacts extends CustomerOrderFacts {
 type EngagementColumns = { [K in keyof EngagementFacts as `e_${K}`]: number | null };
 
 /**
- * The next page of customers after row `after`, as orderFactsPage, with each one's engagement
- * counts from the refresh's engagement table (withOrderFacts with an engagement window): one
- * statement per page, no list of ids sent back to the server.
+ * The next page of customers after row `after` (0 for the first page), each with their purchase
+ * facts and their engagement counts from the refresh's engagement table (withOrderFacts with an
+ * engagement window): one statement per page, no list of ids sent back to the server.
  */
 export async function scoringPage(db: RefreshSql, after: number, limit: number): Promise<ScoringFacts[]> {
   const rows = await db.query<CustomerOrderFacts & EngagementColumns & { engaged: boolean }>(
@@ -438,73 +430,4 @@ export async function scoringPage(db: RefreshSql, after: number, limit: number):
         }
       : null,
   }));
-}
-
-/**
- * Writes the customers' scores into the refresh's new score table (score-table-swap.ts) in one
- * statement: the rows travel as one array per column, unpacked side by side by `unnest` (each array
- * is parsed once by the server, no JSON document to take apart row by row), amounts as whole cents
- * and times as epoch milliseconds, made decimals and UTC `timestamp`s by the server (it has a core
- * to spare while the refresh scores; formatting them here cost the refresh's own). The row carries
- * the customer's stage in the live table as previousLifecycleStage (null for a customer the last
- * refresh did not score), and keeps that row's id.
- */
-export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const numbers = (value: (r: ScoreRow) => number | null) => numberArrayLiteral(rows.map(value));
-  const text = (value: (r: ScoreRow) => string | null) => textArrayLiteral(rows.map(value));
-  await db.query(
-    `INSERT INTO ${NEXT_SCORES_TABLE} (
-       "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
-       "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
-       "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
-       "rfmSegment", "lifecycleStage", "previousLifecycleStage", "relationshipLevel",
-       "probabilityAlive", "predictedPurchases", "historicClv",
-       "predictedClv", "explanation"
-     )
-     SELECT coalesce(t."id", gen_random_uuid()), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
-            t."orderCount", to_timestamp(t."firstOrderMs" / 1000) AT TIME ZONE 'UTC', to_timestamp(t."lastOrderMs" / 1000) AT TIME ZONE 'UTC',
-            t."recencyDays", t."frequency", t."monetaryCents" * 0.01, t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
-            t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."previousLifecycleStage"::"LifecycleStage",
-            t."relationshipLevel"::"RelationshipLevel",
-            t."probabilityAlive", t."predictedPurchases", t."historicCents" * 0.01,
-            t."predictedClv", t."explanation"
-       FROM unnest($5::uuid[], $6::int[], $7::float8[], $8::float8[], $9::int[], $10::int[],
-                   $11::int8[], $12::smallint[], $13::smallint[], $14::smallint[],
-                   $15::text[], $16::text[], $17::text[],
-                   $18::float8[], $19::float8[], $20::int8[],
-                   $21::numeric[], $22::jsonb[], $23::text[], $24::uuid[]) AS t(
-            "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "recencyDays", "frequency",
-            "monetaryCents", "rfmRecency", "rfmFrequency", "rfmMonetary",
-            "rfmSegment", "lifecycleStage", "relationshipLevel",
-            "probabilityAlive", "predictedPurchases", "historicCents",
-            "predictedClv", "explanation", "previousLifecycleStage", "id")`,
-    [
-      runId,
-      computedAt.toISOString(),
-      // One refresh has one window: the same start and months for every row.
-      rows[0]!.windowStart.toISOString(),
-      rows[0]!.windowMonths,
-      text((r) => r.customerId),
-      numbers((r) => r.orderCount),
-      numbers((r) => r.firstOrderAt?.getTime() ?? null),
-      numbers((r) => r.lastOrderAt?.getTime() ?? null),
-      numbers((r) => r.recencyDays),
-      numbers((r) => r.frequency),
-      numbers((r) => r.monetaryCents),
-      numbers((r) => r.rfmRecency),
-      numbers((r) => r.rfmFrequency),
-      numbers((r) => r.rfmMonetary),
-      text((r) => r.rfmSegment),
-      text((r) => r.lifecycleStage),
-      text((r) => r.relationshipLevel),
-      numbers((r) => r.probabilityAlive),
-      numbers((r) => r.predictedPurchases),
-      numbers((r) => r.historicCents),
-      text((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
-      text((r) => JSON.stringify(r.explanation)),
-      text((r) => r.previousLifecycleStage),
-      text((r) => r.scoreId),
-    ],
-  );
 }

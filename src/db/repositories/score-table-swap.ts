@@ -1,9 +1,12 @@
 import { TendError } from "../../errors.ts";
+import { numberArrayLiteral, textArrayLiteral } from "../sql-array-literal.ts";
 import type { RefreshSql } from "./analytics-pages.ts";
+import type { ScoreRow } from "./analytics-repository.ts";
 
 /**
- * The analytics refresh writes every customer's score into a new table and puts it in place of
- * CustomerScore at the end, instead of replacing rows one by one in the table readers use.
+ * The analytics refresh writes every customer's score into a new table (prepareNextScores,
+ * writeScores) and puts it in place of CustomerScore at the end (publishNextScores), instead of
+ * replacing rows one by one in the table readers use.
  *
  * Why: a row written into a table with its indexes and foreign keys costs one insertion per index
  * and one key check per foreign key; the same rows written into a bare table, with the indexes
@@ -22,9 +25,6 @@ const NEXT_NAME = "CustomerScore_next";
 const NEXT = `"${NEXT_NAME}"`;
 const OLD_NAME = "CustomerScore_old";
 const OLD = `"${OLD_NAME}"`;
-
-/** The table the refresh writes into (writeScores). */
-export const NEXT_SCORES_TABLE = NEXT;
 
 /** How long the swap waits for readers' locks before it gives up and tries again (it must not queue every reader behind it). */
 const LOCK_TIMEOUT = "5s";
@@ -45,6 +45,75 @@ export async function prepareNextScores(db: RefreshSql): Promise<void> {
 /** Drops the new table of a refresh that failed (the live table is untouched). */
 export async function discardNextScores(db: RefreshSql): Promise<void> {
   await db.query(`DROP TABLE IF EXISTS ${NEXT}`, []);
+}
+
+/**
+ * Writes the customers' scores into the refresh's new score table in one
+ * statement: the rows travel as one array per column, unpacked side by side by `unnest` (each array
+ * is parsed once by the server, no JSON document to take apart row by row), amounts as whole cents
+ * and times as epoch milliseconds, made decimals and UTC `timestamp`s by the server (it has a core
+ * to spare while the refresh scores; formatting them here cost the refresh's own). The row carries
+ * the customer's stage in the live table as previousLifecycleStage (null for a customer the last
+ * refresh did not score), and keeps that row's id.
+ */
+export async function writeScores(db: RefreshSql, runId: string, computedAt: Date, rows: readonly ScoreRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const numbers = (value: (r: ScoreRow) => number | null) => numberArrayLiteral(rows.map(value));
+  const text = (value: (r: ScoreRow) => string | null) => textArrayLiteral(rows.map(value));
+  await db.query(
+    `INSERT INTO ${NEXT} (
+       "id", "customerId", "runId", "computedAt", "windowStart", "windowMonths",
+       "orderCount", "firstOrderAt", "lastOrderAt", "recencyDays", "frequency",
+       "monetary", "rfmRecency", "rfmFrequency", "rfmMonetary",
+       "rfmSegment", "lifecycleStage", "previousLifecycleStage", "relationshipLevel",
+       "probabilityAlive", "predictedPurchases", "historicClv",
+       "predictedClv", "explanation"
+     )
+     SELECT coalesce(t."id", gen_random_uuid()), t."customerId", $1::uuid, $2::timestamp, $3::timestamp, $4::smallint,
+            t."orderCount", to_timestamp(t."firstOrderMs" / 1000) AT TIME ZONE 'UTC', to_timestamp(t."lastOrderMs" / 1000) AT TIME ZONE 'UTC',
+            t."recencyDays", t."frequency", t."monetaryCents" * 0.01, t."rfmRecency", t."rfmFrequency", t."rfmMonetary",
+            t."rfmSegment", t."lifecycleStage"::"LifecycleStage", t."previousLifecycleStage"::"LifecycleStage",
+            t."relationshipLevel"::"RelationshipLevel",
+            t."probabilityAlive", t."predictedPurchases", t."historicCents" * 0.01,
+            t."predictedClv", t."explanation"
+       FROM unnest($5::uuid[], $6::int[], $7::float8[], $8::float8[], $9::int[], $10::int[],
+                   $11::int8[], $12::smallint[], $13::smallint[], $14::smallint[],
+                   $15::text[], $16::text[], $17::text[],
+                   $18::float8[], $19::float8[], $20::int8[],
+                   $21::numeric[], $22::jsonb[], $23::text[], $24::uuid[]) AS t(
+            "customerId", "orderCount", "firstOrderMs", "lastOrderMs", "recencyDays", "frequency",
+            "monetaryCents", "rfmRecency", "rfmFrequency", "rfmMonetary",
+            "rfmSegment", "lifecycleStage", "relationshipLevel",
+            "probabilityAlive", "predictedPurchases", "historicCents",
+            "predictedClv", "explanation", "previousLifecycleStage", "id")`,
+    [
+      runId,
+      computedAt.toISOString(),
+      // One refresh has one window: the same start and months for every row.
+      rows[0]!.windowStart.toISOString(),
+      rows[0]!.windowMonths,
+      text((r) => r.customerId),
+      numbers((r) => r.orderCount),
+      numbers((r) => r.firstOrderAt?.getTime() ?? null),
+      numbers((r) => r.lastOrderAt?.getTime() ?? null),
+      numbers((r) => r.recencyDays),
+      numbers((r) => r.frequency),
+      numbers((r) => r.monetaryCents),
+      numbers((r) => r.rfmRecency),
+      numbers((r) => r.rfmFrequency),
+      numbers((r) => r.rfmMonetary),
+      text((r) => r.rfmSegment),
+      text((r) => r.lifecycleStage),
+      text((r) => r.relationshipLevel),
+      numbers((r) => r.probabilityAlive),
+      numbers((r) => r.predictedPurchases),
+      numbers((r) => r.historicCents),
+      text((r) => (r.predictedClv === null ? null : r.predictedClv.toFixed(2))),
+      text((r) => JSON.stringify(r.explanation)),
+      text((r) => r.previousLifecycleStage),
+      text((r) => r.scoreId),
+    ],
+  );
 }
 
 interface IndexInfo {
